@@ -1,0 +1,68 @@
+package io.batchjob.core.execution;
+
+import io.batchjob.core.spi.JobOutcome;
+
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The life of one node's job, and the one place that says which transitions are legal.
+ *
+ * <pre>
+ * PENDING ─► LAUNCHING ─► RUNNING ─► SUCCEEDED | NO_REPORT | FAILED | TIMED_OUT
+ *                 └──────────────────► SUCCEEDED | NO_REPORT | FAILED | TIMED_OUT
+ * NO_REPORT ─► SUCCEEDED   (a late result while the execution still runs)
+ * </pre>
+ */
+enum JobState {
+    PENDING, LAUNCHING, RUNNING, SUCCEEDED, NO_REPORT, FAILED, TIMED_OUT;
+
+    private static final Map<JobState, Set<JobState>> ALLOWED = new EnumMap<>(JobState.class);
+
+    static {
+        Set<JobState> ends = EnumSet.of(SUCCEEDED, NO_REPORT, FAILED, TIMED_OUT);
+        ALLOWED.put(PENDING, EnumSet.of(LAUNCHING));
+        Set<JobState> fromLaunching = EnumSet.copyOf(ends);
+        fromLaunching.add(RUNNING);
+        ALLOWED.put(LAUNCHING, fromLaunching);
+        ALLOWED.put(RUNNING, ends);
+        ALLOWED.put(NO_REPORT, EnumSet.of(SUCCEEDED));
+        ALLOWED.put(SUCCEEDED, EnumSet.noneOf(JobState.class));
+        ALLOWED.put(FAILED, EnumSet.noneOf(JobState.class));
+        ALLOWED.put(TIMED_OUT, EnumSet.noneOf(JobState.class));
+    }
+
+    boolean canMoveTo(JobState next) {
+        return ALLOWED.get(this).contains(next);
+    }
+
+    /** The job exists and may still end: it counts against the pool. */
+    boolean isActive() {
+        return this == LAUNCHING || this == RUNNING;
+    }
+
+    boolean isEnded() {
+        return this == SUCCEEDED || this == NO_REPORT || this == FAILED || this == TIMED_OUT;
+    }
+
+    JobOutcome outcome() {
+        return switch (this) {
+            case SUCCEEDED -> JobOutcome.SUCCEEDED;
+            case NO_REPORT -> JobOutcome.NO_REPORT;
+            case FAILED -> JobOutcome.FAILED;
+            case TIMED_OUT -> JobOutcome.TIMED_OUT;
+            default -> throw new IllegalStateException("job has not ended: " + this);
+        };
+    }
+
+    static JobState of(JobOutcome outcome) {
+        return switch (outcome) {
+            case SUCCEEDED -> SUCCEEDED;
+            case NO_REPORT -> NO_REPORT;
+            case FAILED -> FAILED;
+            case TIMED_OUT -> TIMED_OUT;
+        };
+    }
+}

@@ -1,0 +1,345 @@
+package io.batchjob.core.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The report directory: {@code <root>/<executionID>/} holds {@code <node>.json},
+ * {@code <node>-<file>} and {@code <node>-container-<container>.log}; {@code <root>/latest} is a
+ * symbolic link to the newest execution.
+ *
+ * <p>Every name goes through {@link FileNames}. Every file is written to a hidden temporary
+ * file in the same directory and renamed over its final name, so a reader never sees a partial
+ * file and a failed or refused write leaves nothing behind. Thread-safe: writers of different
+ * files do not block each other; the same name written twice concurrently ends with one whole
+ * copy (last rename wins).
+ */
+public final class ReportStore {
+
+    /** Name of the link to the newest execution. */
+    public static final String LATEST = "latest";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReportStore.class);
+    private static final Pattern EXECUTION_ID = Pattern.compile("[0-9]{1,19}");
+    private static final String TEMP_PREFIX = ".tmp-";
+    private static final int BUFFER = 64 * 1024;
+    /** Orders execution IDs numerically (they are digit strings without sign). */
+    public static final Comparator<String> BY_EXECUTION_ID = Comparator.comparingInt(String::length)
+            .thenComparing(Comparator.naturalOrder());
+
+    private final Path root;
+    private final ObjectMapper json = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            // Our files carry derived fields (durationMillis, counts) that are not constructor arguments.
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    /**
+     * @param root the report directory; created if missing
+     * @throws ReportStorageException when it cannot be created
+     */
+    public ReportStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(this.root);
+        } catch (IOException e) {
+            throw new ReportStorageException("cannot create the report directory " + this.root + ": " + e, e);
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** @return whether {@code id} has the shape of an execution ID (digits only) */
+    public static boolean isExecutionId(String id) {
+        return id != null && EXECUTION_ID.matcher(id).matches();
+    }
+
+    /** The directory of one execution (not created). */
+    public Path executionDirectory(String executionId) {
+        if (!isExecutionId(executionId)) {
+            throw new InvalidFileNameException("'" + executionId + "' is not an execution ID: expected digits only");
+        }
+        return root.resolve(executionId);
+    }
+
+    /** Creates the execution's directory if it is missing. */
+    public Path createExecution(String executionId) {
+        Path dir = executionDirectory(executionId);
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ReportStorageException("cannot create " + dir + ": " + e, e);
+        }
+    }
+
+    /** Whether the execution's directory exists. */
+    public boolean exists(String executionId) {
+        return Files.isDirectory(executionDirectory(executionId), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Streams {@code content} into {@code <executionID>/<fileName>}, atomically.
+     *
+     * @param maxBytes the most bytes accepted; one more aborts the write
+     * @return the final path
+     * @throws InvalidFileNameException  when {@link FileNames} refuses the name
+     * @throws SizeLimitExceededException when the content is longer than {@code maxBytes}
+     * @throws IOException               when reading {@code content} fails (the client's side)
+     * @throws ReportStorageException    when the disk refuses the write
+     */
+    public Path write(String executionId, String fileName, InputStream content, long maxBytes) throws IOException {
+        FileNames.requireSafe(fileName);
+        Path dir = createExecution(executionId);
+        Path target = dir.resolve(fileName);
+        if (!target.getParent().equals(dir)) {
+            throw new InvalidFileNameException("the file name must stay inside the execution directory");
+        }
+        Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+        boolean done = false;
+        try {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                copy(content, out, maxBytes, temp);
+            }
+            move(temp, target);
+            done = true;
+            return target;
+        } finally {
+            if (!done) {
+                deleteQuietly(temp);
+            }
+        }
+    }
+
+    /** {@link #write(String, String, InputStream, long)} for content already in memory. */
+    public Path write(String executionId, String fileName, byte[] content) {
+        try {
+            return write(executionId, fileName, new ByteArrayInputStream(content), Long.MAX_VALUE);
+        } catch (IOException e) {
+            throw new ReportStorageException("cannot write " + fileName + ": " + e, e);
+        }
+    }
+
+    /** Writes {@code value} as indented JSON, atomically. */
+    public Path writeJson(String executionId, String fileName, Object value) {
+        try {
+            return write(executionId, fileName, json.writeValueAsBytes(value));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot serialise " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Reads a JSON file of an execution; empty when it does not exist. */
+    public <T> Optional<T> readJson(String executionId, String fileName, Class<T> type) {
+        Path file = executionDirectory(executionId).resolve(FileNames.requireSafe(fileName));
+        try {
+            return Optional.of(json.readValue(file.toFile(), type));
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new ReportStorageException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Appends one line to a journal file of an execution. The line is written with one call, so
+     * a crash leaves at most one partial last line, which {@link #readLines} skips.
+     */
+    public void appendLine(String executionId, String fileName, String line) {
+        if (line.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("a journal line must not contain a newline");
+        }
+        Path file = createExecution(executionId).resolve(FileNames.requireSafe(fileName));
+        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                out.write(buf);
+            }
+        } catch (IOException e) {
+            throw new ReportStorageException("cannot append to " + file + ": " + e, e);
+        }
+    }
+
+    /** The complete lines of a journal file (a partial last line is skipped); empty when missing. */
+    public List<String> readLines(String executionId, String fileName) {
+        Path file = executionDirectory(executionId).resolve(FileNames.requireSafe(fileName));
+        try {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            int end = text.lastIndexOf('\n');
+            if (end < 0) {
+                return List.of();
+            }
+            return List.of(text.substring(0, end).split("\n", -1));
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new ReportStorageException("cannot read " + file + ": " + e, e);
+        }
+    }
+
+    /** The JSON mapper used for the store's own files (ISO-8601 times). */
+    public ObjectMapper json() {
+        return json;
+    }
+
+    /** Whether a file of an execution exists. */
+    public boolean hasFile(String executionId, String fileName) {
+        return Files.isRegularFile(executionDirectory(executionId).resolve(FileNames.requireSafe(fileName)), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Points {@code latest} at the execution, replacing the link atomically. */
+    public void pointLatestAt(String executionId) {
+        executionDirectory(executionId);
+        Path link = root.resolve(LATEST);
+        Path temp = root.resolve(TEMP_PREFIX + "latest-" + UUID.randomUUID());
+        try {
+            Files.createSymbolicLink(temp, Path.of(executionId));
+            move(temp, link);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw new ReportStorageException("cannot point " + link + " at " + executionId + ": " + e, e);
+        }
+    }
+
+    /** The execution {@code latest} points at, if any. */
+    public Optional<String> latest() {
+        try {
+            String target = Files.readSymbolicLink(root.resolve(LATEST)).toString();
+            return isExecutionId(target) ? Optional.of(target) : Optional.empty();
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Execution IDs present, oldest first (numeric order, not file times). */
+    public List<String> executionIds() {
+        List<String> ids = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
+            for (Path p : dirs) {
+                String name = p.getFileName().toString();
+                if (isExecutionId(name) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    ids.add(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new ReportStorageException("cannot list " + root + ": " + e, e);
+        }
+        ids.sort(BY_EXECUTION_ID);
+        return ids;
+    }
+
+    /**
+     * Deletes all but the newest {@code history + 1} executions (the current one plus
+     * {@code reportHistory}).
+     *
+     * @return the deleted execution IDs, oldest first
+     */
+    public List<String> prune(int history) {
+        List<String> ids = executionIds();
+        int excess = ids.size() - (history + 1);
+        if (excess <= 0) {
+            return List.of();
+        }
+        List<String> deleted = new ArrayList<>();
+        for (String id : ids.subList(0, excess)) {
+            try {
+                deleteTree(root.resolve(id));
+                deleted.add(id);
+            } catch (IOException e) {
+                LOG.warn("cannot delete old execution {}: {}", id, e.toString());
+            }
+        }
+        return deleted;
+    }
+
+    private static void copy(InputStream in, FileChannel out, long maxBytes, Path temp) throws IOException {
+        byte[] buf = new byte[BUFFER];
+        long total = 0;
+        while (true) {
+            int n = in.read(buf);
+            if (n < 0) {
+                return;
+            }
+            total += n;
+            if (total > maxBytes) {
+                throw new SizeLimitExceededException(maxBytes);
+            }
+            try {
+                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                while (bb.hasRemaining()) {
+                    out.write(bb);
+                }
+            } catch (IOException e) {
+                throw new ReportStorageException("cannot write " + temp.getParent() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("cannot delete temporary file {}: {}", p, e.toString());
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        // walkFileTree does not follow links: a link inside a report never leads the delete outside.
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

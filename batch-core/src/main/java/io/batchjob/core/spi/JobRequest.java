@@ -1,0 +1,35 @@
+package io.batchjob.core.spi;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the engine asks a {@link JobBackend} to run.
+ *
+ * @param executionId    the execution the job belongs to
+ * @param node           the node it runs on
+ * @param callbackSecret the job's own callback secret; the backend must hand it to the job in a
+ *                       way it can recover after a controller restart, and must never log it
+ * @param environment    the complete job environment (the standard variables with the callback
+ *                       URLs, then contributed ones), in a stable order
+ * @param timeout        how long the job may run; the engine enforces it too
+ */
+public record JobRequest(String executionId, String node, String callbackSecret, Map<String, String> environment,
+                         Duration timeout) {
+    public JobRequest {
+        Objects.requireNonNull(executionId, "executionId");
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(callbackSecret, "callbackSecret");
+        environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+        Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** Never prints the secret (or the URLs that carry it). */
+    @Override
+    public String toString() {
+        return "JobRequest[executionId=" + executionId + ", node=" + node + ", timeout=" + timeout + "]";
+    }
+}

@@ -1,0 +1,149 @@
+package io.batchjob.core.spi;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What every {@link JobBackend} must do for the engine. Extend it in the backend's module
+ * (it ships in the {@code batch-core} test-jar) and implement the two hooks; the tests then run
+ * against the real backend.
+ */
+public abstract class JobBackendContractTest {
+
+    /** The backend under test; a fresh one per test, with no jobs. */
+    protected abstract JobBackend backend();
+
+    /** Makes a launched job end the way a real run would (e.g. the kubelet marks the pod Succeeded). */
+    protected abstract void endJob(String executionId, String node, JobEnd.Status status);
+
+    /** How long to wait for asynchronous effects (watches, informers). */
+    protected Duration patience() {
+        return Duration.ofSeconds(10);
+    }
+
+    /** Node names the backend can run jobs on; override when it only knows certain nodes. */
+    protected List<String> nodes() {
+        return List.of("node-a", "node-b", "node-c");
+    }
+
+    protected JobRequest request(String executionId, String node) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("NODE_NAME", node);
+        env.put("EXECUTION_ID", executionId);
+        return new JobRequest(executionId, node, "secret-" + executionId + "-" + node, env, Duration.ofMinutes(5));
+    }
+
+    @Test
+    void reportsASuccessfulEndOnce() throws Exception {
+        Recorder ends = new Recorder();
+        backend().launch(request("100", nodes().get(0)), ends);
+
+        endJob("100", nodes().get(0), JobEnd.Status.SUCCEEDED);
+
+        await().atMost(patience()).until(() -> !ends.ends.isEmpty());
+        assertThat(ends.ends.get(0).status()).isEqualTo(JobEnd.Status.SUCCEEDED);
+        assertThat(ends.ends).hasSize(1);
+    }
+
+    @Test
+    void reportsAFailedEnd() throws Exception {
+        Recorder ends = new Recorder();
+        backend().launch(request("100", nodes().get(0)), ends);
+
+        endJob("100", nodes().get(0), JobEnd.Status.FAILED);
+
+        await().atMost(patience()).until(() -> !ends.ends.isEmpty());
+        assertThat(ends.ends.get(0).status()).isEqualTo(JobEnd.Status.FAILED);
+    }
+
+    @Test
+    void neverCreatesTheSameJobTwice() throws Exception {
+        backend().launch(request("100", nodes().get(0)), new Recorder());
+
+        assertThatThrownBy(() -> backend().launch(request("100", nodes().get(0)), new Recorder()))
+                .isInstanceOf(JobLaunchException.class);
+        assertThat(backend().existingJobs()).filteredOn(j -> j.node().equals(nodes().get(0))).hasSize(1);
+    }
+
+    @Test
+    void listsItsJobsWithTheirExecutionNodeAndRecoverableSecret() throws Exception {
+        backend().launch(request("100", nodes().get(0)), new Recorder());
+        backend().launch(request("100", nodes().get(1)), new Recorder());
+
+        await().atMost(patience()).untilAsserted(() -> assertThat(backend().existingJobs())
+                .extracting(ExistingJob::executionId, ExistingJob::node, ExistingJob::callbackSecret)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("100", nodes().get(0), "secret-100-" + nodes().get(0)),
+                        org.assertj.core.groups.Tuple.tuple("100", nodes().get(1), "secret-100-" + nodes().get(1))));
+    }
+
+    @Test
+    void stopRemovesAJobAndIgnoresUnknownOnes() throws Exception {
+        backend().launch(request("100", nodes().get(0)), new Recorder());
+
+        backend().stop("100", nodes().get(0));
+        backend().stop("100", "no-such-node");
+
+        await().atMost(patience()).untilAsserted(() -> assertThat(backend().existingJobs()).isEmpty());
+    }
+
+    @Test
+    void deleteJobsExceptKeepsOnlyTheGivenExecution() throws Exception {
+        backend().launch(request("100", nodes().get(0)), new Recorder());
+        backend().launch(request("100", nodes().get(1)), new Recorder());
+        backend().launch(request("200", nodes().get(2)), new Recorder());
+
+        backend().deleteJobsExcept("200");
+
+        await().atMost(patience()).untilAsserted(() -> assertThat(backend().existingJobs())
+                .extracting(ExistingJob::executionId, ExistingJob::node)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("200", nodes().get(2))));
+    }
+
+    @Test
+    void adoptedJobReportsItsLaterEnd() throws Exception {
+        backend().launch(request("100", nodes().get(0)), new Recorder());
+        ExistingJob existing = backend().existingJobs().stream().filter(j -> j.node().equals(nodes().get(0))).findFirst().orElseThrow();
+
+        Recorder adopter = new Recorder();
+        backend().adopt(existing, adopter);
+        endJob("100", nodes().get(0), JobEnd.Status.SUCCEEDED);
+
+        await().atMost(patience()).until(() -> !adopter.ends.isEmpty());
+        assertThat(adopter.ends.get(0).status()).isEqualTo(JobEnd.Status.SUCCEEDED);
+    }
+
+    @Test
+    void adoptedJobThatAlreadyEndedIsReportedAtOnce() throws Exception {
+        Recorder first = new Recorder();
+        backend().launch(request("100", nodes().get(0)), first);
+        endJob("100", nodes().get(0), JobEnd.Status.FAILED);
+        await().atMost(patience()).until(() -> !first.ends.isEmpty());
+        ExistingJob existing = backend().existingJobs().stream().filter(j -> j.node().equals(nodes().get(0))).findFirst().orElseThrow();
+
+        Recorder adopter = new Recorder();
+        backend().adopt(existing, adopter);
+
+        await().atMost(patience()).until(() -> !adopter.ends.isEmpty());
+        assertThat(adopter.ends.get(0).status()).isEqualTo(JobEnd.Status.FAILED);
+    }
+
+    /** Collects ends; thread-safe. */
+    protected static final class Recorder implements JobEndListener {
+        public final List<JobEnd> ends = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void jobEnded(JobEnd end) {
+            ends.add(end);
+        }
+    }
+}

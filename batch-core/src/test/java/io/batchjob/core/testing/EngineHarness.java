@@ -1,0 +1,101 @@
+package io.batchjob.core.testing;
+
+import io.batchjob.core.config.CallbackAuth;
+import io.batchjob.core.config.ControllerConfig;
+import io.batchjob.core.execution.CallbackEndpoint;
+import io.batchjob.core.execution.ExecutionEngine;
+import io.batchjob.core.execution.JobEnvironment;
+import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.spi.JobEnvContributor;
+import io.batchjob.core.spi.NodeSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+
+/**
+ * Test-data builder for an engine on an in-memory backend, a temporary report directory and a
+ * manual clock and timer. Close it after the test.
+ */
+public final class EngineHarness implements AutoCloseable {
+
+    public final ManualClock clock = new ManualClock(Instant.parse("2026-11-27T08:00:00Z"));
+    public final ManualTimer timer = new ManualTimer(clock);
+    public final RecordingListener listener = new RecordingListener();
+    public final List<String> nodes = new CopyOnWriteArrayList<>();
+    public final ReportStore store;
+    public final InMemoryJobBackend backend;
+    public final ExecutionEngine engine;
+    public final ControllerConfig config;
+
+    private EngineHarness(Builder b) {
+        this.store = new ReportStore(b.reportDir);
+        this.backend = b.backend != null ? b.backend : InMemoryJobBackend.manual();
+        this.config = ControllerConfig.builder("test")
+                .podPoolSize(b.poolSize)
+                .jobTimeout(b.jobTimeout)
+                .reportHistory(b.history)
+                .reportDirectory(b.reportDir)
+                .build();
+        this.nodes.addAll(b.nodes);
+        NodeSource source = b.nodeSource != null ? b.nodeSource : () -> List.copyOf(nodes);
+        this.engine = ExecutionEngine.builder()
+                .config(config)
+                .nodeSource(source)
+                .backend(backend)
+                .reportStore(store)
+                .jobEnvironment(new JobEnvironment("test-ns", new CallbackEndpoint("10.0.0.1", 8090), b.auth, b.contributors))
+                .listener(listener)
+                .clock(clock)
+                .timer(timer)
+                .build();
+    }
+
+    public static Builder builder(Path reportDir) {
+        return new Builder(reportDir);
+    }
+
+    /** node-000, node-001, ... */
+    public static List<String> nodeNames(int n) {
+        return IntStream.range(0, n).mapToObj(i -> String.format("node-%03d", i)).toList();
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        backend.close();
+    }
+
+    public static final class Builder {
+        private final Path reportDir;
+        private int poolSize = 2;
+        private Duration jobTimeout = Duration.ofMinutes(10);
+        private int history = 5;
+        private List<String> nodes = nodeNames(3);
+        private InMemoryJobBackend backend;
+        private NodeSource nodeSource;
+        private CallbackAuth auth = CallbackAuth.TOKEN;
+        private final List<JobEnvContributor> contributors = new ArrayList<>();
+
+        private Builder(Path reportDir) {
+            this.reportDir = reportDir;
+        }
+
+        public Builder poolSize(int v) { this.poolSize = v; return this; }
+        public Builder jobTimeout(Duration v) { this.jobTimeout = v; return this; }
+        public Builder history(int v) { this.history = v; return this; }
+        public Builder nodes(List<String> v) { this.nodes = v; return this; }
+        public Builder backend(InMemoryJobBackend v) { this.backend = v; return this; }
+        public Builder nodeSource(NodeSource v) { this.nodeSource = v; return this; }
+        public Builder auth(CallbackAuth v) { this.auth = v; return this; }
+        public Builder contributor(JobEnvContributor v) { this.contributors.add(v); return this; }
+
+        public EngineHarness build() {
+            return new EngineHarness(this);
+        }
+    }
+}
