@@ -1,0 +1,266 @@
+package io.batchjob.core.config;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+
+    private static final String SOURCE = "ConfigMap 'jobs/batch-config'";
+    private static final String TEMPLATE = """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: ignored
+            spec:
+              containers:
+                - name: job
+                  image: busybox
+                  args: ["{{.NodeName}}", "{{ .ExecutionID }}", "{{.Namespace}}"]
+            """;
+
+    @Test
+    void readsEveryKeyOfTheGoControllerAndTheNewOnes() {
+        String yaml = """
+                name: compliance-scan
+                jobServiceAccount: scanner
+                jobImagePullSecrets:
+                  - name: registry-a
+                  - name: registry-b
+                jobNodeSelector:
+                  node-role.kubernetes.io/worker: ""
+                  zone: "1"
+                runOnUnscheduledNodes: true
+                cronExpression: "@daily"
+                cronTimeZone: Europe/Zurich
+                reportDirectory: /reports
+                reportHistory: 7
+                podPoolSize: 25
+                runOnStartup: true
+                startupDelay: 1m30s
+                callbackServiceName: scan-callback
+                callbackServicePort: 18090
+                custom:
+                  target: {url: "http://x", retries: 3}
+                latestMetricsLabel: true
+                leaderElectionResourceLock: leases
+                savePodLog: true
+                metrics:
+                  prefix: compliance
+                  port: 19153
+                  gauges:
+                    check_result:
+                      help: result of a check
+                      labels: [check, severity]
+                    other: {}
+                healthProbePort: 19152
+                reportServerPort: 18080
+                jobTimeout: 15m
+                maxUploadSize: 10Mi
+                maxResultSize: 64Ki
+                callbackAuth: none
+                """;
+
+        LoadedConfig loaded = ConfigLoader.load(yaml, TEMPLATE, SOURCE);
+        ControllerConfig c = loaded.config();
+
+        assertThat(loaded.warnings()).isEmpty();
+        assertThat(c.name()).isEqualTo("compliance-scan");
+        assertThat(c.jobServiceAccount()).isEqualTo("scanner");
+        assertThat(c.jobImagePullSecrets()).containsExactly("registry-a", "registry-b");
+        assertThat(c.jobNodeSelector()).containsExactly(Map.entry("node-role.kubernetes.io/worker", ""), Map.entry("zone", "1"));
+        assertThat(c.runOnUnscheduledNodes()).isTrue();
+        assertThat(c.cronExpression()).isEqualTo("@daily");
+        assertThat(c.cronTimeZone()).isEqualTo(ZoneId.of("Europe/Zurich"));
+        assertThat(c.reportDirectory()).isEqualTo(Path.of("/reports"));
+        assertThat(c.reportHistory()).isEqualTo(7);
+        assertThat(c.podPoolSize()).isEqualTo(25);
+        assertThat(c.runOnStartup()).isTrue();
+        assertThat(c.startupDelay()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.callbackServiceName()).isEqualTo("scan-callback");
+        assertThat(c.callbackServicePort()).isEqualTo(18090);
+        assertThat(c.custom().section("target").integer("retries")).isEqualTo(3);
+        assertThat(c.latestMetricsLabel()).isTrue();
+        assertThat(c.savePodLog()).isTrue();
+        assertThat(c.metrics().prefix()).isEqualTo("compliance");
+        assertThat(c.metrics().port()).isEqualTo(19153);
+        assertThat(c.metrics().gauges()).containsOnlyKeys("check_result", "other");
+        assertThat(c.metrics().gauges().get("check_result")).isEqualTo(new GaugeConfig("result of a check", List.of("check", "severity")));
+        assertThat(c.metrics().nameFor("check_result")).isEqualTo("compliance_check_result");
+        assertThat(c.healthProbePort()).isEqualTo(19152);
+        assertThat(c.reportServerPort()).isEqualTo(18080);
+        assertThat(c.jobTimeout()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.maxUploadSize()).isEqualTo(10L << 20);
+        assertThat(c.maxResultSize()).isEqualTo(64L << 10);
+        assertThat(c.callbackAuth()).isEqualTo(CallbackAuth.NONE);
+        assertThat(c.schedule()).isPresent();
+        assertThat(c.leaseName()).isEqualTo("compliance-scan-leader-election");
+        assertThat(loaded.podTemplate().render("ns", "1", "n")).contains("args: [\"n\", \"1\", \"ns\"]");
+    }
+
+    @Test
+    void appliesTheDocumentedDefaults() {
+        ControllerConfig c = ConfigLoader.load("name: scan", TEMPLATE, SOURCE).config();
+
+        assertThat(c.podPoolSize()).isEqualTo(10);
+        assertThat(c.reportHistory()).isEqualTo(30);
+        assertThat(c.reportDirectory()).isEqualTo(Path.of("/var/www"));
+        assertThat(c.cronExpression()).isEqualTo("42 3 * * *");
+        assertThat(c.runOnStartup()).isFalse();
+        assertThat(c.startupDelay()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.callbackServicePort()).isEqualTo(8090);
+        assertThat(c.healthProbePort()).isEqualTo(9152);
+        assertThat(c.metrics().port()).isEqualTo(9153);
+        assertThat(c.reportServerPort()).isEqualTo(8080);
+        assertThat(c.jobTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.maxUploadSize()).isEqualTo(100L << 20);
+        assertThat(c.maxResultSize()).isEqualTo(1L << 20);
+        assertThat(c.callbackAuth()).isEqualTo(CallbackAuth.TOKEN);
+        assertThat(c.metrics().prefix()).isEqualTo("batch_job");
+        assertThat(c.custom().isEmpty()).isTrue();
+        assertThat(c.jobImagePullSecrets()).isEmpty();
+        assertThat(c.jobNodeSelector()).isEmpty();
+    }
+
+    @Test
+    void acceptsTheImagePullSecretsAliasAndGoStyleNanosecondDurations() {
+        ControllerConfig c = ConfigLoader.load("""
+                name: scan
+                imagePullSecrets: [{name: pull}]
+                startupDelay: 2500000000
+                cronExpression: ""
+                """, TEMPLATE, SOURCE).config();
+
+        assertThat(c.jobImagePullSecrets()).containsExactly("pull");
+        assertThat(c.startupDelay()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(c.schedule()).isEmpty();
+    }
+
+    @Test
+    void warnsAboutUnknownKeysAndDeprecatedLocksWithoutFailing() {
+        LoadedConfig loaded = ConfigLoader.load("""
+                name: scan
+                podPoolsize: 3
+                leaderElectionResourceLock: configmaps
+                metrics:
+                  prefx: x
+                  gauges:
+                    g: {help: h, lables: [a]}
+                """, TEMPLATE, SOURCE);
+
+        assertThat(loaded.warnings()).containsExactly(
+                "unknown key 'podPoolsize' is ignored",
+                "key 'leaderElectionResourceLock': 'configmaps' is deprecated in Kubernetes; this controller always uses a Lease",
+                "unknown key 'metrics.prefx' is ignored",
+                "unknown key 'metrics.gauges.g.lables' is ignored");
+        assertThat(loaded.config().podPoolSize()).isEqualTo(10);
+    }
+
+    static Stream<Arguments> badConfigs() {
+        return Stream.of(
+                bad("podPoolSize: 3", "key 'name' is required"),
+                bad("name: [a]", "key 'name': expected a string, found a list"),
+                bad("name: My_Controller", "key 'name': value 'My_Controller' is invalid: use lower-case letters"),
+                bad("name: a\npodPoolSize: -1", "key 'podPoolSize': value -1 is invalid: must be at least 1"),
+                bad("name: a\npodPoolSize: 0", "key 'podPoolSize': value 0 is invalid: must be at least 1"),
+                bad("name: a\npodPoolSize: ten", "key 'podPoolSize': expected a whole number, found string 'ten'"),
+                bad("name: a\npodPoolSize: 1.5", "key 'podPoolSize': expected a whole number, found number 1.5"),
+                bad("name: a\npodPoolSize: 99999999999", "key 'podPoolSize': value 99999999999 is out of range"),
+                bad("name: a\nreportHistory: -2", "key 'reportHistory': value -2 is invalid: must be 0 or more"),
+                bad("name: a\ncronExpression: \"61 * * * *\"", "key 'cronExpression': value '61 * * * *' is invalid"),
+                bad("name: a\ncronExpression: \"0 0 * * * *\"", "key 'cronExpression': value '0 0 * * * *' is invalid"),
+                bad("name: a\ncronExpression: \"0 0 31 2 *\"", "key 'cronExpression': value '0 0 31 2 *' is invalid: '0 0 31 2 *' never fires"),
+                bad("name: a\ncronExpression: \"@every soon\"", "key 'cronExpression': value '@every soon' is invalid: 'soon' is not a duration"),
+                bad("name: a\ncronExpression: \"@every 10ms\"", "key 'cronExpression': value '@every 10ms' is invalid: @every needs an interval of at least 1s"),
+                bad("name: a\ncronExpression: \"@fortnightly\"", "key 'cronExpression': value '@fortnightly' is invalid"),
+                bad("name: a\nstartupDelay: 10 seconds", "key 'startupDelay': value '10 seconds' is invalid: '10 seconds' is not a duration"),
+                bad("name: a\nstartupDelay: -5s", "key 'startupDelay': value '-5s' is invalid: a duration must not be negative"),
+                bad("name: a\njobTimeout: 0s", "key 'jobTimeout': value 0s is invalid: must be a duration greater than 0"),
+                bad("name: a\njobTimeout: true", "key 'jobTimeout': expected a duration such as 10s or 1m30s, found boolean true"),
+                bad("name: a\nmetrics: {gauges: {processing: {help: x}}}", "key 'metrics.gauges.processing': the suffix 'processing' is reserved"),
+                bad("name: a\nmetrics: {gauges: {pods: {}}}", "key 'metrics.gauges.pods': the suffix 'pods' is reserved"),
+                bad("name: a\nmetrics: {prefix: \"1abc\"}", "key 'metrics.prefix': value '1abc' is not a valid metric name prefix"),
+                bad("name: a\nmetrics: {prefix: \"a-b\"}", "key 'metrics.prefix': value 'a-b' is not a valid metric name prefix"),
+                bad("name: a\nmetrics: {gauges: {my-metric: {}}}", "key 'metrics.gauges': name 'my-metric' is not a valid metric name suffix"),
+                bad("name: a\nmetrics: {gauges: {g: {labels: [bad-label]}}}", "key 'metrics.gauges.g.labels': label 'bad-label' is not a valid label name"),
+                bad("name: a\nmetrics: {gauges: {g: {labels: [__x]}}}", "key 'metrics.gauges.g.labels': label '__x' is not a valid label name"),
+                bad("name: a\nmetrics: {gauges: {g: {labels: [node]}}}", "key 'metrics.gauges.g.labels': label 'node' is added by the controller itself"),
+                bad("name: a\nmetrics: {gauges: {g: {labels: [a, a]}}}", "key 'metrics.gauges.g.labels': label 'a' is listed twice"),
+                bad("name: a\nmetrics: {gauges: {g: {labels: a}}}", "key 'metrics.gauges.g.labels': expected a list of label names, found string 'a'"),
+                bad("name: a\nmetrics: {gauges: {Check: {}, check: {}}}", "key 'metrics.gauges': 'Check' and 'check' differ only in case"),
+                bad("name: a\nmetrics: 5", "key 'metrics': expected a map with prefix, gauges and port, found number 5"),
+                bad("name: a\ncallbackServicePort: 70000", "key 'callbackServicePort': value 70000 is invalid: must be a port from 1 to 65535"),
+                bad("name: a\nhealthProbePort: 8090", "keys 'callbackServicePort' and 'healthProbePort' both use port 8090"),
+                bad("name: a\ncronTimeZone: Mars/Olympus", "key 'cronTimeZone': value 'Mars/Olympus' is not a time zone"),
+                bad("name: a\ncallbackAuth: basic", "key 'callbackAuth': value 'basic' is invalid: use 'token' (default) or 'none'"),
+                bad("name: a\nmaxUploadSize: 10 parsecs", "key 'maxUploadSize': value '10 parsecs' is invalid: '10 parsecs' is not a size"),
+                bad("name: a\nmaxUploadSize: 0", "key 'maxUploadSize': value 0 is invalid: must be a size of at least 1 byte"),
+                bad("name: a\njobImagePullSecrets: [{name: x}]\nimagePullSecrets: [{name: y}]", "keys 'jobImagePullSecrets' and 'imagePullSecrets' are both set"),
+                bad("name: a\njobImagePullSecrets: secret", "key 'jobImagePullSecrets': expected a list like [{name: my-secret}], found string 'secret'"),
+                bad("name: a\njobImagePullSecrets: [{name: Bad_Secret}]", "key 'jobImagePullSecrets[0].name': value 'Bad_Secret' is not a valid secret name"),
+                bad("name: a\nrunOnStartup: yes please", "key 'runOnStartup': expected true or false, found string 'yes please'"),
+                bad("name: a\njobNodeSelector: {role: \"a b\"}", "key 'jobNodeSelector.role': value 'a b' is not a valid Kubernetes label value"),
+                bad("name: a\njobNodeSelector: [role]", "key 'jobNodeSelector': expected a map of label to value, found a list"),
+                bad("name: a\njobServiceAccount: Not Valid", "key 'jobServiceAccount': value 'Not Valid' is not a valid service account name"),
+                bad("name: a\ncustom: [1]", "key 'custom': expected a map, found a list"),
+                bad("name: a\nreportDirectory: \"\"", "key 'reportDirectory' is required"),
+                bad("name: [unclosed", "it is not valid YAML at line 1"),
+                bad("name: a\nname: b", "it is not valid YAML"),
+                bad("- a\n- b", "it must be a YAML mapping of keys to values, found a list"),
+                bad("", "it is empty: at least 'name' must be set"),
+                bad("cronExpression: @daily", "it is not valid YAML"));
+    }
+
+    private static Arguments bad(String yaml, String expected) {
+        return Arguments.of(yaml, expected);
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("badConfigs")
+    void rejectsBadConfigWithAMessageNamingTheSourceKeyAndValue(String yaml, String expected) {
+        assertThatThrownBy(() -> ConfigLoader.load(yaml, TEMPLATE, SOURCE))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("invalid configuration in " + SOURCE + " key config.yaml")
+                .hasMessageContaining(expected);
+    }
+
+    @Test
+    void reportsEveryProblemAtOnce() {
+        assertThatThrownBy(() -> ConfigLoader.load("podPoolSize: 0\nreportHistory: x\n", TEMPLATE, SOURCE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "key 'reportHistory': expected a whole number, found string 'x'",
+                        "key 'name' is required: set it to the controller's name (lower-case letters, digits, '-' and '.', at most 63 characters)",
+                        "key 'podPoolSize': value 0 is invalid: must be at least 1"))
+                .hasMessageContaining("(3 problems)");
+    }
+
+    @Test
+    void theBuilderValidatesLikeTheLoader() {
+        assertThatThrownBy(() -> ControllerConfig.builder("ok").podPoolSize(0).jobTimeout(Duration.ZERO).build("embedder code"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("invalid configuration in embedder code")
+                .hasMessageContaining("key 'podPoolSize': value 0 is invalid")
+                .hasMessageContaining("key 'jobTimeout': value 0s is invalid");
+        ControllerConfig c = ControllerConfig.builder("ok").podPoolSize(3).build();
+        assertThat(c.toBuilder().reportHistory(2).build()).extracting(ControllerConfig::podPoolSize, ControllerConfig::reportHistory)
+                .containsExactly(3, 2);
+    }
+
+    @Test
+    void theCorpusHasAtLeastTwentyBadConfigs() {
+        List<Arguments> all = new ArrayList<>(badConfigs().toList());
+        assertThat(all).hasSizeGreaterThanOrEqualTo(20);
+    }
+}
