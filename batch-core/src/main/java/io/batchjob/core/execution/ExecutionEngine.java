@@ -530,7 +530,8 @@ public final class ExecutionEngine implements AutoCloseable {
                 job.state = JobState.RUNNING;
                 // A job whose secret is lost gets a fresh one nobody knows: its callbacks fail closed.
                 job.secret = running.callbackSecret() != null ? running.callbackSecret() : CallbackSecrets.newSecret();
-                job.startedAt = running.createdAt() != null ? running.createdAt() : now;
+                // A creation time ahead of our clock (skew with the API server) counts as now.
+                job.startedAt = running.createdAt() != null && running.createdAt().isBefore(now) ? running.createdAt() : now;
                 job.reported = store.hasFile(id, node + ".json");
                 job.holdsSlot = true;
                 ex.inFlight++;

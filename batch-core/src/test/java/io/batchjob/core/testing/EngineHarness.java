@@ -34,7 +34,7 @@ public final class EngineHarness implements AutoCloseable {
 
     private EngineHarness(Builder b) {
         this.store = new ReportStore(b.reportDir);
-        this.backend = b.backend != null ? b.backend : InMemoryJobBackend.manual();
+        this.backend = b.backend != null ? b.backend : new InMemoryJobBackend(r -> java.util.Optional.empty(), clock, 4);
         this.config = ControllerConfig.builder("test")
                 .podPoolSize(b.poolSize)
                 .jobTimeout(b.jobTimeout)
