@@ -1,0 +1,150 @@
+package io.batchjob.metrics;
+
+import io.batchjob.core.config.ConfigException;
+import io.batchjob.core.config.ControllerConfig;
+import io.batchjob.core.config.GaugeConfig;
+import io.batchjob.core.config.MetricsConfig;
+import io.batchjob.core.result.JobResult;
+import io.batchjob.core.result.MetricValue;
+import io.batchjob.core.spi.ExecutionListener;
+import io.batchjob.core.spi.ExecutionStart;
+import io.batchjob.core.spi.JobSummary;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The metrics of the Go controller, same names, labels and values ({@code <p>} is
+ * {@code metrics.prefix}):
+ * <ul>
+ *   <li>{@code <p>_current_execution_id} – the running execution's ID as a number;</li>
+ *   <li>{@code <p>_pods} – job pods of the last execution;</li>
+ *   <li>{@code <p>_processing{node,executionID}} – 0 once the node reported, 1 when its job ended
+ *   failed, timed out or without a report;</li>
+ *   <li>{@code <p>_duration{node,executionID}} – job duration in milliseconds;</li>
+ *   <li>{@code <p>_<suffix>{<configured labels>,node,executionID}} – each configured gauge; result
+ *   entries of unconfigured suffixes and unconfigured labels are ignored, configured labels missing
+ *   from a result are empty;</li>
+ *   <li>{@code com_github_bakito_batch_job_controller{version,name,prefix,poolSize,reportHistory,cron}} = 1
+ *   – the info metric, under the Go controller's name so dashboards keep working.</li>
+ * </ul>
+ * With {@code latestMetricsLabel} every per-node series is also written with
+ * {@code executionID="latest"}. Series of an execution are removed when it is pruned from the
+ * report history.
+ */
+public final class ResultMetrics implements ExecutionListener {
+
+    /** Name of the info metric, as the Go controller exposed it. */
+    public static final String INFO_METRIC = "com_github_bakito_batch_job_controller";
+    static final String LATEST = "latest";
+
+    private final boolean latest;
+    private final Gauge currentExecutionId;
+    private final Gauge pods;
+    private final Gauge processing;
+    private final Gauge duration;
+    private final Map<String, CustomGauge> gauges = new LinkedHashMap<>();
+
+    private record CustomGauge(Gauge gauge, List<String> labels) {
+    }
+
+    /**
+     * Registers the metrics.
+     *
+     * @throws ConfigException when a configured name collides with a metric already in the registry
+     */
+    public ResultMetrics(ControllerConfig config, PrometheusRegistry registry, String version) {
+        MetricsConfig m = config.metrics();
+        this.latest = config.latestMetricsLabel();
+        this.currentExecutionId = register(registry, "metrics.prefix", Gauge.builder()
+                .name(m.nameFor("current_execution_id")).help("The current execution ID"));
+        this.pods = register(registry, "metrics.prefix", Gauge.builder()
+                .name(m.nameFor("pods")).help("The number of pods started for the last execution"));
+        this.processing = register(registry, "metrics.prefix", Gauge.builder()
+                .name(m.nameFor("processing")).help("Node with processing error, 1: has error / 0: no error")
+                .labelNames("node", "executionID"));
+        this.duration = register(registry, "metrics.prefix", Gauge.builder()
+                .name(m.nameFor("duration")).help("Execution Duration in milliseconds")
+                .labelNames("node", "executionID"));
+        m.gauges().forEach((suffix, g) -> gauges.put(suffix, custom(registry, m, suffix, g)));
+        Gauge info = register(registry, "metrics.prefix", Gauge.builder()
+                .name(INFO_METRIC).help("information about github.com/bakito/batch-job-controller")
+                .labelNames("version", "name", "prefix", "poolSize", "reportHistory", "cron"));
+        info.labelValues(version, config.name(), m.prefix(), Integer.toString(config.podPoolSize()),
+                Integer.toString(config.reportHistory()), config.cronExpression()).set(1);
+    }
+
+    private static CustomGauge custom(PrometheusRegistry registry, MetricsConfig m, String suffix, GaugeConfig g) {
+        List<String> labels = new ArrayList<>(g.labels());
+        labels.add("node");
+        labels.add("executionID");
+        Gauge gauge = register(registry, "metrics.gauges." + suffix, Gauge.builder()
+                .name(m.nameFor(suffix)).help(g.help().isEmpty() ? suffix : g.help())
+                .labelNames(labels.toArray(String[]::new)));
+        return new CustomGauge(gauge, g.labels());
+    }
+
+    private static Gauge register(PrometheusRegistry registry, String key, Gauge.Builder builder) {
+        Gauge gauge = builder.build();
+        try {
+            registry.register(gauge);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ConfigException("key '" + key + "': the metric " + gauge.getPrometheusName()
+                    + " collides with a metric that already exists (" + e.getMessage() + "); choose another prefix or suffix");
+        }
+        return gauge;
+    }
+
+    @Override
+    public void onExecutionStarted(ExecutionStart start) {
+        currentExecutionId.set(Double.parseDouble(start.executionId()));
+        pods.set(start.nodes().size());
+    }
+
+    @Override
+    public void onResultReceived(String executionId, String node, JobResult result) {
+        result.metrics().forEach((suffix, values) -> {
+            CustomGauge g = gauges.get(suffix);
+            if (g == null) {
+                return; // not configured: stored in the report, not published
+            }
+            for (MetricValue v : values) {
+                String[] labelValues = new String[g.labels().size() + 2];
+                for (int i = 0; i < g.labels().size(); i++) {
+                    labelValues[i] = v.labels().getOrDefault(g.labels().get(i), "");
+                }
+                labelValues[labelValues.length - 2] = node;
+                set(g.gauge(), labelValues, executionId, v.value());
+            }
+        });
+        set(processing, new String[]{node, null}, executionId, 0);
+    }
+
+    @Override
+    public void onJobEnded(String executionId, JobSummary job) {
+        set(duration, new String[]{job.node(), null}, executionId, job.durationMillis());
+        set(processing, new String[]{job.node(), null}, executionId, job.outcome().isProblem() ? 1 : 0);
+    }
+
+    @Override
+    public void onExecutionPruned(String executionId) {
+        processing.removeIf(l -> executionId.equals(l.get(l.size() - 1)));
+        duration.removeIf(l -> executionId.equals(l.get(l.size() - 1)));
+        gauges.values().forEach(g -> g.gauge().removeIf(l -> executionId.equals(l.get(l.size() - 1))));
+    }
+
+    /** Sets the series of the execution, and the "latest" series when configured. The last label is the execution. */
+    private void set(Gauge gauge, String[] labelValues, String executionId, double value) {
+        labelValues[labelValues.length - 1] = executionId;
+        gauge.labelValues(labelValues).set(value);
+        if (latest) {
+            String[] copy = labelValues.clone();
+            copy[copy.length - 1] = LATEST;
+            gauge.labelValues(copy).set(value);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.batchjob.metrics;
+
+import io.batchjob.core.spi.CallbackObserver.CallbackRequest;
+import io.batchjob.core.spi.ExecutionStart;
+import io.batchjob.core.spi.ExecutionSummary;
+import io.batchjob.core.spi.JobOutcome;
+import io.batchjob.core.spi.JobSummary;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ControllerMetricsTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-27T08:00:00Z");
+
+    @Test
+    void countsExecutionsJobsTriggersAndCallbacks() throws Exception {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        AtomicInteger inFlight = new AtomicInteger(4);
+        ControllerMetrics m = new ControllerMetrics(registry, inFlight::get);
+
+        m.onExecutionStarted(new ExecutionStart("1", "schedule", T0, List.of("a", "b"), false));
+        m.onJobEnded("1", new JobSummary("a", JobOutcome.SUCCEEDED, T0, T0.plusSeconds(3), "", true));
+        m.onJobEnded("1", new JobSummary("b", JobOutcome.NO_REPORT, T0, T0.plusSeconds(70), "x", false));
+        m.onJobEnded("1", new JobSummary("b", JobOutcome.SUCCEEDED, T0, T0.plusSeconds(70), "", true)); // late result
+        m.onExecutionFinished(new ExecutionSummary("1", "schedule", T0, T0.plusSeconds(90), false, List.of()));
+        m.onTriggerSkipped("schedule", "running");
+        m.onTriggerSkipped("schedule", "running");
+        m.onTriggerFailed("schedule", "nodes");
+        m.onCallback(new CallbackRequest("result", 200, Duration.ofMillis(3), 120));
+        m.onCallback(new CallbackRequest("file", 401, Duration.ofMillis(1), 0));
+
+        try (MetricsServer server = MetricsServer.start(registry, "127.0.0.1", 0)) {
+            List<String> lines = Scrape.lines(Scrape.scrape(server.port()), ControllerMetrics.PREFIX);
+
+            assertThat(lines).contains(
+                    "batch_job_controller_executions_total{result=problems} 0.0",
+                    "batch_job_controller_executions_total{result=success} 1.0",
+                    "batch_job_controller_triggers_skipped_total{} 2.0",
+                    "batch_job_controller_triggers_failed_total{} 1.0",
+                    "batch_job_controller_jobs_in_flight{} 4.0",
+                    "batch_job_controller_jobs_total{outcome=succeeded} 1.0",
+                    "batch_job_controller_jobs_total{outcome=no_report} 1.0",
+                    "batch_job_controller_jobs_total{outcome=failed} 0.0",
+                    "batch_job_controller_jobs_total{outcome=timed_out} 0.0",
+                    "batch_job_controller_job_duration_seconds_count{outcome=no_report} 1.0",
+                    "batch_job_controller_job_duration_seconds_bucket{le=120.0,outcome=no_report} 1.0",
+                    "batch_job_controller_job_duration_seconds_bucket{le=60.0,outcome=no_report} 0.0",
+                    "batch_job_controller_last_execution_duration_seconds{} 90.0",
+                    "batch_job_controller_node_last_success_timestamp_seconds{node=a} 1.795766403E9",
+                    "batch_job_controller_node_last_success_timestamp_seconds{node=b} 1.79576647E9",
+                    "batch_job_controller_callback_requests_total{endpoint=result,status=200} 1.0",
+                    "batch_job_controller_callback_requests_total{endpoint=file,status=401} 1.0",
+                    "batch_job_controller_callback_request_duration_seconds_count{endpoint=result} 1.0",
+                    "batch_job_controller_stored_bytes_total{endpoint=result} 120.0");
+            assertThat(lines).noneMatch(l -> l.startsWith("batch_job_controller_stored_bytes_total{endpoint=file}"));
+            inFlight.set(0);
+            assertThat(Scrape.lines(Scrape.scrape(server.port()), "batch_job_controller_jobs_in_flight")).containsExactly(
+                    "batch_job_controller_jobs_in_flight{} 0.0");
+        }
+    }
+}
