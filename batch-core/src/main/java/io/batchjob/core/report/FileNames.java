@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
  * component that is safe on Linux and harmless when shown in a listing: not empty, not
  * {@code .} or {@code ..}, no {@code /} or {@code \}, no NUL, control, format (e.g. bidi
  * override, zero-width), line/paragraph separator or unpaired surrogate characters, no leading
- * or trailing white space, at most {@value #MAX_BYTES} bytes in UTF-8.
+ * or trailing white space, no percent-encoded {@code /}, {@code \} or {@code .} (a name that still
+ * carries them was encoded twice, by mistake or to slip past a check), at most
+ * {@value #MAX_BYTES} bytes in UTF-8.
  */
 public final class FileNames {
 
@@ -69,6 +71,10 @@ public final class FileNames {
         if (Character.isWhitespace(name.charAt(0)) || Character.isWhitespace(name.charAt(name.length() - 1))
                 || Character.isSpaceChar(name.charAt(0)) || Character.isSpaceChar(name.charAt(name.length() - 1))) {
             return "the file name must not start or end with white space";
+        }
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e")) {
+            return "the file name must not contain percent-encoded '/', '\\' or '.' (it looks encoded twice)";
         }
         if (name.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             return "the file name is too long: at most " + MAX_BYTES + " bytes in UTF-8";

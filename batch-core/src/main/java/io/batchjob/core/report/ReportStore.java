@@ -120,24 +120,95 @@ public final class ReportStore {
      * @throws ReportStorageException    when the disk refuses the write
      */
     public Path write(String executionId, String fileName, InputStream content, long maxBytes) throws IOException {
-        FileNames.requireSafe(fileName);
-        Path dir = createExecution(executionId);
-        Path target = dir.resolve(fileName);
-        if (!target.getParent().equals(dir)) {
-            throw new InvalidFileNameException("the file name must stay inside the execution directory");
+        try (Batch batch = batch(executionId)) {
+            batch.add(fileName, content, maxBytes);
+            return batch.commit().get(0);
         }
-        Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
-        boolean done = false;
-        try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                copy(content, out, maxBytes, temp);
+    }
+
+    /**
+     * Starts a set of files that are stored together or not at all (e.g. the parts of one
+     * multipart upload). Files are staged as hidden temporary files; {@link Batch#commit()}
+     * renames them into place, {@link Batch#close()} removes whatever was not committed.
+     */
+    public Batch batch(String executionId) {
+        return new Batch(createExecution(executionId));
+    }
+
+    /** Files staged for one commit. Not thread-safe: one request uses one batch. */
+    public final class Batch implements AutoCloseable {
+        private final Path dir;
+        private final java.util.Map<String, Path> staged = new java.util.LinkedHashMap<>();
+        private boolean committed;
+
+        private Batch(Path dir) {
+            this.dir = dir;
+        }
+
+        /**
+         * Streams one file into a temporary file.
+         *
+         * @throws InvalidFileNameException   when the name is refused or was already added
+         * @throws SizeLimitExceededException when the content is longer than {@code maxBytes}
+         * @throws IOException                when reading {@code content} fails
+         * @throws ReportStorageException     when the disk refuses the write
+         */
+        public Path add(String fileName, InputStream content, long maxBytes) throws IOException {
+            FileNames.requireSafe(fileName);
+            Path target = dir.resolve(fileName);
+            if (!target.getParent().equals(dir)) {
+                throw new InvalidFileNameException("the file name must stay inside the execution directory");
             }
-            move(temp, target);
-            done = true;
+            if (staged.containsKey(fileName)) {
+                throw new InvalidFileNameException("the file name '" + fileName + "' is used twice in one request");
+            }
+            Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+            staged.put(fileName, temp);
+            FileChannel out;
+            try {
+                out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                throw new ReportStorageException("cannot write " + dir + ": " + e.getMessage(), e);
+            }
+            try (out) {
+                copy(content, out, maxBytes, temp); // a failing read (the client's side) stays an IOException
+            }
             return target;
-        } finally {
-            if (!done) {
-                deleteQuietly(temp);
+        }
+
+        /** Renames every staged file into place. */
+        public List<Path> commit() {
+            List<Path> done = new ArrayList<>();
+            try {
+                for (java.util.Map.Entry<String, Path> e : staged.entrySet()) {
+                    Path target = dir.resolve(e.getKey());
+                    move(e.getValue(), target);
+                    done.add(target);
+                }
+            } catch (IOException e) {
+                throw new ReportStorageException("cannot store files in " + dir + ": " + e.getMessage(), e);
+            }
+            committed = true;
+            return done;
+        }
+
+        /** Total bytes staged so far. */
+        public long stagedBytes() {
+            long total = 0;
+            for (Path p : staged.values()) {
+                try {
+                    total += Files.size(p);
+                } catch (IOException e) {
+                    // already moved or removed
+                }
+            }
+            return total;
+        }
+
+        @Override
+        public void close() {
+            if (!committed) {
+                staged.values().forEach(ReportStore::deleteQuietly);
             }
         }
     }
@@ -284,6 +355,7 @@ public final class ReportStore {
         return deleted;
     }
 
+    /** Input failures propagate as IOException; output failures become ReportStorageException. */
     private static void copy(InputStream in, FileChannel out, long maxBytes, Path temp) throws IOException {
         byte[] buf = new byte[BUFFER];
         long total = 0;

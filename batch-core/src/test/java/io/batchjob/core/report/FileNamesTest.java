@@ -18,7 +18,7 @@ class FileNamesTest {
                 "a/b", "a\\b", "./x", "x/..", "x/.", "..//..", "a\u0000b", "\u0000", "name\n.txt", "name\r",
                 "tab\tname", "\u001b[31mred", "del\u007f", "c1\u0085", "bidi\u202Etxt.exe", "zero\u200Bwidth",
                 "line\u2028sep", "para\u2029sep", "bom\uFEFF", "bad\uD800surrogate", "\uDC00low", " leading", "trailing ",
-                "\u00A0nbsp", "x".repeat(256), "ä".repeat(128), "../" + "x".repeat(300), "%00".replace("%00", "\u0000"));
+                "\u00A0nbsp", "%2e%2e%2f", "..%2F..%2Fetc", "a%5Cb", "x".repeat(256), "ä".repeat(128), "../" + "x".repeat(300), "%00".replace("%00", "\u0000"));
     }
 
     @ParameterizedTest
@@ -31,7 +31,7 @@ class FileNamesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"report.txt", "node-1.json", "a b.log", "..hidden", "...", ".bashrc", "%2e%2e%2f", "名前.txt",
+    @ValueSource(strings = {"report.txt", "node-1.json", "a b.log", "..hidden", "...", ".bashrc", "100%.txt", "a%20b", "名前.txt",
             "emoji-\uD83D\uDE00.txt", "x.tar.gz", "UPPER.TXT", "a..b", "~tilde", "$HOME", "a;b", "'quoted'"})
     void acceptsOrdinaryNames(String name) {
         assertThat(FileNames.requireSafe(name)).isEqualTo(name);

@@ -176,6 +176,28 @@ class ReportStoreTest {
         assertThat(store.hasFile("1", "x.json")).isTrue();
     }
 
+    @Test
+    void aBatchIsStoredWhollyOrNotAtAll() throws Exception {
+        ReportStore store = store();
+        try (ReportStore.Batch batch = store.batch("1")) {
+            batch.add("n-a.txt", new ByteArrayInputStream("a".getBytes()), 10);
+            batch.add("n-b.txt", new ByteArrayInputStream("b".getBytes()), 10);
+            assertThatThrownBy(() -> batch.add("n-c.txt", new ByteArrayInputStream(new byte[11]), 10))
+                    .isInstanceOf(SizeLimitExceededException.class);
+        }
+        assertThat(listAll(store.root().resolve("1"))).isEmpty();
+
+        try (ReportStore.Batch batch = store.batch("1")) {
+            batch.add("n-a.txt", new ByteArrayInputStream("a".getBytes()), 10);
+            assertThatThrownBy(() -> batch.add("n-a.txt", new ByteArrayInputStream("b".getBytes()), 10))
+                    .isInstanceOf(InvalidFileNameException.class).hasMessageContaining("used twice");
+            batch.add("n-b.txt", new ByteArrayInputStream("bb".getBytes()), 10);
+            assertThat(batch.stagedBytes()).isEqualTo(3);
+            assertThat(batch.commit()).hasSize(2);
+        }
+        assertThat(listAll(store.root().resolve("1"))).containsExactly("n-a.txt", "n-b.txt");
+    }
+
     record Sample(String value, Instant at) {
     }
 

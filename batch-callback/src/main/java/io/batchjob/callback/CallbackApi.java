@@ -1,0 +1,355 @@
+package io.batchjob.callback;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.batchjob.core.config.CallbackAuth;
+import io.batchjob.core.event.GoFormat;
+import io.batchjob.core.execution.ExecutionEngine;
+import io.batchjob.core.execution.UnknownJobException;
+import io.batchjob.core.report.FileNames;
+import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.report.SizeLimitExceededException;
+import io.batchjob.core.result.JobResult;
+import io.batchjob.core.result.ResultParser;
+import io.batchjob.core.spi.CallbackObserver;
+import io.batchjob.core.spi.JobEvent;
+import io.batchjob.core.spi.JobEventPublisher;
+import io.undertow.Handlers;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RoutingHandler;
+import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.handlers.RequestLimitingHandler;
+import io.undertow.server.handlers.form.FormData;
+import io.undertow.server.handlers.form.FormParserFactory;
+import io.undertow.server.handlers.form.MultiPartParserDefinition;
+import io.undertow.util.AttachmentKey;
+import io.undertow.util.Headers;
+import io.undertow.util.PathTemplateMatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The callback API of SPEC section 5, as one Undertow handler:
+ * {@code POST /report/{node}/{executionID}/result|file|event}.
+ *
+ * <p>The chain, outermost first: observe (status and latency to the {@link CallbackObserver}) →
+ * limit (bounded concurrency, 503 beyond the queue) → route (404 unknown path, 405 wrong method) →
+ * blocking dispatch to a worker → error mapping → the endpoint. Each endpoint checks, in order:
+ * path values (400), that the job is running (406, unless dev mode), the job's secret (401, with
+ * {@code callbackAuth: token}), the body (400/413); only then does it store anything.
+ */
+public final class CallbackApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CallbackApi.class);
+    private static final AttachmentKey<String> ENDPOINT = AttachmentKey.create(String.class);
+    private static final AttachmentKey<Long> STORED = AttachmentKey.create(Long.class);
+    private static final Pattern REASON = Pattern.compile("\\p{Lu}[^\\p{Cntrl}]{0,127}");
+    private static final int MAX_EVENT_MESSAGE = 1024;
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    private final ExecutionEngine engine;
+    private final ReportStore store;
+    private final JobEventPublisher events;
+    private final CallbackSettings settings;
+    private final CallbackObserver observer;
+    private final Path multipartTemp;
+
+    public CallbackApi(ExecutionEngine engine, ReportStore store, JobEventPublisher events, CallbackSettings settings,
+                       CallbackObserver observer) {
+        this.engine = Objects.requireNonNull(engine);
+        this.store = Objects.requireNonNull(store);
+        this.events = Objects.requireNonNull(events);
+        this.settings = Objects.requireNonNull(settings);
+        this.observer = Objects.requireNonNull(observer);
+        // Multipart parts land here first: same file system as the reports, hidden from the report server.
+        this.multipartTemp = store.root().resolve(".uploads");
+    }
+
+    /** The complete handler for the callback port. */
+    public HttpHandler handler() {
+        RoutingHandler routes = Handlers.routing()
+                .post("/report/{node}/{executionID}/result", endpoint("result", this::result))
+                .post("/report/{node}/{executionID}/file", endpoint("file", this::file))
+                .post("/report/{node}/{executionID}/event", endpoint("event", this::event))
+                .setInvalidMethodHandler(exchange -> {
+                    exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
+                    PlainText.send(exchange, 405, "method " + exchange.getRequestMethod() + " is not allowed here: use POST");
+                })
+                .setFallbackHandler(exchange -> PlainText.send(exchange, 404,
+                        "not found: callbacks go to POST /report/<node>/<executionID>/result, /file or /event"));
+        RequestLimitingHandler limited = new RequestLimitingHandler(settings.maxConcurrent(), settings.maxQueued(), routes);
+        limited.getRequestLimit().setFailureHandler(exchange -> {
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+            PlainText.send(exchange, 503, "too many callbacks at once; retry in a second");
+        });
+        return observed(limited);
+    }
+
+    private interface Endpoint {
+        void handle(HttpServerExchange exchange, String node, String executionId) throws Exception;
+    }
+
+    private HttpHandler endpoint(String name, Endpoint endpoint) {
+        HttpHandler inner = new ProblemHandler(exchange -> {
+            Map<String, String> params = exchange.getAttachment(PathTemplateMatch.ATTACHMENT_KEY).getParameters();
+            String node = params.get("node");
+            String executionId = params.get("executionID");
+            try (MDC.MDCCloseable a = MDC.putCloseable("node", printable(node));
+                 MDC.MDCCloseable b = MDC.putCloseable("executionID", printable(executionId))) {
+                checkJob(exchange, node, executionId);
+                endpoint.handle(exchange, node, executionId);
+            }
+        });
+        BlockingHandler blocking = new BlockingHandler(inner);
+        return exchange -> {
+            exchange.putAttachment(ENDPOINT, name);
+            blocking.handleRequest(exchange);
+        };
+    }
+
+    private HttpHandler observed(HttpHandler next) {
+        return exchange -> {
+            long start = System.nanoTime();
+            exchange.addExchangeCompleteListener((ex, nextListener) -> {
+                try {
+                    String endpoint = Optional.ofNullable(ex.getAttachment(ENDPOINT)).orElse("other");
+                    long stored = Optional.ofNullable(ex.getAttachment(STORED)).orElse(0L);
+                    observer.onCallback(new CallbackObserver.CallbackRequest(endpoint, ex.getStatusCode(),
+                            Duration.ofNanos(System.nanoTime() - start), stored));
+                } catch (RuntimeException e) {
+                    LOG.warn("callback observer failed: {}", e.toString());
+                } finally {
+                    nextListener.proceed();
+                }
+            });
+            next.handleRequest(exchange);
+        };
+    }
+
+    /** Path values, the job's state and its credentials, before any body is read. */
+    private void checkJob(HttpServerExchange exchange, String node, String executionId) {
+        if (node == null || !FileNames.isSafe(node) || node.startsWith(".") || node.startsWith("_")) {
+            throw new HttpProblem(400, "invalid node name '" + printable(node) + "'");
+        }
+        if (!ReportStore.isExecutionId(executionId)) {
+            throw new HttpProblem(406, "execution " + printable(executionId) + " is not running: execution IDs are numbers");
+        }
+        boolean known = true;
+        try {
+            engine.checkAcceptsCallbacks(executionId, node);
+        } catch (UnknownJobException e) {
+            if (!settings.devMode()) {
+                throw e;
+            }
+            known = false;
+            LOG.info("dev mode: accepting a callback for an unknown job: {}", e.getMessage());
+        }
+        if (settings.auth() == CallbackAuth.TOKEN) {
+            Optional<String> secret = Credentials.presentedSecret(exchange);
+            if (secret.isEmpty()) {
+                exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Basic realm=\"batch-job-controller callbacks\"");
+                throw new HttpProblem(401, "missing credentials: call the URL from CALLBACK_SERVICE_*_URL as it is "
+                        + "(it carries the job's secret) or send 'Authorization: Bearer $CALLBACK_TOKEN'");
+            }
+            if (!known || !engine.verifySecret(executionId, node, secret.get())) {
+                exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Basic realm=\"batch-job-controller callbacks\"");
+                throw new HttpProblem(401, "invalid credentials for node " + node + " in execution " + executionId
+                        + ": each job may only use its own CALLBACK_TOKEN");
+            }
+        }
+    }
+
+    private void result(HttpServerExchange exchange, String node, String executionId) throws IOException {
+        byte[] body = readSmallBody(exchange);
+        JobResult result = ResultParser.parse(body, settings.metricPrefix());
+        store.write(executionId, node + ".json", body);
+        exchange.putAttachment(STORED, (long) body.length);
+        try {
+            engine.resultReceived(executionId, node, result);
+        } catch (UnknownJobException e) {
+            if (!settings.devMode()) {
+                throw e; // the execution ended between the check and now
+            }
+        }
+        LOG.debug("result stored: {} values", result.valueCount());
+        PlainText.send(exchange, 200, "result stored for node " + node + " in execution " + executionId);
+    }
+
+    private void file(HttpServerExchange exchange, String node, String executionId) throws Exception {
+        exchange.setMaxEntitySize(settings.maxUploadSize());
+        String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        List<String> stored = new ArrayList<>();
+        try (ReportStore.Batch batch = store.batch(executionId)) {
+            if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+                storeParts(exchange, node, batch, stored);
+            } else {
+                String name = UploadNames.of(exchange);
+                FileNames.requireSafe(name);
+                String target = node + "-" + name;
+                batch.add(target, exchange.getInputStream(), settings.maxUploadSize());
+                stored.add(target);
+            }
+            long bytes = batch.stagedBytes();
+            batch.commit();
+            exchange.putAttachment(STORED, bytes);
+        }
+        PlainText.send(exchange, 200, "stored " + String.join(", ", stored));
+    }
+
+    private void storeParts(HttpServerExchange exchange, String node, ReportStore.Batch batch, List<String> stored) throws Exception {
+        Files.createDirectories(multipartTemp);
+        MultiPartParserDefinition multipart = new MultiPartParserDefinition(multipartTemp);
+        multipart.setMaxIndividualFileSize(settings.maxUploadSize());
+        multipart.setDefaultEncoding("UTF-8");
+        FormParserFactory factory = FormParserFactory.builder(false).addParsers(multipart).build();
+        try (io.undertow.server.handlers.form.FormDataParser parser = factory.createParser(exchange)) {
+            if (parser == null) {
+                throw new HttpProblem(400, "the multipart body has no boundary: send it as curl -F 'file=@report.txt' does");
+            }
+            FormData form = parser.parseBlocking();
+            for (String field : form) {
+                for (FormData.FormValue value : form.get(field)) {
+                    if (!value.isFileItem()) {
+                        continue; // plain form fields are not files
+                    }
+                    String name = value.getFileName();
+                    if (name == null || name.isEmpty()) {
+                        throw new HttpProblem(400, "the multipart part '" + printable(field) + "' has no file name");
+                    }
+                    FileNames.requireSafe(name);
+                    String target = node + "-" + name;
+                    try (InputStream in = value.getFileItem().getInputStream()) {
+                        batch.add(target, in, settings.maxUploadSize());
+                    }
+                    stored.add(target);
+                }
+            }
+        }
+        if (stored.isEmpty()) {
+            throw new HttpProblem(400, "the multipart body contains no file: send files as parts with a file name");
+        }
+    }
+
+    private void event(HttpServerExchange exchange, String node, String executionId) throws IOException {
+        byte[] body = readSmallBody(exchange);
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new HttpProblem(400, "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new HttpProblem(400, "the body must be a JSON object like {\"warning\": false, \"reason\": \"TestReason\", \"message\": \"m: %s\", \"args\": [\"a1\"]}");
+        }
+        boolean warning = false;
+        JsonNode w = root.get("warning");
+        if (w != null && !w.isNull()) {
+            if (!w.isBoolean()) {
+                throw new HttpProblem(400, "warning: expected true or false");
+            }
+            warning = w.booleanValue();
+        }
+        String reason = text(root, "reason");
+        if (reason == null || reason.isEmpty()) {
+            throw new HttpProblem(400, "reason is required, e.g. \"TestReason\"");
+        }
+        if (!REASON.matcher(reason).matches()) {
+            throw new HttpProblem(400, "reason '" + printable(reason) + "' is invalid: it must start with an upper-case letter, "
+                    + "have at most 128 characters and no control characters");
+        }
+        String message = text(root, "message");
+        if (message == null || message.isEmpty()) {
+            throw new HttpProblem(400, "message is required");
+        }
+        List<Object> args = new ArrayList<>();
+        JsonNode a = root.get("args");
+        if (a != null && !a.isNull()) {
+            if (!a.isArray()) {
+                throw new HttpProblem(400, "args: expected a list of strings, numbers or booleans");
+            }
+            for (int i = 0; i < a.size(); i++) {
+                JsonNode arg = a.get(i);
+                if (arg.isTextual()) {
+                    args.add(arg.asText());
+                } else if (arg.isIntegralNumber()) {
+                    args.add(arg.canConvertToLong() ? (Object) arg.longValue() : arg.asText());
+                } else if (arg.isNumber()) {
+                    args.add(arg.doubleValue());
+                } else if (arg.isBoolean()) {
+                    args.add(arg.booleanValue());
+                } else {
+                    throw new HttpProblem(400, "args[" + i + "]: expected a string, number or boolean");
+                }
+            }
+        }
+        String action = text(root, "action");
+        if (action == null || action.isBlank()) {
+            action = "Reported"; // events.k8s.io requires an action; the Go controller broke without one
+        } else if (action.length() > 128) {
+            throw new HttpProblem(400, "action: at most 128 characters");
+        }
+        String formatted = GoFormat.format(message, args);
+        if (formatted.length() > MAX_EVENT_MESSAGE) {
+            formatted = formatted.substring(0, MAX_EVENT_MESSAGE - 3) + "...";
+        }
+        try {
+            events.publish(new JobEvent(executionId, node, warning, reason, formatted, action));
+        } catch (JobEventPublisher.JobEventException e) {
+            LOG.warn("event {} could not be created: {}", reason, e.getMessage());
+            throw new HttpProblem(502, "the event could not be created: " + e.getMessage());
+        }
+        PlainText.send(exchange, 200, "event " + reason + " created for node " + node);
+    }
+
+    private static String text(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new HttpProblem(400, field + ": expected a string");
+        }
+        return n.asText();
+    }
+
+    /** Reads a JSON body of at most maxResultSize bytes into memory. */
+    private byte[] readSmallBody(HttpServerExchange exchange) throws IOException {
+        exchange.setMaxEntitySize(settings.maxResultSize());
+        long limit = settings.maxResultSize();
+        try (InputStream in = exchange.getInputStream()) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (body.length > limit) {
+                throw new SizeLimitExceededException(limit);
+            }
+            return body;
+        }
+    }
+
+    /** Values from the request go back in messages and logs: short and without control characters. */
+    static String printable(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        s.codePoints().limit(100).forEach(cp -> sb.append(Character.isISOControl(cp) || Character.getType(cp) == Character.FORMAT
+                ? String.format("\\u%04x", cp) : new String(Character.toChars(cp))));
+        return s.codePointCount(0, s.length()) > 100 ? sb + "..." : sb.toString();
+    }
+}

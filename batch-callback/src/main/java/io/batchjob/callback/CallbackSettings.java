@@ -1,0 +1,33 @@
+package io.batchjob.callback;
+
+import io.batchjob.core.config.CallbackAuth;
+import io.batchjob.core.config.ControllerConfig;
+
+/**
+ * What the callback API needs from the configuration.
+ *
+ * @param auth           how jobs authenticate
+ * @param metricPrefix   the metrics prefix (result metric names are validated against it)
+ * @param maxUploadSize  largest accepted file upload body (raw or multipart, whole request)
+ * @param maxResultSize  largest accepted result or event body
+ * @param devMode        accept callbacks for unknown nodes/executions (as the Go controller's dev mode)
+ * @param maxConcurrent  requests handled at once
+ * @param maxQueued      requests waiting beyond that; more get 503
+ */
+public record CallbackSettings(CallbackAuth auth, String metricPrefix, long maxUploadSize, long maxResultSize,
+                               boolean devMode, int maxConcurrent, int maxQueued) {
+
+    public static final int DEFAULT_MAX_CONCURRENT = 16;
+    public static final int DEFAULT_MAX_QUEUED = 512;
+
+    public CallbackSettings {
+        if (maxConcurrent < 1 || maxQueued < 0) {
+            throw new IllegalArgumentException("maxConcurrent must be at least 1 and maxQueued at least 0");
+        }
+    }
+
+    public static CallbackSettings of(ControllerConfig config, boolean devMode) {
+        return new CallbackSettings(config.callbackAuth(), config.metrics().prefix(), config.maxUploadSize(),
+                config.maxResultSize(), devMode, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_QUEUED);
+    }
+}

@@ -1,0 +1,91 @@
+package io.batchjob.callback;
+
+import io.batchjob.core.execution.UnknownJobException;
+import io.batchjob.core.report.InvalidFileNameException;
+import io.batchjob.core.report.ReportStorageException;
+import io.batchjob.core.report.SizeLimitExceededException;
+import io.batchjob.core.result.InvalidResultException;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RequestTooBigException;
+import io.undertow.server.handlers.form.MultiPartParserDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+
+/**
+ * Turns what endpoint code throws into a status and a plain-text message: 400 for invalid input,
+ * 406 for unknown jobs, 413 for too-large bodies, 500 for storage failures (with a short reason,
+ * never a stack trace). Runs on the worker thread, around one endpoint.
+ */
+final class ProblemHandler implements HttpHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProblemHandler.class);
+
+    /** Unread body bytes consumed before an error answer, so the client reads the answer instead of a reset. */
+    static final int DRAIN_LIMIT = 256 * 1024;
+
+    private final HttpHandler next;
+
+    ProblemHandler(HttpHandler next) {
+        this.next = next;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        try {
+            next.handleRequest(exchange);
+        } catch (HttpProblem p) {
+            drain(exchange);
+            PlainText.send(exchange, p.status(), p.getMessage());
+        } catch (InvalidResultException | InvalidFileNameException e) {
+            drain(exchange);
+            PlainText.send(exchange, 400, e.getMessage());
+        } catch (UnknownJobException e) {
+            drain(exchange);
+            PlainText.send(exchange, 406, e.getMessage());
+        } catch (SizeLimitExceededException e) {
+            PlainText.send(exchange, 413, "the body is larger than the limit of " + e.limit() + " bytes");
+        } catch (RequestTooBigException | MultiPartParserDefinition.FileTooLargeException e) {
+            PlainText.send(exchange, 413, "the body is larger than the limit of " + exchange.getMaxEntitySize() + " bytes");
+        } catch (ReportStorageException e) {
+            LOG.error("storing a callback failed: {}", e.getMessage());
+            PlainText.send(exchange, 500, "the report could not be stored: " + rootMessage(e));
+        } catch (IOException e) {
+            // The client's side of the body failed (reset, truncated): nothing was kept.
+            LOG.debug("reading a callback body failed: {}", e.toString());
+            PlainText.send(exchange, 400, "the request body could not be read: " + e.getMessage());
+        } catch (Exception e) {
+            LOG.error("callback failed unexpectedly", e);
+            PlainText.send(exchange, 500, "internal error: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * Reads and discards what is left of a small request body. Answering while unread data sits in
+     * the socket makes the kernel reset the connection on close, and the client loses the answer.
+     */
+    private static void drain(HttpServerExchange exchange) {
+        if (!exchange.isBlocking() || exchange.isRequestComplete()) {
+            return;
+        }
+        try {
+            long skipped = exchange.getInputStream().skip(DRAIN_LIMIT);
+            if (skipped >= DRAIN_LIMIT) {
+                exchange.setPersistent(false);
+            }
+        } catch (IOException | RuntimeException e) {
+            exchange.setPersistent(false);
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null) {
+            c = c.getCause();
+        }
+        String m = c.getMessage();
+        return m == null ? c.getClass().getSimpleName() : m;
+    }
+}

@@ -1,0 +1,291 @@
+package io.batchjob.callback;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.batchjob.core.execution.ExecutionEngine;
+import io.batchjob.core.report.FileNames;
+import io.batchjob.core.report.ReportStore;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.BlockingHandler;
+import io.undertow.server.handlers.resource.PathResourceManager;
+import io.undertow.server.handlers.resource.ResourceHandler;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Read-only browsing of the report directory: {@code /} lists executions newest first,
+ * {@code /<executionID>/} (or {@code /latest/}) lists an execution's files, {@code /<executionID>/<file>}
+ * downloads one. Listings are HTML, or JSON with {@code ?format=json} or {@code Accept: application/json}.
+ *
+ * <p>Only names that pass the report store's file-name policy and do not start with {@code .} are
+ * served; symbolic links are never followed except {@code latest}, which is resolved by name; any
+ * other path is 404. Uploaded content cannot run as a page of this server: every response carries
+ * {@code X-Content-Type-Options: nosniff} and a script-free Content-Security-Policy, and HTML, SVG,
+ * script and XML-like files are served as {@code text/plain} attachments.
+ */
+public final class ReportServer {
+
+    /** Extensions whose content a browser could execute or render as active content. */
+    static final Set<String> ACTIVE_EXTENSIONS = Set.of("html", "htm", "xhtml", "xht", "shtml", "svg", "svgz", "js",
+            "mjs", "xml", "xsl", "xslt", "swf", "css", "hta", "wasm", "pdf");
+    private static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
+
+    private final ReportStore store;
+    private final ResourceHandler files;
+    private final ObjectMapper json = JsonMapper.builder().build();
+
+    public ReportServer(ReportStore store) {
+        this.store = store;
+        // followLinks=false: a link inside an execution directory is never served.
+        this.files = new ResourceHandler(new PathResourceManager(store.root(), 1024 * 1024, true, false))
+                .setDirectoryListingEnabled(false)
+                .setWelcomeFiles();
+    }
+
+    /** The handler for the report port. */
+    public HttpHandler handler() {
+        return new BlockingHandler(this::handle);
+    }
+
+    private void handle(HttpServerExchange exchange) throws Exception {
+        PlainText.secure(exchange);
+        exchange.getResponseHeaders().put(Headers.CONTENT_SECURITY_POLICY, CSP);
+        if (!Methods.GET.equals(exchange.getRequestMethod()) && !Methods.HEAD.equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, "GET, HEAD");
+            PlainText.send(exchange, 405, "method " + exchange.getRequestMethod() + " is not allowed: the report server is read-only");
+            return;
+        }
+        String path = exchange.getRelativePath();
+        List<String> segments = segments(path);
+        if (segments == null) {
+            notFound(exchange);
+            return;
+        }
+        if (segments.isEmpty()) {
+            listExecutions(exchange);
+            return;
+        }
+        Optional<String> id = executionId(segments.get(0));
+        if (id.isEmpty()) {
+            notFound(exchange);
+            return;
+        }
+        if (segments.size() == 1) {
+            listFiles(exchange, id.get());
+        } else if (segments.size() == 2) {
+            serveFile(exchange, id.get(), segments.get(1));
+        } else {
+            notFound(exchange);
+        }
+    }
+
+    /** The path's segments, or null when any of them is not a name we serve. */
+    private static List<String> segments(String path) {
+        if (path == null || path.indexOf('\\') >= 0 || path.indexOf('\0') >= 0) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        String[] parts = path.split("/", -1);
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i];
+            if (p.isEmpty()) {
+                if (i == 0 || i == parts.length - 1) {
+                    continue; // leading and trailing slash
+                }
+                return null; // "//"
+            }
+            if (!FileNames.isSafe(p) || p.startsWith(".")) {
+                return null;
+            }
+            out.add(p);
+        }
+        return out;
+    }
+
+    private Optional<String> executionId(String segment) {
+        if (ReportStore.LATEST.equals(segment)) {
+            return store.latest().filter(store::exists);
+        }
+        return ReportStore.isExecutionId(segment) && store.exists(segment) ? Optional.of(segment) : Optional.empty();
+    }
+
+    private void serveFile(HttpServerExchange exchange, String id, String name) throws Exception {
+        Path file = store.executionDirectory(id).resolve(name);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            notFound(exchange);
+            return;
+        }
+        String extension = name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+        if (ACTIVE_EXTENSIONS.contains(extension)) {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
+            exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION,
+                    "attachment; filename*=UTF-8''" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
+        } else if (name.endsWith(".log") || name.endsWith(".jsonl")) {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE,
+                    name.endsWith(".log") ? "text/plain; charset=utf-8" : "application/x-ndjson");
+        }
+        exchange.setRelativePath("/" + id + "/" + name); // "latest" resolved by name, never by following the link
+        files.handleRequest(exchange);
+    }
+
+    private void listExecutions(HttpServerExchange exchange) throws IOException {
+        List<String> ids = new ArrayList<>(store.executionIds());
+        ids.sort(ReportStore.BY_EXECUTION_ID.reversed());
+        Optional<String> latest = store.latest();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (String id : ids) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("executionId", id);
+            startedAt(id).ifPresent(t -> row.put("startedAt", t.toString()));
+            row.put("latest", latest.map(id::equals).orElse(false));
+            boolean finished = store.hasFile(id, ExecutionEngine.SUMMARY_FILE);
+            boolean planned = store.hasFile(id, ExecutionEngine.PLAN_FILE);
+            row.put("state", finished ? "finished" : planned ? "running or interrupted" : "unknown");
+            if (finished) {
+                store.readJson(id, ExecutionEngine.SUMMARY_FILE, Map.class).map(m -> m.get("counts")).ifPresent(c -> row.put("counts", c));
+            }
+            rows.add(row);
+        }
+        if (wantsJson(exchange)) {
+            sendJson(exchange, Map.of("executions", rows));
+            return;
+        }
+        StringBuilder html = page("Reports");
+        html.append("<h1>Reports</h1>\n");
+        latest.ifPresent(l -> html.append("<p><a href=\"/latest/\">latest</a> &rarr; ").append(escape(l)).append("</p>\n"));
+        html.append("<table>\n<tr><th>execution</th><th>started (UTC)</th><th>state</th><th>outcomes</th></tr>\n");
+        for (Map<String, Object> row : rows) {
+            String id = (String) row.get("executionId");
+            html.append("<tr><td><a href=\"/").append(escape(id)).append("/\">").append(escape(id)).append("</a></td><td>")
+                    .append(escape(String.valueOf(row.getOrDefault("startedAt", "")))).append("</td><td>")
+                    .append(escape(String.valueOf(row.get("state")))).append("</td><td>")
+                    .append(escape(row.containsKey("counts") ? row.get("counts").toString() : "")).append("</td></tr>\n");
+        }
+        html.append("</table>\n</body>\n</html>\n");
+        sendHtml(exchange, html);
+    }
+
+    private void listFiles(HttpServerExchange exchange, String id) throws IOException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(store.executionDirectory(id))) {
+            for (Path p : dir) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") || !FileNames.isSafe(name)) {
+                    continue;
+                }
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!a.isRegularFile()) {
+                    continue;
+                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("name", name);
+                row.put("size", a.size());
+                row.put("modified", a.lastModifiedTime().toInstant().toString());
+                rows.add(row);
+            }
+        }
+        rows.sort(Comparator.comparing(r -> (String) r.get("name")));
+        if (wantsJson(exchange)) {
+            sendJson(exchange, Map.of("executionId", id, "files", rows));
+            return;
+        }
+        StringBuilder html = page("Execution " + id);
+        html.append("<h1>Execution ").append(escape(id)).append("</h1>\n<p><a href=\"/\">all executions</a></p>\n");
+        html.append("<table>\n<tr><th>file</th><th>bytes</th><th>modified (UTC)</th></tr>\n");
+        for (Map<String, Object> row : rows) {
+            String name = (String) row.get("name");
+            html.append("<tr><td><a href=\"/").append(escape(id)).append('/')
+                    .append(escape(URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))).append("\">")
+                    .append(escape(name)).append("</a></td><td>").append(row.get("size")).append("</td><td>")
+                    .append(escape((String) row.get("modified"))).append("</td></tr>\n");
+        }
+        html.append("</table>\n</body>\n</html>\n");
+        sendHtml(exchange, html);
+    }
+
+    private static Optional<Instant> startedAt(String id) {
+        if (id.length() != 14) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalDateTime.parse(id, ID_TIME).toInstant(ZoneOffset.UTC));
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty(); // same-second IDs may be bumped past a valid time
+        }
+    }
+
+    private static boolean wantsJson(HttpServerExchange exchange) {
+        String format = Optional.ofNullable(exchange.getQueryParameters().get("format")).map(d -> d.peekFirst()).orElse("");
+        String accept = Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.ACCEPT)).orElse("");
+        return format.equals("json") || (accept.contains("application/json") && !accept.contains("text/html"));
+    }
+
+    private void sendJson(HttpServerExchange exchange, Object body) throws IOException {
+        send(exchange, "application/json", json.writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
+    }
+
+    private static void sendHtml(HttpServerExchange exchange, StringBuilder html) {
+        send(exchange, "text/html; charset=utf-8", html.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpServerExchange exchange, String type, byte[] body) {
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, type);
+        exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, body.length);
+        if (Methods.HEAD.equals(exchange.getRequestMethod())) {
+            exchange.endExchange();
+        } else {
+            exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(body));
+        }
+    }
+
+    private static void notFound(HttpServerExchange exchange) {
+        PlainText.send(exchange, 404, "not found");
+    }
+
+    private static StringBuilder page(String title) {
+        return new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
+                .append(escape(title)).append("</title>\n<style>body{font-family:sans-serif;margin:2em}"
+                        + "table{border-collapse:collapse}td,th{padding:.2em 1em;text-align:left;border-bottom:1px solid #ddd}</style>\n"
+                        + "</head>\n<body>\n");
+    }
+
+    /** HTML text and attribute escaping: names come from jobs and must never become markup. */
+    static String escape(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

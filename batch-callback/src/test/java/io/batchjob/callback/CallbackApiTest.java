@@ -1,0 +1,184 @@
+package io.batchjob.callback;
+
+import io.batchjob.core.config.CallbackAuth;
+import io.batchjob.core.spi.JobEvent;
+import io.batchjob.core.spi.JobEventPublisher;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class CallbackApiTest {
+
+    @TempDir
+    Path base;
+    private CallbackFixture f;
+
+    @AfterEach
+    void close() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private Path stored(String name) {
+        return f.reports.resolve(f.executionId).resolve(name);
+    }
+
+    @Test
+    void theGoControllersResultExampleWorksUnchangedWithCurl() throws Exception {
+        f = CallbackFixture.standard(base);
+
+        String out = CallbackFixture.curl("-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
+                "{\"my_metric\":[{\"value\":1.0,\"labels\":{\"label_a\":\"AAA\"}}]}", f.injectedUrl("node-a", "result"));
+
+        assertThat(out).startsWith("200\n");
+        assertThat(stored("node-a.json")).hasContent("{\"my_metric\":[{\"value\":1.0,\"labels\":{\"label_a\":\"AAA\"}}]}");
+        await().until(() -> f.harness.listener.events.contains("result:node-a"));
+        assertThat(f.observed).anySatisfy(o -> {
+            assertThat(o.endpoint()).isEqualTo("result");
+            assertThat(o.status()).isEqualTo(200);
+            assertThat(o.bytesStored()).isEqualTo(56);
+        });
+    }
+
+    @Test
+    void theGoControllersFileExamplesWorkUnchangedWithCurl() throws Exception {
+        f = CallbackFixture.standard(base);
+
+        String disposition = CallbackFixture.curl("-X", "POST", "-H", "Content-Disposition: attachment;filename=\"test.txt\"",
+                "--data-binary", "x", f.injectedUrl("node-a", "file"));
+        String named = CallbackFixture.curl("-X", "POST", "--data-binary", "raw content", f.injectedUrl("node-a", "file") + "?name=x.txt");
+        String multipart = CallbackFixture.curl("-F", "file1=@" + write("a.log", "log a"), "-F", "file2=@" + write("b.csv", "1,2"),
+                f.injectedUrl("node-b", "file"));
+
+        assertThat(disposition).startsWith("200\nstored node-a-test.txt");
+        assertThat(named).startsWith("200\nstored node-a-x.txt");
+        assertThat(multipart).startsWith("200\nstored node-b-a.log, node-b-b.csv");
+        assertThat(stored("node-a-test.txt")).hasContent("x");
+        assertThat(stored("node-a-x.txt")).hasContent("raw content");
+        assertThat(stored("node-b-a.log")).hasContent("log a");
+        assertThat(stored("node-b-b.csv")).hasContent("1,2");
+    }
+
+    @Test
+    void theGoControllersEventExampleWorksUnchangedWithCurl() throws Exception {
+        f = CallbackFixture.standard(base);
+
+        String out = CallbackFixture.curl("-X", "POST", "-H", "Content-Type: application/json", "--data-binary",
+                "{\"warning\": true, \"reason\": \"TestReason\", \"message\": \"m: %s\", \"args\": [\"a1\"]}", f.injectedUrl("node-a", "event"));
+
+        assertThat(out).startsWith("200\n");
+        assertThat(f.events).containsExactly(new JobEvent(f.executionId, "node-a", true, "TestReason", "m: a1", "Reported"));
+    }
+
+    @Test
+    void anEventKeepsItsActionAndToleratesMissingOrExtraArguments() throws Exception {
+        f = CallbackFixture.standard(base);
+
+        f.post(f.url("node-a", "event"), f.basic("node-a"), null,
+                "{\"reason\":\"Scan\",\"message\":\"%s of %d done, %s\",\"args\":[\"a\",3],\"action\":\"Scanned\"}".getBytes());
+        f.post(f.url("node-a", "event"), f.basic("node-a"), null, "{\"reason\":\"Scan\",\"message\":\"done\",\"args\":[1]}".getBytes());
+
+        assertThat(f.events).extracting(JobEvent::message, JobEvent::action, JobEvent::warning).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("a of 3 done, %!s(MISSING)", "Scanned", false),
+                org.assertj.core.groups.Tuple.tuple("done%!(EXTRA int=1)", "Reported", false));
+    }
+
+    @Test
+    void anEventApiFailureIsABadGatewayWithItsReason() throws Exception {
+        f = CallbackFixture.standard(base);
+        f.eventFailure = new JobEventPublisher.JobEventException("events.k8s.io is forbidden");
+
+        HttpResponse<String> r = f.post(f.url("node-a", "event"), f.basic("node-a"), null, "{\"reason\":\"R\",\"message\":\"m\"}".getBytes());
+
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).isEqualTo("the event could not be created: events.k8s.io is forbidden\n");
+    }
+
+    @Test
+    void aBearerTokenWorksAsWellAsTheUrlCredentials() throws Exception {
+        f = CallbackFixture.standard(base);
+
+        HttpResponse<String> r = f.post(f.url("node-a", "file") + "?name=b.txt", "Bearer " + f.secret("node-a"), "text/plain",
+                "bearer".getBytes());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(stored("node-a-b.txt")).hasContent("bearer");
+    }
+
+    @Test
+    void filenameStarIsDecodedPerRfc5987() throws Exception {
+        f = CallbackFixture.standard(base);
+
+        HttpResponse<String> r = f.client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.url("node-a", "file")))
+                .header("Authorization", f.basic("node-a"))
+                .header("Content-Disposition", "attachment; filename=\"fallback.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20final.txt")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("cv")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(stored("node-a-résumé final.txt")).hasContent("cv");
+    }
+
+    @Test
+    void anUnnamedUploadGetsAUuidAndAnExtensionFromItsContentType() throws Exception {
+        f = CallbackFixture.standard(base);
+
+        f.post(f.url("node-a", "file"), f.basic("node-a"), "text/plain; charset=utf-8", "t".getBytes());
+        f.post(f.url("node-a", "file"), f.basic("node-a"), "application/json", "{}".getBytes());
+        f.post(f.url("node-a", "file"), f.basic("node-a"), "application/x-unknown", "?".getBytes());
+
+        try (var files = Files.list(f.reports.resolve(f.executionId))) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("node-a-")))
+                    .hasSize(3)
+                    .anyMatch(n -> n.matches("node-a-[0-9a-f-]{36}\\.txt"))
+                    .anyMatch(n -> n.matches("node-a-[0-9a-f-]{36}\\.json"))
+                    .anyMatch(n -> n.matches("node-a-[0-9a-f-]{36}"));
+        }
+    }
+
+    @Test
+    void withoutAuthenticationCallbacksWorkLikeTheGoController() throws Exception {
+        f = new CallbackFixture(base, CallbackAuth.NONE, false, 1 << 20, 64 << 10, 16, 512);
+
+        String out = CallbackFixture.curl("-X", "POST", "--data-binary", "{\"m\":[{\"value\":2}]}", f.injectedUrl("node-a", "result"));
+
+        assertThat(f.injectedUrl("node-a", "result")).doesNotContain("@");
+        assertThat(out).startsWith("200\n");
+        assertThat(stored("node-a.json")).exists();
+    }
+
+    @Test
+    void devModeAcceptsCallbacksForUnknownJobsWhenAuthenticationIsOff() throws Exception {
+        f = new CallbackFixture(base, CallbackAuth.NONE, true, 1 << 20, 64 << 10, 16, 512);
+
+        HttpResponse<String> r = f.post("http://127.0.0.1:" + f.server.port() + "/report/elsewhere/" + f.executionId + "/result", null,
+                null, "{\"m\":[{\"value\":2}]}".getBytes());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(stored("elsewhere.json")).exists();
+    }
+
+    @Test
+    void aReportedJobThatEndsWellSucceeds() throws Exception {
+        f = CallbackFixture.standard(base);
+        CallbackFixture.curl("-X", "POST", "--data-binary", "{\"m\":[{\"value\":2}]}", f.injectedUrl("node-a", "result"));
+
+        f.harness.backend.end(f.executionId, "node-a", io.batchjob.core.spi.JobEnd.succeeded());
+
+        await().until(() -> f.harness.listener.events.contains("jobEnded:node-a:SUCCEEDED"));
+    }
+
+    private String write(String name, String content) throws Exception {
+        Path p = Files.createDirectories(base.resolve("client")).resolve(name);
+        Files.writeString(p, content, StandardCharsets.UTF_8);
+        return p.toString();
+    }
+}
