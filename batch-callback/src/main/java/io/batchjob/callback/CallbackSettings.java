@@ -12,7 +12,7 @@ import io.batchjob.core.config.ControllerConfig;
  * @param maxResultSize  largest accepted result or event body
  * @param devMode        accept callbacks for unknown nodes/executions (as the Go controller's dev mode)
  * @param maxConcurrent  requests handled at once
- * @param maxQueued      requests waiting beyond that; more get 503
+ * @param maxQueued      requests waiting beyond that (at least 1: Undertow reads 0 as "unbounded"); more get 503
  */
 public record CallbackSettings(CallbackAuth auth, String metricPrefix, long maxUploadSize, long maxResultSize,
                                boolean devMode, int maxConcurrent, int maxQueued) {
@@ -21,8 +21,8 @@ public record CallbackSettings(CallbackAuth auth, String metricPrefix, long maxU
     public static final int DEFAULT_MAX_QUEUED = 512;
 
     public CallbackSettings {
-        if (maxConcurrent < 1 || maxQueued < 0) {
-            throw new IllegalArgumentException("maxConcurrent must be at least 1 and maxQueued at least 0");
+        if (maxConcurrent < 1 || maxQueued < 1) {
+            throw new IllegalArgumentException("maxConcurrent and maxQueued must be at least 1");
         }
     }
 

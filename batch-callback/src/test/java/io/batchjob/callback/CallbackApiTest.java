@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -174,6 +175,44 @@ class CallbackApiTest {
         f.harness.backend.end(f.executionId, "node-a", io.batchjob.core.spi.JobEnd.succeeded());
 
         await().until(() -> f.harness.listener.events.contains("jobEnded:node-a:SUCCEEDED"));
+    }
+
+    @Test
+    void beyondTheQueueCallbacksGet503WithRetryAfter() throws Exception {
+        f = new CallbackFixture(base, CallbackAuth.TOKEN, false, 1 << 20, 64 << 10, 1, 1);
+        // Hold the only slot: a raw upload that sends its body slowly.
+        try (java.net.Socket slow = new java.net.Socket("127.0.0.1", f.server.port())) {
+            java.io.OutputStream out = slow.getOutputStream();
+            out.write(("POST /report/node-a/" + f.executionId + "/file?name=slow.txt HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                    + f.basic("node-a") + "\r\nContent-Length: 4\r\n\r\nab").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            await().until(() -> Files.list(f.reports.resolve(f.executionId)).anyMatch(p -> p.getFileName().toString().startsWith(".tmp-")));
+
+            // Two more arrive: one waits in the queue of one, the other is refused at once.
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> more = new java.util.ArrayList<>();
+            for (String name : List.of("q1.txt", "q2.txt")) {
+                more.add(f.client.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.url("node-b", "file") + "?name=" + name))
+                        .header("Authorization", f.basic("node-b")).POST(java.net.http.HttpRequest.BodyPublishers.ofString("q")).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            HttpResponse<String> refused = java.util.concurrent.CompletableFuture.anyOf(more.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .thenApply(r -> (HttpResponse<String>) r).get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).contains("1");
+            assertThat(refused.body()).isEqualTo("too many callbacks at once; retry in a second\n");
+            out.write("cd".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = new String(slow.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(answer).isEqualTo("HTTP/1.1 200");
+            List<Integer> statuses = new java.util.ArrayList<>();
+            for (var m : more) {
+                statuses.add(m.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+            }
+            assertThat(statuses).containsExactlyInAnyOrder(200, 503);
+        }
+        assertThat(stored("node-a-slow.txt")).hasContent("abcd");
+        assertThat(f.post(f.url("node-b", "result"), f.basic("node-b"), null, "{\"m\":[{\"value\":1}]}".getBytes()).statusCode()).isEqualTo(200);
     }
 
     private String write(String name, String content) throws Exception {

@@ -1,0 +1,221 @@
+package io.batchjob.callback;
+
+import io.batchjob.core.execution.ExecutionEngine;
+import io.batchjob.core.report.ReportStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.xnio.XnioWorker;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReportServerTest {
+
+    private XnioWorker worker;
+    private UndertowServer server;
+    private ReportStore store;
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start(@TempDir Path base) throws Exception {
+        store = new ReportStore(base.resolve("reports"));
+        store.write("20261127080000", "node-a.json", "{\"m\":[]}".getBytes());
+        store.write("20261127080000", ExecutionEngine.SUMMARY_FILE, "{\"counts\":{\"SUCCEEDED\":1}}".getBytes());
+        store.write("20261127090000", "node-a-report.txt", "hello report".getBytes());
+        store.write("20261127090000", "node-a-evil.html", "<script>alert(1)</script>".getBytes());
+        store.write("20261127090000", "node-a-image.svg", "<svg onload=alert(1)/>".getBytes());
+        store.write("20261127090000", "node-a-container-job.log", "log line".getBytes());
+        store.write("20261127090000", "node-a-<img src=x onerror=alert(1)>.txt", "x".getBytes());
+        store.write("20261127090000", "node-a-data.json", "{}".getBytes());
+        store.write("20261127090000", "node-a-résumé final.txt", "cv".getBytes());
+        store.write("202611270700", "node-a.json", "{}".getBytes()); // a Go controller execution
+        store.pointLatestAt("20261127090000");
+        Path outside = Files.createDirectories(base.resolve("outside"));
+        Files.writeString(outside.resolve("secret.txt"), "top secret");
+        Files.createSymbolicLink(store.root().resolve("20261127090000").resolve("link.txt"), outside.resolve("secret.txt"));
+        Files.createSymbolicLink(store.root().resolve("20261127090000").resolve("dirlink"), outside);
+        Files.createSymbolicLink(store.root().resolve("20261127100000"), outside);
+        Files.writeString(store.root().resolve("20261127090000").resolve(".tmp-123"), "partial");
+        worker = UndertowServer.newWorker(1, 4);
+        server = UndertowServer.start("report", "127.0.0.1", 0, new ReportServer(store).handler(), worker);
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
+        worker.shutdown();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Raw request line, so paths reach the server exactly as written. */
+    private int rawStatus(String path) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            s.getInputStream().transferTo(buf);
+            String text = buf.toString(StandardCharsets.UTF_8);
+            assertThat(text).doesNotContain("top secret");
+            return Integer.parseInt(text.substring(9, 12));
+        }
+    }
+
+    @Test
+    void listsExecutionsNewestFirstWithLatest() throws Exception {
+        HttpResponse<String> r = get("/");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).contains("text/html; charset=utf-8");
+        String body = r.body();
+        assertThat(body).contains("<a href=\"/latest/\">latest</a> &rarr; 20261127090000");
+        assertThat(body.indexOf(">20261127090000<")).isLessThan(body.indexOf(">20261127080000<"));
+        assertThat(body.indexOf(">20261127080000<")).isLessThan(body.indexOf(">202611270700<"));
+        assertThat(body).contains("2026-11-27T08:00:00Z").contains("{SUCCEEDED=1}").doesNotContain("20261127100000");
+    }
+
+    @Test
+    void listsAnExecutionsFilesWithoutHiddenOnesOrLinks() throws Exception {
+        String body = get("/20261127090000/").body();
+
+        assertThat(body).contains("<a href=\"/20261127090000/node-a-report.txt\">node-a-report.txt</a>")
+                .contains("node-a-r%C3%A9sum%C3%A9%20final.txt")
+                .contains("node-a-&lt;img src=x onerror=alert(1)&gt;.txt")
+                .doesNotContain("<img")
+                .doesNotContain(".tmp-123").doesNotContain("link.txt").doesNotContain("dirlink");
+        assertThat(get("/latest/").body()).contains("node-a-report.txt");
+        assertThat(get("/20261127090000").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void listsAsJsonWhenAsked() throws Exception {
+        assertThat(get("/?format=json").body()).contains("\"executionId\" : \"20261127090000\"").contains("\"latest\" : true");
+        HttpResponse<String> files = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/latest/"))
+                .header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(files.headers().firstValue("Content-Type")).contains("application/json");
+        assertThat(files.body()).contains("\"name\" : \"node-a-report.txt\"").contains("\"size\" : 12");
+    }
+
+    @Test
+    void downloadsWithTypeAndLengthAlsoThroughLatest() throws Exception {
+        HttpResponse<String> r = get("/20261127090000/node-a-report.txt");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("hello report");
+        assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("text/plain");
+        assertThat(r.headers().firstValue("Content-Length")).contains("12");
+        assertThat(r.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+        assertThat(get("/latest/node-a-report.txt").body()).isEqualTo("hello report");
+        assertThat(get("/20261127090000/node-a-data.json").headers().firstValue("Content-Type")).contains("application/json");
+        assertThat(get("/20261127090000/node-a-container-job.log").headers().firstValue("Content-Type")).contains("text/plain; charset=utf-8");
+        assertThat(get("/20261127090000/node-a-r%C3%A9sum%C3%A9%20final.txt").body()).isEqualTo("cv");
+    }
+
+    @Test
+    void headReturnsHeadersOnly() throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/latest/node-a-report.txt"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Length")).contains("12");
+        assertThat(r.body()).isEmpty();
+        HttpResponse<String> listing = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(listing.statusCode()).isEqualTo(200);
+        assertThat(listing.body()).isEmpty();
+    }
+
+    @Test
+    void uploadedPagesAndScriptsNeverRunAsPagesOfThisServer() throws Exception {
+        for (String name : new String[]{"node-a-evil.html", "node-a-image.svg"}) {
+            HttpResponse<String> r = get("/20261127090000/" + name);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type")).contains("text/plain; charset=utf-8");
+            assertThat(r.headers().firstValue("Content-Disposition")).get().asString().startsWith("attachment;");
+            assertThat(r.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+            assertThat(r.headers().firstValue("Content-Security-Policy")).get().asString().contains("default-src 'none'").contains("sandbox");
+        }
+    }
+
+    @Test
+    void isReadOnly() throws Exception {
+        for (String method : new String[]{"POST", "PUT", "DELETE"}) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/latest/node-a-report.txt"))
+                    .method(method, HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(405);
+            assertThat(r.headers().firstValue("Allow")).contains("GET, HEAD");
+        }
+        assertThat(Files.readString(store.root().resolve("20261127090000/node-a-report.txt"))).isEqualTo("hello report");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "/../outside/secret.txt", "/%2e%2e/outside/secret.txt", "/%2E%2E/%2E%2E/etc/passwd", "/20261127090000/../../outside/secret.txt",
+            "/20261127090000/%2e%2e/%2e%2e/outside/secret.txt", "/20261127090000/..%2f..%2foutside%2fsecret.txt",
+            "/20261127090000/..%5c..%5coutside%5csecret.txt", "/20261127090000/..\\..\\outside\\secret.txt",
+            "/%252e%252e/outside/secret.txt", "/20261127090000/link.txt", "/20261127090000/dirlink/secret.txt",
+            "/20261127100000/secret.txt", "/20261127100000/", "/20261127090000/.tmp-123", "/.uploads/", "/latest/../../outside/secret.txt",
+            "/20261127090000//node-a-report.txt", "/20261127090000/node-a-report.txt/x", "/nope/", "/99999999999999/",
+            "/20261127090000/missing.txt", "/20261127090000/%00", "/latest%00/node-a-report.txt", "//etc/passwd", "/etc/passwd"})
+    void neverServesAnythingOutsideTheReportDirectory(String path) throws Exception {
+        assertThat(rawStatus(path)).as(path).isIn(400, 404);
+    }
+
+    @Test
+    void health() throws Exception {
+        HealthEndpoints health = new HealthEndpoints()
+                .addLiveness(HealthEndpoints.reportDirectory(store.root()))
+                .addReadiness(HealthEndpoints.of("config-loaded", () -> true, "ConfigMap ns/cm"));
+        java.util.concurrent.atomic.AtomicBoolean synced = new java.util.concurrent.atomic.AtomicBoolean(false);
+        health.addReadiness(HealthEndpoints.of("pod-watch", synced::get, "informer"));
+        try (UndertowServer h = UndertowServer.start("health", "127.0.0.1", 0, health.handler(), worker)) {
+            String base = "http://127.0.0.1:" + h.port();
+            HttpResponse<String> live = client.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> notReady = client.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+            synced.set(true);
+            HttpResponse<String> ready = client.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> other = client.send(HttpRequest.newBuilder(URI.create(base + "/debug/pprof")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(live.statusCode()).isEqualTo(200);
+            assertThat(live.body()).isEqualTo("ok\nreport-directory: ok (" + store.root() + ")\n");
+            assertThat(notReady.statusCode()).isEqualTo(503);
+            assertThat(notReady.body()).contains("pod-watch: FAILED (informer)").contains("config-loaded: ok");
+            assertThat(ready.statusCode()).isEqualTo(200);
+            assertThat(other.statusCode()).isEqualTo(404);
+            assertThat(post.statusCode()).isEqualTo(405);
+        }
+    }
+
+    @Test
+    void livenessFailsWhenTheReportDirectoryIsGone(@TempDir Path dir) throws Exception {
+        Path reports = Files.createDirectories(dir.resolve("r"));
+        HealthEndpoints health = new HealthEndpoints().addLiveness(HealthEndpoints.reportDirectory(reports));
+        try (UndertowServer h = UndertowServer.start("health", "127.0.0.1", 0, health.handler(), worker)) {
+            Files.delete(reports);
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port() + "/healthz")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.body()).startsWith("not ok\nreport-directory: FAILED");
+        }
+    }
+}
