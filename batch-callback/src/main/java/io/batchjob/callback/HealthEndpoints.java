@@ -78,6 +78,22 @@ public final class HealthEndpoints {
         return of("report-directory", () -> Files.isDirectory(root) && Files.isWritable(root), root.toString());
     }
 
+    /**
+     * A server accepts connections on its port (connects over loopback when it listens on all
+     * addresses).
+     */
+    public static HealthCheck listening(String name, String host, int port) {
+        String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+        return of(name + "-listening", () -> {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(target, port), 500);
+                return true;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, target + ":" + port);
+    }
+
     /** A check from a condition. */
     public static HealthCheck of(String name, BooleanSupplier condition, String detail) {
         return new HealthCheck() {

@@ -207,6 +207,19 @@ class ReportServerTest {
     }
 
     @Test
+    void theListeningCheckSeesWhetherAServerAcceptsConnections() throws Exception {
+        var up = HealthEndpoints.listening("report", "0.0.0.0", server.port()).check();
+        int freePort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            freePort = s.getLocalPort();
+        }
+        var down = HealthEndpoints.listening("gone", "127.0.0.1", freePort).check();
+        assertThat(up.up()).isTrue();
+        assertThat(up.detail()).isEqualTo("127.0.0.1:" + server.port());
+        assertThat(down.up()).isFalse();
+    }
+
+    @Test
     void livenessFailsWhenTheReportDirectoryIsGone(@TempDir Path dir) throws Exception {
         Path reports = Files.createDirectories(dir.resolve("r"));
         HealthEndpoints health = new HealthEndpoints().addLiveness(HealthEndpoints.reportDirectory(reports));
