@@ -1,0 +1,13 @@
+package io.batchjob.k8s;
+
+/** The labels the Go controller put on job pods; kept identical so existing selectors keep working. */
+public final class JobLabels {
+
+    /** Value: the controller's {@code name}. */
+    public static final String OWNER = "batch-job-controller.bakito.github.com/owner";
+    /** Value: the execution ID. */
+    public static final String EXECUTION_ID = "batch-job-controller.bakito.github.com/execution-id";
+
+    private JobLabels() {
+    }
+}

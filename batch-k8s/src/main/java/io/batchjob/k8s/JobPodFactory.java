@@ -1,0 +1,150 @@
+package io.batchjob.k8s;
+
+import io.batchjob.core.config.ConfigException;
+import io.batchjob.core.config.ControllerConfig;
+import io.batchjob.core.config.PodTemplate;
+import io.batchjob.core.execution.JobEnvironment;
+import io.batchjob.core.spi.JobRequest;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Builds a job pod from the template and enforces what SPEC section 4 says the controller owns:
+ * name, namespace, the owner and execution labels, {@code spec.nodeName}, service account, image
+ * pull secrets, {@code restartPolicy: Never}, the owner reference, {@code activeDeadlineSeconds}
+ * (from {@code jobTimeout} unless the template sets one) and the job environment in every container
+ * and init container (reserved and contributed names replaced, all other env kept). Thread-safe.
+ */
+public final class JobPodFactory {
+
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    private final ControllerConfig config;
+    private final PodTemplate template;
+    private final String namespace;
+    private final OwnerReference owner;
+
+    /**
+     * @param owner the controller's top-level owner, or {@code null} when it has none (job pods are
+     *              then not garbage-collected with the controller)
+     */
+    public JobPodFactory(ControllerConfig config, PodTemplate template, String namespace, OwnerReference owner) {
+        this.config = config;
+        this.template = template;
+        this.namespace = namespace;
+        this.owner = owner;
+    }
+
+    /**
+     * Checks that the template, rendered with sample values, is a Pod fabric8 can read, with named
+     * containers that have images.
+     *
+     * @throws ConfigException naming the source and the problem
+     */
+    public static void validate(PodTemplate template, String source) {
+        Pod pod;
+        try {
+            pod = SERIALIZATION.unmarshal(template.render("sample-namespace", "20000101000000", "sample-node"), Pod.class);
+        } catch (RuntimeException e) {
+            throw new ConfigException(source, List.of("the pod template is not a valid Pod: " + rootMessage(e)));
+        }
+        List<String> problems = new ArrayList<>();
+        List<Container> containers = pod.getSpec() == null ? List.of() : pod.getSpec().getContainers();
+        if (containers.isEmpty()) {
+            problems.add("the pod template needs spec.containers with at least one container");
+        }
+        for (Container c : allContainers(pod.getSpec())) {
+            if (c.getName() == null || c.getName().isBlank()) {
+                problems.add("every container of the pod template needs a name");
+            }
+            if (c.getImage() == null || c.getImage().isBlank()) {
+                problems.add("container '" + c.getName() + "' of the pod template needs an image");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(source, problems);
+        }
+    }
+
+    /** The pod for one job. */
+    public Pod create(JobRequest request) {
+        Pod pod = SERIALIZATION.unmarshal(template.render(namespace, request.executionId(), request.node()), Pod.class);
+        ObjectMeta meta = Optional.ofNullable(pod.getMetadata()).orElseGet(ObjectMeta::new);
+        pod.setMetadata(meta);
+        meta.setName(PodNames.of(config.name(), request.node(), request.executionId()));
+        meta.setGenerateName(null);
+        meta.setNamespace(namespace);
+        Map<String, String> labels = new LinkedHashMap<>(Optional.ofNullable(meta.getLabels()).orElse(Map.of()));
+        labels.put(JobLabels.OWNER, config.name());
+        labels.put(JobLabels.EXECUTION_ID, request.executionId());
+        meta.setLabels(labels);
+        meta.setOwnerReferences(owner == null ? null : new ArrayList<>(List.of(owner)));
+
+        PodSpec spec = Optional.ofNullable(pod.getSpec()).orElseGet(PodSpec::new);
+        pod.setSpec(spec);
+        spec.setNodeName(request.node());
+        spec.setNodeSelector(null); // pinned by nodeName; a selector could only make the pod unschedulable
+        spec.setRestartPolicy("Never");
+        if (!config.jobServiceAccount().isEmpty()) {
+            spec.setServiceAccountName(config.jobServiceAccount());
+            spec.setServiceAccount(null);
+        }
+        Set<String> pullSecrets = new LinkedHashSet<>();
+        Optional.ofNullable(spec.getImagePullSecrets()).orElse(List.of()).forEach(r -> pullSecrets.add(r.getName()));
+        pullSecrets.addAll(config.jobImagePullSecrets());
+        spec.setImagePullSecrets(pullSecrets.isEmpty() ? null : pullSecrets.stream().map(LocalObjectReference::new).toList());
+        if (spec.getActiveDeadlineSeconds() == null) {
+            spec.setActiveDeadlineSeconds(Math.max(1, request.timeout().toSeconds()));
+        }
+        for (Container c : allContainers(spec)) {
+            c.setEnv(environment(c.getEnv(), request.environment()));
+        }
+        return pod;
+    }
+
+    private static List<EnvVar> environment(List<EnvVar> template, Map<String, String> job) {
+        List<EnvVar> env = new ArrayList<>();
+        for (EnvVar e : Optional.ofNullable(template).orElse(List.of())) {
+            if (!JobEnvironment.RESERVED.contains(e.getName()) && !job.containsKey(e.getName())) {
+                env.add(e);
+            }
+        }
+        job.forEach((k, v) -> env.add(new EnvVar(k, v, null)));
+        return env;
+    }
+
+    static List<Container> allContainers(PodSpec spec) {
+        if (spec == null) {
+            return List.of();
+        }
+        return Stream.concat(Optional.ofNullable(spec.getInitContainers()).orElse(List.of()).stream(),
+                Optional.ofNullable(spec.getContainers()).orElse(List.of()).stream()).toList();
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        String m = c.getMessage();
+        if (m != null && m.indexOf('\n') > 0) {
+            m = m.substring(0, m.indexOf('\n'));
+        }
+        return m == null ? c.getClass().getSimpleName() : m;
+    }
+}

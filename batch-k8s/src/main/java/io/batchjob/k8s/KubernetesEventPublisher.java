@@ -1,0 +1,71 @@
+package io.batchjob.k8s;
+
+import io.batchjob.core.spi.JobEvent;
+import io.batchjob.core.spi.JobEventPublisher;
+import io.fabric8.kubernetes.api.model.MicroTime;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * Creates {@code events.k8s.io/v1} Events about a job's pod, with the non-empty {@code action}
+ * that API requires (the Go controller broke when it started to).
+ */
+public final class KubernetesEventPublisher implements JobEventPublisher {
+
+    /** The reporting controller written into every Event. */
+    public static final String REPORTING_CONTROLLER = "batch-job-controller.bakito.github.com/controller";
+    private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX", Locale.ROOT);
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String controllerName;
+    private final String instance;
+    private final Clock clock;
+
+    /**
+     * @param instance this controller's pod name ({@code HOSTNAME}), as the reporting instance
+     */
+    public KubernetesEventPublisher(KubernetesClient client, String namespace, String controllerName, String instance, Clock clock) {
+        this.client = client;
+        this.namespace = namespace;
+        this.controllerName = controllerName;
+        this.instance = instance == null || instance.isBlank() ? controllerName : instance;
+        this.clock = clock;
+    }
+
+    @Override
+    public void publish(JobEvent event) throws JobEventException {
+        String podName = PodNames.of(controllerName, event.node(), event.executionId());
+        ObjectReference regarding;
+        try {
+            Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
+            regarding = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(namespace).withName(podName)
+                    .withUid(pod == null ? null : pod.getMetadata().getUid()).build();
+            Event e = new EventBuilder()
+                    .withNewMetadata().withName(podName + "." + UUID.randomUUID().toString().substring(0, 8)).withNamespace(namespace).endMetadata()
+                    .withType(event.warning() ? "Warning" : "Normal")
+                    .withReason(event.reason())
+                    .withNote(event.message())
+                    .withAction(event.action())
+                    .withRegarding(regarding)
+                    .withReportingController(REPORTING_CONTROLLER)
+                    .withReportingInstance(instance)
+                    .withEventTime(new MicroTime(MICRO.format(clock.instant().atOffset(java.time.ZoneOffset.UTC))))
+                    .build();
+            client.resource(e).create();
+        } catch (KubernetesClientException e) {
+            throw new JobEventException("the API server refused the event (" + e.getCode() + "): "
+                    + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()), e);
+        }
+    }
+}

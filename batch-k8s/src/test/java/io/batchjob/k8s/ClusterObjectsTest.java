@@ -1,0 +1,170 @@
+package io.batchjob.k8s;
+
+import io.batchjob.core.config.ConfigException;
+import io.batchjob.core.config.LoadedConfig;
+import io.batchjob.core.spi.JobEvent;
+import io.batchjob.core.spi.JobEventPublisher;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Config, nodes, events, owner and callback host against fabric8's CRUD mock API server. */
+@EnableKubernetesMockClient(crud = true)
+class ClusterObjectsTest {
+
+    KubernetesClient client;
+    KubernetesMockServer server;
+
+    private void configMap(Map<String, String> data) {
+        client.configMaps().inNamespace("jobs").resource(new ConfigMapBuilder().withNewMetadata().withName("batch-config").endMetadata()
+                .withData(data).build()).create();
+    }
+
+    @Test
+    void readsTheConfigMap() {
+        configMap(Map.of("config.yaml", "name: scan\npodPoolSize: 3", "pod-template.yaml", JobPodFactoryTest.TEMPLATE));
+
+        LoadedConfig loaded = ConfigMapConfigSource.load(client, "jobs", "batch-config");
+
+        assertThat(loaded.config().name()).isEqualTo("scan");
+        assertThat(loaded.config().podPoolSize()).isEqualTo(3);
+    }
+
+    @Test
+    void namesTheConfigMapAndTheKeyInEveryError() {
+        assertThatThrownBy(() -> ConfigMapConfigSource.load(client, "jobs", "batch-config")).isInstanceOf(ConfigException.class)
+                .hasMessage("invalid configuration in ConfigMap 'jobs/batch-config': it does not exist; create it with the keys config.yaml and pod-template.yaml (see deploy/)");
+        configMap(Map.of("config.yaml", "name: scan"));
+        assertThatThrownBy(() -> ConfigMapConfigSource.load(client, "jobs", "batch-config"))
+                .hasMessage("invalid configuration in ConfigMap 'jobs/batch-config': it has no key 'pod-template.yaml' (keys present: [config.yaml])");
+        client.configMaps().inNamespace("jobs").withName("batch-config").delete();
+        configMap(Map.of("config.yaml", "name: scan\npodPoolSize: 0", "pod-template.yaml", JobPodFactoryTest.TEMPLATE));
+        assertThatThrownBy(() -> ConfigMapConfigSource.load(client, "jobs", "batch-config"))
+                .hasMessageContaining("ConfigMap 'jobs/batch-config' key config.yaml").hasMessageContaining("key 'podPoolSize': value 0");
+        client.configMaps().inNamespace("jobs").withName("batch-config").delete();
+        configMap(Map.of("config.yaml", "name: scan", "pod-template.yaml", JobPodFactoryTest.TEMPLATE.replace("{{.Namespace}}", "{{.Foo}}")));
+        assertThatThrownBy(() -> ConfigMapConfigSource.load(client, "jobs", "batch-config"))
+                .hasMessageContaining("ConfigMap 'jobs/batch-config' key pod-template.yaml").hasMessageContaining("unknown placeholder '{{.Foo}}'");
+    }
+
+    private void node(String name, boolean ready, boolean cordoned, Map<String, String> labels) {
+        client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                .withNewSpec().withUnschedulable(cordoned ? true : null).endSpec()
+                .withNewStatus().addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition().endStatus()
+                .build()).create();
+    }
+
+    @Test
+    void listsReadySelectedNodesAndCordonedOnesOnlyWhenAsked() {
+        List<String> expected = new ArrayList<>();
+        List<String> cordonedReady = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            String name = String.format("node-%02d", i);
+            boolean ready = i % 7 != 3;
+            boolean cordoned = i % 11 == 5;
+            boolean selected = i % 5 != 4;
+            node(name, ready, cordoned, selected ? Map.of("role", "worker") : Map.of("role", "infra"));
+            if (ready && selected) {
+                (cordoned ? cordonedReady : expected).add(name);
+            }
+        }
+
+        List<String> nodes = new KubernetesNodeSource(client, Map.of("role", "worker"), false).listNodes();
+        List<String> withCordoned = new KubernetesNodeSource(client, Map.of("role", "worker"), true).listNodes();
+
+        assertThat(nodes).containsExactlyElementsOf(expected);
+        List<String> all = new ArrayList<>(expected);
+        all.addAll(cordonedReady);
+        assertThat(withCordoned).containsExactlyInAnyOrderElementsOf(all).isSorted();
+        assertThat(new KubernetesNodeSource(client, Map.of(), false).listNodes()).hasSizeGreaterThan(nodes.size());
+    }
+
+    @Test
+    void createsEventsAboutTheJobPodWithAnAction() throws Exception {
+        String uid = client.pods().inNamespace("jobs").resource(new PodBuilder().withNewMetadata().withName("scan-job-worker-1-1")
+                .endMetadata().build()).create().getMetadata().getUid();
+        KubernetesEventPublisher publisher = new KubernetesEventPublisher(client, "jobs", "scan", "scan-7d9f",
+                Clock.fixed(Instant.parse("2026-11-27T08:00:00Z"), ZoneOffset.UTC));
+
+        publisher.publish(new JobEvent("1", "worker-1", true, "DiskFull", "disk is 99% full", "Checked"));
+
+        List<Event> events = client.resources(Event.class).inNamespace("jobs").list().getItems();
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.getType()).isEqualTo("Warning");
+            assertThat(e.getReason()).isEqualTo("DiskFull");
+            assertThat(e.getNote()).isEqualTo("disk is 99% full");
+            assertThat(e.getAction()).isEqualTo("Checked");
+            assertThat(e.getRegarding().getKind()).isEqualTo("Pod");
+            assertThat(e.getRegarding().getName()).isEqualTo("scan-job-worker-1-1");
+            assertThat(e.getRegarding().getUid()).isNotBlank().isEqualTo(uid);
+            assertThat(e.getReportingController()).isEqualTo(KubernetesEventPublisher.REPORTING_CONTROLLER);
+            assertThat(e.getReportingInstance()).isEqualTo("scan-7d9f");
+            assertThat(e.getEventTime().getTime()).isEqualTo("2026-11-27T08:00:00.000000Z");
+        });
+    }
+
+    @Test
+    void anEventTheApiRefusesBecomesACheckedFailure() {
+        server.expect().post().withPath("/apis/events.k8s.io/v1/namespaces/jobs/events").andReturn(403,
+                new io.fabric8.kubernetes.api.model.StatusBuilder().withMessage("events is forbidden").withCode(403).build()).always();
+        KubernetesEventPublisher publisher = new KubernetesEventPublisher(client, "jobs", "scan", "x", Clock.systemUTC());
+
+        assertThatThrownBy(() -> publisher.publish(new JobEvent("1", "n", false, "R", "m", "Reported")))
+                .isInstanceOf(JobEventPublisher.JobEventException.class)
+                .hasMessageContaining("the API server refused the event (403)");
+    }
+
+    @Test
+    void findsTheTopLevelOwnerThroughTheReplicaSet() {
+        client.apps().deployments().inNamespace("jobs").resource(new DeploymentBuilder().withNewMetadata().withName("scan").withUid("d-uid")
+                .endMetadata().build()).create();
+        client.apps().replicaSets().inNamespace("jobs").resource(new ReplicaSetBuilder().withNewMetadata().withName("scan-7d9f").withUid("rs-uid")
+                .addNewOwnerReference().withApiVersion("apps/v1").withKind("Deployment").withName("scan").withUid("d-uid").withController(true)
+                .endOwnerReference().endMetadata().build()).create();
+        client.pods().inNamespace("jobs").resource(new PodBuilder().withNewMetadata().withName("scan-7d9f-abcde")
+                .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName("scan-7d9f").withUid("rs-uid").withController(true)
+                .endOwnerReference().endMetadata().build()).create();
+
+        OwnerReference owner = OwnerLookup.topLevelOwner(client, "jobs", "scan-7d9f-abcde").orElseThrow();
+
+        assertThat(owner.getKind()).isEqualTo("Deployment");
+        assertThat(owner.getName()).isEqualTo("scan");
+        assertThat(owner.getUid()).isEqualTo("d-uid");
+        assertThat(OwnerLookup.topLevelOwner(client, "jobs", "not-there")).isEmpty();
+        assertThat(OwnerLookup.topLevelOwner(client, "jobs", "")).isEmpty();
+    }
+
+    @Test
+    void theCallbackHostIsThePodIpOrTheServicesClusterIp() {
+        client.services().inNamespace("jobs").resource(new ServiceBuilder().withNewMetadata().withName("scan").endMetadata()
+                .withNewSpec().withClusterIP("10.96.0.15").endSpec().build()).create();
+        client.services().inNamespace("jobs").resource(new ServiceBuilder().withNewMetadata().withName("headless").endMetadata()
+                .withNewSpec().withClusterIP("None").endSpec().build()).create();
+
+        assertThat(CallbackHost.resolve(client, "jobs", "10.1.2.3", "scan")).isEqualTo("10.1.2.3");
+        assertThat(CallbackHost.resolve(client, "jobs", "fd00::5", "")).isEqualTo("fd00::5");
+        assertThat(CallbackHost.resolve(client, "jobs", null, "scan")).isEqualTo("10.96.0.15");
+        assertThatThrownBy(() -> CallbackHost.resolve(client, "jobs", null, "headless")).hasMessageContaining("has no ClusterIP");
+        assertThatThrownBy(() -> CallbackHost.resolve(client, "jobs", null, "missing")).hasMessageContaining("'jobs/missing' (callbackServiceName) does not exist");
+        assertThatThrownBy(() -> CallbackHost.resolve(client, "jobs", "", "")).hasMessageContaining("set POD_IP");
+    }
+}
