@@ -8,6 +8,13 @@ public final class JobLabels {
     /** Value: the execution ID. */
     public static final String EXECUTION_ID = "batch-job-controller.bakito.github.com/execution-id";
 
+    /**
+     * Annotation holding the job's callback secret, so a restarted controller can verify the
+     * callbacks of pods it adopts. Readable by whoever may read pods in the namespace, like the
+     * pod's environment.
+     */
+    public static final String CALLBACK_SECRET = "batch-job-controller.bakito.github.com/callback-secret";
+
     private JobLabels() {
     }
 }

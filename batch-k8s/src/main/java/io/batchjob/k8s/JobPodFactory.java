@@ -94,6 +94,9 @@ public final class JobPodFactory {
         labels.put(JobLabels.EXECUTION_ID, request.executionId());
         meta.setLabels(labels);
         meta.setOwnerReferences(owner == null ? null : new ArrayList<>(List.of(owner)));
+        Map<String, String> annotations = new LinkedHashMap<>(Optional.ofNullable(meta.getAnnotations()).orElse(Map.of()));
+        annotations.put(JobLabels.CALLBACK_SECRET, request.callbackSecret());
+        meta.setAnnotations(annotations);
 
         PodSpec spec = Optional.ofNullable(pod.getSpec()).orElseGet(PodSpec::new);
         pod.setSpec(spec);

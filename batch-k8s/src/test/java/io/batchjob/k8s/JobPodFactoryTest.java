@@ -78,7 +78,7 @@ class JobPodFactoryTest {
         assertThat(pod.getMetadata().getNamespace()).isEqualTo("jobs");
         assertThat(pod.getMetadata().getLabels()).containsEntry("app", "scanner")
                 .containsEntry(JobLabels.OWNER, "scan").containsEntry(JobLabels.EXECUTION_ID, "20261127080000");
-        assertThat(pod.getMetadata().getAnnotations()).containsEntry("node", "worker-1");
+        assertThat(pod.getMetadata().getAnnotations()).containsEntry("node", "worker-1").containsEntry(JobLabels.CALLBACK_SECRET, "s3cret");
         assertThat(pod.getMetadata().getOwnerReferences()).containsExactly(owner);
         assertThat(pod.getSpec().getNodeName()).isEqualTo("worker-1");
         assertThat(pod.getSpec().getNodeSelector()).isNull();

@@ -1,0 +1,382 @@
+package io.batchjob.k8s;
+
+import io.batchjob.core.execution.JobEnvironment;
+import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.spi.ExistingJob;
+import io.batchjob.core.spi.JobBackend;
+import io.batchjob.core.spi.JobEnd;
+import io.batchjob.core.spi.JobEndListener;
+import io.batchjob.core.spi.JobLaunchException;
+import io.batchjob.core.spi.JobRequest;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs jobs as pods. One informer watches this controller's pods (owner label); its callbacks
+ * only hand the pod to the backend's single event thread, which decides whether a job ended:
+ * the pod Succeeded or Failed, was deleted by someone else, or could not start
+ * (Unschedulable, ErrImagePull / ImagePullBackOff, CreateContainerConfigError, InvalidImageName)
+ * for longer than the start grace — such pods are deleted. With {@code savePodLog} every
+ * container's log is saved as {@code <node>-container-<container>.log} before the end is reported.
+ *
+ * <p>Threading: the informer's thread, one event thread (also used for grace checks, scheduled —
+ * never polled) and the engine's dispatch threads calling the {@link JobBackend} methods.
+ * {@code watched} is a concurrent map; each job's end is reported once.
+ */
+public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
+
+    /** Waiting reasons after which a container will not start by itself. */
+    static final Set<String> STUCK_REASONS = Set.of("ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError",
+            "InvalidImageName", "CreateContainerError");
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesJobBackend.class);
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String controllerName;
+    private final JobPodFactory factory;
+    private final Duration startGrace;
+    private final ReportStore logStore;
+    private final ScheduledExecutorService events;
+    private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+    private SharedIndexInformer<Pod> informer;
+
+    /** A job this backend reports the end of. */
+    private static final class Watched {
+        final String executionId;
+        final String node;
+        final JobEndListener listener;
+        final AtomicBoolean ended = new AtomicBoolean();
+        volatile boolean graceCheckPlanned;
+
+        Watched(String executionId, String node, JobEndListener listener) {
+            this.executionId = executionId;
+            this.node = node;
+            this.listener = listener;
+        }
+    }
+
+    /**
+     * @param logStore where pod logs go with {@code savePodLog}, or {@code null} to not save them
+     * @param startGrace how long a pod may fail to start before it is given up
+     */
+    public KubernetesJobBackend(KubernetesClient client, String namespace, String controllerName, JobPodFactory factory,
+                                Duration startGrace, ReportStore logStore) {
+        this.client = client;
+        this.namespace = namespace;
+        this.controllerName = controllerName;
+        this.factory = factory;
+        this.startGrace = startGrace;
+        this.logStore = logStore;
+        this.events = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pod-events");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Starts the pod informer and waits for its first list.
+     *
+     * @throws IllegalStateException when the pods cannot be listed within the timeout
+     */
+    public void start(Duration syncTimeout) {
+        informer = client.pods().inNamespace(namespace).withLabel(JobLabels.OWNER, controllerName).runnableInformer(0);
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                events.execute(() -> evaluate(pod, false));
+            }
+
+            @Override
+            public void onUpdate(Pod oldPod, Pod pod) {
+                events.execute(() -> evaluate(pod, false));
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean finalStateUnknown) {
+                events.execute(() -> evaluate(pod, true));
+            }
+        });
+        informer.exceptionHandler((isStarted, t) -> {
+            LOG.warn("pod watch failed, retrying: {}", t.toString());
+            return true;
+        });
+        try {
+            informer.start().toCompletableFuture().get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing job pods");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot list the job pods of " + controllerName + " in " + namespace + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the pod watch has its first full list (a readiness check). */
+    public boolean hasSynced() {
+        return informer != null && informer.hasSynced();
+    }
+
+    @Override
+    public void launch(JobRequest request, JobEndListener listener) throws JobLaunchException {
+        Pod pod;
+        try {
+            pod = factory.create(request);
+        } catch (RuntimeException e) {
+            throw new JobLaunchException("the pod template cannot be turned into a pod: " + e.getMessage(), e);
+        }
+        String name = pod.getMetadata().getName();
+        Watched w = new Watched(request.executionId(), request.node(), listener);
+        // Registered before the create, so an end seen by the watch right after is not missed.
+        if (watched.putIfAbsent(name, w) != null) {
+            throw new JobLaunchException("a job pod named " + name + " is already running");
+        }
+        try {
+            client.pods().inNamespace(namespace).resource(pod).create();
+        } catch (KubernetesClientException e) {
+            watched.remove(name, w);
+            if (e.getCode() == 409) {
+                throw new JobLaunchException("a job pod named " + name + " already exists", e);
+            }
+            throw new JobLaunchException("the API server refused the pod " + name + " (" + e.getCode() + "): " + statusMessage(e), e);
+        }
+        LOG.debug("created pod {}", name);
+    }
+
+    @Override
+    public void adopt(ExistingJob job, JobEndListener listener) {
+        String name = PodNames.of(controllerName, job.node(), job.executionId());
+        Watched w = new Watched(job.executionId(), job.node(), listener);
+        watched.put(name, w);
+        events.execute(() -> {
+            Pod cached = informer == null ? null : informer.getStore().getByKey(namespace + "/" + name);
+            if (cached == null) {
+                cached = client.pods().inNamespace(namespace).withName(name).get();
+            }
+            if (cached == null) {
+                end(name, w, JobEnd.failed("the job pod no longer exists"), null);
+            } else {
+                evaluate(cached, false);
+            }
+        });
+    }
+
+    @Override
+    public List<ExistingJob> existingJobs() {
+        List<Pod> pods = client.pods().inNamespace(namespace).withLabel(JobLabels.OWNER, controllerName).list().getItems();
+        List<ExistingJob> jobs = new ArrayList<>();
+        for (Pod p : pods) {
+            String execution = Optional.ofNullable(p.getMetadata().getLabels()).map(l -> l.get(JobLabels.EXECUTION_ID)).orElse(null);
+            String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
+            if (execution == null || node == null || p.getMetadata().getDeletionTimestamp() != null) {
+                continue;
+            }
+            Instant created = p.getMetadata().getCreationTimestamp() == null ? null : Instant.parse(p.getMetadata().getCreationTimestamp());
+            jobs.add(new ExistingJob(execution, node, secretOf(p), created));
+        }
+        return jobs;
+    }
+
+    @Override
+    public void stop(String executionId, String node) {
+        String name = PodNames.of(controllerName, node, executionId);
+        Watched w = watched.remove(name);
+        if (w != null) {
+            w.ended.set(true); // the engine already decided how this job ended
+        }
+        delete(name);
+    }
+
+    @Override
+    public void deleteJobsExcept(String executionId) {
+        // Only equality selectors: list this controller's pods and pick the others here.
+        for (Pod p : client.pods().inNamespace(namespace).withLabel(JobLabels.OWNER, controllerName).list().getItems()) {
+            String execution = Optional.ofNullable(p.getMetadata().getLabels()).map(l -> l.get(JobLabels.EXECUTION_ID)).orElse("");
+            if (!execution.equals(executionId)) {
+                Watched w = watched.remove(p.getMetadata().getName());
+                if (w != null) {
+                    w.ended.set(true);
+                }
+                delete(p.getMetadata().getName());
+            }
+        }
+    }
+
+    private void delete(String name) {
+        try {
+            client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    /** Runs on the event thread only. */
+    private void evaluate(Pod pod, boolean deleted) {
+        String name = pod.getMetadata().getName();
+        Watched w = watched.get(name);
+        if (w == null || w.ended.get()) {
+            return;
+        }
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if ("Succeeded".equals(phase)) {
+            end(name, w, JobEnd.succeeded(), pod);
+        } else if ("Failed".equals(phase)) {
+            end(name, w, JobEnd.failed(failureReason(pod)), pod);
+        } else if (deleted) {
+            end(name, w, JobEnd.failed("the job pod was deleted"), null);
+        } else {
+            stuckReason(pod).ifPresent(reason -> planGraceCheck(name, w, reason));
+        }
+    }
+
+    private void planGraceCheck(String name, Watched w, String reason) {
+        if (w.graceCheckPlanned) {
+            return;
+        }
+        w.graceCheckPlanned = true;
+        LOG.info("pod {} cannot start ({}); giving it {} before ending the job", name, reason, startGrace);
+        events.schedule(() -> {
+            w.graceCheckPlanned = false;
+            if (w.ended.get()) {
+                return;
+            }
+            Pod now = informer == null ? null : informer.getStore().getByKey(namespace + "/" + name);
+            Optional<String> still = now == null ? Optional.empty() : stuckReason(now);
+            if (still.isPresent()) {
+                end(name, w, JobEnd.failed("the job pod could not start: " + still.get()), null);
+                delete(name);
+            } else if (now != null) {
+                evaluate(now, false);
+            }
+        }, startGrace.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void end(String name, Watched w, JobEnd end, Pod pod) {
+        if (!w.ended.compareAndSet(false, true)) {
+            return;
+        }
+        watched.remove(name, w);
+        if (logStore != null && pod != null) {
+            saveLogs(w, pod);
+        }
+        try {
+            w.listener.jobEnded(end);
+        } catch (RuntimeException e) {
+            LOG.error("job end listener failed for pod {}", name, e);
+        }
+    }
+
+    private void saveLogs(Watched w, Pod pod) {
+        for (Container c : JobPodFactory.allContainers(pod.getSpec())) {
+            try {
+                String log = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).inContainer(c.getName()).getLog();
+                if (log != null) {
+                    logStore.write(w.executionId, w.node + "-container-" + c.getName() + ".log", log.getBytes(StandardCharsets.UTF_8));
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("cannot save the log of container {} of pod {}: {}", c.getName(), pod.getMetadata().getName(), e.toString());
+            }
+        }
+    }
+
+    /** Why a pod that is still Pending will not start, if it will not. */
+    static Optional<String> stuckReason(Pod pod) {
+        if (pod.getStatus() == null || !"Pending".equals(Optional.ofNullable(pod.getStatus().getPhase()).orElse("Pending"))) {
+            return Optional.empty();
+        }
+        for (PodCondition c : Optional.ofNullable(pod.getStatus().getConditions()).orElse(List.of())) {
+            if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
+                return Optional.of("Unschedulable" + (c.getMessage() == null ? "" : ": " + c.getMessage()));
+            }
+        }
+        List<ContainerStatus> statuses = new ArrayList<>(Optional.ofNullable(pod.getStatus().getInitContainerStatuses()).orElse(List.of()));
+        statuses.addAll(Optional.ofNullable(pod.getStatus().getContainerStatuses()).orElse(List.of()));
+        for (ContainerStatus s : statuses) {
+            if (s.getState() != null && s.getState().getWaiting() != null && STUCK_REASONS.contains(s.getState().getWaiting().getReason())) {
+                String message = s.getState().getWaiting().getMessage();
+                return Optional.of(s.getState().getWaiting().getReason() + " in container " + s.getName() + (message == null ? "" : ": " + message));
+            }
+        }
+        return Optional.empty();
+    }
+
+    static String failureReason(Pod pod) {
+        List<ContainerStatus> statuses = new ArrayList<>(Optional.ofNullable(pod.getStatus().getInitContainerStatuses()).orElse(List.of()));
+        statuses.addAll(Optional.ofNullable(pod.getStatus().getContainerStatuses()).orElse(List.of()));
+        for (ContainerStatus s : statuses) {
+            var terminated = s.getState() == null ? null : s.getState().getTerminated();
+            if (terminated != null && terminated.getExitCode() != null && terminated.getExitCode() != 0) {
+                return "container " + s.getName() + " exited with code " + terminated.getExitCode()
+                        + (terminated.getReason() == null ? "" : " (" + terminated.getReason() + ")");
+            }
+        }
+        String reason = pod.getStatus().getReason();
+        String message = pod.getStatus().getMessage();
+        if (reason != null || message != null) {
+            return "the job pod failed: " + Optional.ofNullable(reason).orElse("") + (message == null ? "" : " " + message);
+        }
+        return "the job pod failed";
+    }
+
+    /** The job's secret, recovered from the pod (survives controller restarts). */
+    static String secretOf(Pod pod) {
+        String annotated = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(JobLabels.CALLBACK_SECRET)).orElse(null);
+        if (annotated != null) {
+            return annotated;
+        }
+        for (Container c : JobPodFactory.allContainers(pod.getSpec())) {
+            for (EnvVar e : Optional.ofNullable(c.getEnv()).orElse(List.of())) {
+                if (JobEnvironment.CALLBACK_TOKEN.equals(e.getName())) {
+                    return e.getValue();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String statusMessage(KubernetesClientException e) {
+        return e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+    }
+
+    @Override
+    public void close() {
+        if (informer != null) {
+            informer.stop();
+        }
+        events.shutdown();
+        try {
+            if (!events.awaitTermination(5, TimeUnit.SECONDS)) {
+                events.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            events.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.batchjob.k8s;
+
+import io.batchjob.core.config.ConfigLoader;
+import io.batchjob.core.config.LoadedConfig;
+import io.batchjob.core.spi.JobBackend;
+import io.batchjob.core.spi.JobBackendContractTest;
+import io.batchjob.core.spi.JobEnd;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+import java.time.Duration;
+
+/** The Kubernetes backend passes the engine's backend contract, with a simulated kubelet. */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesJobBackendContractTest extends JobBackendContractTest {
+
+    KubernetesClient client;
+    private KubernetesJobBackend backend;
+    private SimulatedKubelet kubelet;
+
+    @BeforeEach
+    void start() {
+        LoadedConfig loaded = ConfigLoader.load("name: scan", JobPodFactoryTest.TEMPLATE, "test");
+        backend = new KubernetesJobBackend(client, "jobs", "scan", new JobPodFactory(loaded.config(), loaded.podTemplate(), "jobs", null),
+                Duration.ofSeconds(5), null);
+        backend.start(Duration.ofSeconds(10));
+        kubelet = new SimulatedKubelet(client, "jobs", pod -> SimulatedKubelet.Behaviour.HOLD_RUNNING).start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        kubelet.close();
+        backend.close();
+        // Close watch connections before the extension stops the mock server: open ones can make its
+        // shutdown time out (fabric8 kubernetes-client #7747).
+        client.close();
+    }
+
+    @Override
+    protected JobBackend backend() {
+        return backend;
+    }
+
+    @Override
+    protected void endJob(String executionId, String node, JobEnd.Status status) {
+        String pod = PodNames.of("scan", node, executionId);
+        org.awaitility.Awaitility.await().until(() -> {
+            var p = client.pods().inNamespace("jobs").withName(pod).get();
+            return p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
+        });
+        kubelet.finish(pod, status == JobEnd.Status.SUCCEEDED ? 0 : 1);
+    }
+}

@@ -1,0 +1,186 @@
+package io.batchjob.k8s;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * A kubelet for tests: watches pods bound to a node ({@code spec.nodeName}) and moves them through
+ * their phases with full status updates, as the behaviour chosen per pod says. Counts how many pods
+ * run at once. Status updates are PUTs of the whole status (the mock deep-merges arrays in patches).
+ */
+final class SimulatedKubelet implements AutoCloseable {
+
+    enum Behaviour { SUCCEED, FAIL, HOLD_RUNNING, PENDING_FOREVER, IMAGE_PULL_ERROR, UNSCHEDULABLE }
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final Function<Pod, Behaviour> behaviour;
+    private final ExecutorService executor = Executors.newFixedThreadPool(4);
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
+    private final Set<String> seen = ConcurrentHashMap.newKeySet();
+    private final Set<String> live = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger peak = new AtomicInteger();
+    private final AtomicInteger livePeak = new AtomicInteger();
+    private volatile java.util.function.Consumer<Pod> beforeSuccess = p -> { };
+    private SharedIndexInformer<Pod> informer;
+
+    SimulatedKubelet(KubernetesClient client, String namespace, Function<Pod, Behaviour> behaviour) {
+        this.client = client;
+        this.namespace = namespace;
+        this.behaviour = behaviour;
+    }
+
+    SimulatedKubelet start() {
+        informer = client.pods().inNamespace(namespace).inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                if (pod.getSpec() != null && pod.getSpec().getNodeName() != null && seen.add(pod.getMetadata().getName())) {
+                    live.add(pod.getMetadata().getName());
+                    livePeak.accumulateAndGet(live.size(), Math::max);
+                    executor.execute(() -> run(pod.getMetadata().getName(), behaviour.apply(pod)));
+                }
+            }
+
+            @Override
+            public void onUpdate(Pod oldPod, Pod newPod) {
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean unknown) {
+                running.remove(pod.getMetadata().getName());
+                live.remove(pod.getMetadata().getName());
+            }
+        }, 0);
+        return this;
+    }
+
+    private void run(String name, Behaviour b) {
+        switch (b) {
+            case SUCCEED -> {
+                toRunning(name);
+                Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+                if (pod != null) {
+                    beforeSuccess.accept(pod);
+                }
+                finish(name, 0);
+            }
+            case FAIL -> {
+                toRunning(name);
+                finish(name, 1);
+            }
+            case HOLD_RUNNING -> toRunning(name);
+            case PENDING_FOREVER -> status(name, p -> {
+                p.getStatus().setPhase("Pending");
+                return p;
+            });
+            case IMAGE_PULL_ERROR -> status(name, p -> {
+                p.getStatus().setPhase("Pending");
+                p.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName(p.getSpec().getContainers().get(0).getName())
+                        .withNewState().withNewWaiting().withReason("ErrImagePull").withMessage("pull access denied").endWaiting().endState()
+                        .withReady(false).withRestartCount(0).withImage(p.getSpec().getContainers().get(0).getImage()).build()));
+                return p;
+            });
+            case UNSCHEDULABLE -> status(name, p -> {
+                p.getStatus().setPhase("Pending");
+                p.getStatus().setConditions(List.of(new PodConditionBuilder().withType("PodScheduled").withStatus("False")
+                        .withReason("Unschedulable").withMessage("0/3 nodes are available").build()));
+                return p;
+            });
+        }
+    }
+
+    private void toRunning(String name) {
+        status(name, p -> {
+            p.getStatus().setPhase("Running");
+            p.getStatus().setStartTime(Instant.now().toString());
+            return p;
+        });
+        running.add(name);
+        peak.accumulateAndGet(running.size(), Math::max);
+    }
+
+    /** Ends a pod as its main container's exit code says. */
+    void finish(String name, int exitCode) {
+        running.remove(name);
+        live.remove(name);
+        status(name, p -> {
+            p.getStatus().setPhase(exitCode == 0 ? "Succeeded" : "Failed");
+            ContainerStatus cs = new ContainerStatusBuilder().withName(p.getSpec().getContainers().get(0).getName())
+                    .withNewState().withNewTerminated().withExitCode(exitCode).withReason(exitCode == 0 ? "Completed" : "Error")
+                    .endTerminated().endState().withReady(false).withRestartCount(0).withImage(p.getSpec().getContainers().get(0).getImage()).build();
+            p.getStatus().setContainerStatuses(List.of(cs));
+            return p;
+        });
+    }
+
+    private void status(String name, UnaryOperator<Pod> change) {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+            if (pod == null) {
+                return;
+            }
+            if (pod.getStatus() == null) {
+                pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
+            }
+            try {
+                client.pods().inNamespace(namespace).resource(change.apply(pod)).updateStatus();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    return; // deleted meanwhile
+                }
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Runs on a succeeding pod before it ends, e.g. to post the job's result. */
+    SimulatedKubelet beforeSuccess(java.util.function.Consumer<Pod> hook) {
+        this.beforeSuccess = hook;
+        return this;
+    }
+
+    /** The most pods that existed at once without having ended (running, pending or stuck). */
+    int peakLive() {
+        return livePeak.get();
+    }
+
+    int peakRunning() {
+        return peak.get();
+    }
+
+    Map<String, Boolean> runningNow() {
+        Map<String, Boolean> m = new ConcurrentHashMap<>();
+        running.forEach(r -> m.put(r, true));
+        return m;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (informer != null) {
+            informer.stop();
+        }
+        executor.shutdownNow();
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+    }
+}
