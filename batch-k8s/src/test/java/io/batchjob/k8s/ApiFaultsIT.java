@@ -83,6 +83,30 @@ class ApiFaultsIT {
     }
 
     @Test
+    void aNodeListFailureFailsTheTriggerWithAClearReason(@org.junit.jupiter.api.io.TempDir java.nio.file.Path reports) {
+        server.expect().get().withPath("/api/v1/nodes").andReturn(503, new StatusBuilder().withCode(503).withMessage("apiserver overloaded").build()).always();
+        KubernetesClient noRetries = new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
+                .withRequestRetryBackoffLimit(0).build()).build();
+        io.batchjob.core.testing.RecordingListener listener = new io.batchjob.core.testing.RecordingListener();
+        try (noRetries; KubernetesJobBackend backend = backend(noRetries);
+             io.batchjob.core.execution.ExecutionEngine engine = io.batchjob.core.execution.ExecutionEngine.builder().config(loaded.config())
+                     .nodeSource(new KubernetesNodeSource(noRetries, Map.of(), false)).backend(backend)
+                     .reportStore(new io.batchjob.core.report.ReportStore(reports))
+                     .jobEnvironment(new io.batchjob.core.execution.JobEnvironment("jobs",
+                             new io.batchjob.core.execution.CallbackEndpoint("10.0.0.1", 8090), loaded.config().callbackAuth(), List.of()))
+                     .listener(listener).build()) {
+            engine.activate();
+
+            var outcome = engine.trigger("schedule");
+
+            assertThat(outcome).isInstanceOfSatisfying(io.batchjob.core.execution.TriggerOutcome.Failed.class,
+                    f -> assertThat(f.reason()).startsWith("cannot list nodes: ").contains("503"));
+            await().until(() -> listener.failedTriggers.size() == 1);
+            assertThat(engine.isActive()).isTrue();
+        }
+    }
+
+    @Test
     void aPodThatAlreadyExistsIsNotCreatedAgain() throws Exception {
         try (KubernetesJobBackend first = backend(client)) {
             first.launch(request("worker-1"), e -> { });
