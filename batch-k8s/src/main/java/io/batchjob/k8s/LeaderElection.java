@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * over without waiting for it to expire. Callbacks run one at a time on their own thread, never on
  * the elector's renew thread.
  */
-public final class LeaderElection implements AutoCloseable {
+public final class LeaderElection implements Leadership {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaderElection.class);
 
@@ -67,12 +67,14 @@ public final class LeaderElection implements AutoCloseable {
     }
 
     /** Starts competing for the lease (returns at once). */
+    @Override
     public synchronized void start() {
         if (running == null) {
             running = elector.start();
         }
     }
 
+    @Override
     public boolean isLeader() {
         return leading.get();
     }

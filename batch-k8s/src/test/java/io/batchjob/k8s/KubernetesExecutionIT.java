@@ -43,6 +43,27 @@ class KubernetesExecutionIT {
     @TempDir
     Path reports;
 
+    /** The job: checks the environment it was given, then fails on nodes whose number is 1 modulo 6. */
+    private static final String TEMPLATE = """
+            apiVersion: v1
+            kind: Pod
+            spec:
+              containers:
+                - name: job
+                  image: registry/scanner:1
+                  command: ["sh", "-c"]
+                  args:
+                    - |
+                      test "$NAMESPACE" = jobs && test -n "$CALLBACK_TOKEN" && test "$EXECUTION_ID" = "{{.ExecutionID}}" \\
+                        && test "$NODE_NAME" = "{{.NodeName}}" || exit 9
+                      case "$CALLBACK_SERVICE_RESULT_URL" in "http://job:$CALLBACK_TOKEN@10.0.0.1:8090/report/$NODE_NAME/$EXECUTION_ID/result") ;; *) exit 8;; esac
+                      n=$(expr "${NODE_NAME#node-}" + 0)
+                      echo "scanning node $n"
+                      [ $((n % 6)) -eq 1 ] && exit 1
+                      exit 0
+            """;
+
+    /** What the job's script will do (it decides success and failure itself). */
     private static SimulatedKubelet.Behaviour behaviourOf(String node) {
         int i = Integer.parseInt(node.substring(5));
         return switch (i % 6) {
@@ -51,6 +72,13 @@ class KubernetesExecutionIT {
             case 3 -> i == 3 ? SimulatedKubelet.Behaviour.PENDING_FOREVER : SimulatedKubelet.Behaviour.SUCCEED;
             default -> SimulatedKubelet.Behaviour.SUCCEED;
         };
+    }
+
+    /** How the simulated kubelet treats the pod: stuck ones never run, the others run their command. */
+    private static SimulatedKubelet.Behaviour kubeletFor(String node) {
+        SimulatedKubelet.Behaviour b = behaviourOf(node);
+        return b == SimulatedKubelet.Behaviour.IMAGE_PULL_ERROR || b == SimulatedKubelet.Behaviour.PENDING_FOREVER ? b
+                : SimulatedKubelet.Behaviour.RUN_COMMAND;
     }
 
     @Test
@@ -75,13 +103,13 @@ class KubernetesExecutionIT {
                 jobNodeSelector: {pool: scan}
                 jobTimeout: 4s
                 jobServiceAccount: scanner
-                """, JobPodFactoryTest.TEMPLATE, "test");
+                """, TEMPLATE, "test");
         ReportStore store = new ReportStore(reports);
         AtomicReference<ExecutionEngine> engineRef = new AtomicReference<>();
         Map<String, Pod> created = new ConcurrentHashMap<>();
         try (KubernetesJobBackend backend = new KubernetesJobBackend(client, "jobs", "scan",
                 new JobPodFactory(loaded.config(), loaded.podTemplate(), "jobs", null), Duration.ofMillis(500), null);
-             SimulatedKubelet kubelet = new SimulatedKubelet(client, "jobs", pod -> behaviourOf(pod.getSpec().getNodeName()))) {
+             SimulatedKubelet kubelet = new SimulatedKubelet(client, "jobs", pod -> kubeletFor(pod.getSpec().getNodeName()))) {
             kubelet.beforeSuccess(pod -> {
                 created.put(pod.getSpec().getNodeName(), pod);
                 String execution = pod.getMetadata().getLabels().get(JobLabels.EXECUTION_ID);
@@ -130,6 +158,9 @@ class KubernetesExecutionIT {
                             .containsEntry("NAMESPACE", "jobs").containsKey("CALLBACK_TOKEN")
                             .hasEntrySatisfying("CALLBACK_SERVICE_RESULT_URL", v -> assertThat(v).endsWith("/report/" + node + "/" + started.executionId() + "/result"));
                 });
+                // The scripts really ran, with the pod's environment.
+                assertThat(kubelet.output()).hasSize((int) expected.stream().filter(n -> kubeletFor(n) == SimulatedKubelet.Behaviour.RUN_COMMAND).count());
+                assertThat(kubelet.output().get(PodNames.of("scan", "node-05", started.executionId()))).isEqualTo("scanning node 5\n");
                 // Stuck pods were deleted; finished pods stay until the next execution cleans them up.
                 assertThat(client.pods().inNamespace("jobs").list().getItems()).extracting(p -> p.getSpec().getNodeName())
                         .doesNotContainAnyElementsOf(expected.stream().filter(n -> behaviourOf(n) == SimulatedKubelet.Behaviour.IMAGE_PULL_ERROR

@@ -104,6 +104,17 @@ class RbacCoverageIT {
             backend.deleteJobsExcept("200");
             backend.stop("200", "worker-1");
         }
+        // Leader election: acquire, renew, release.
+        java.util.concurrent.atomic.AtomicBoolean led = new java.util.concurrent.atomic.AtomicBoolean();
+        try (Leadership election = new LeaderElection(client, "jobs", loaded.config().leaseName(), "scan-1-abc", Duration.ofSeconds(2),
+                Duration.ofMillis(1500), Duration.ofMillis(100), () -> led.set(true), () -> { })) {
+            election.start();
+            await().until(led::get);
+            await().until(() -> {
+                var lease = setup.leases().inNamespace("jobs").withName("scan-leader-election").get();
+                return lease != null && lease.getSpec().getRenewTime() != null && !lease.getSpec().getRenewTime().equals(lease.getSpec().getAcquireTime());
+            });
+        }
 
         Set<String> calls = new TreeSet<>();
         for (RecordedRequest r; (r = server.takeRequest(200, TimeUnit.MILLISECONDS)) != null; ) {

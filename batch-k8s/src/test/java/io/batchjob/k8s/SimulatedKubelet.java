@@ -28,7 +28,9 @@ import java.util.function.UnaryOperator;
  */
 final class SimulatedKubelet implements AutoCloseable {
 
-    enum Behaviour { SUCCEED, FAIL, HOLD_RUNNING, PENDING_FOREVER, IMAGE_PULL_ERROR, UNSCHEDULABLE }
+    enum Behaviour { SUCCEED, FAIL, HOLD_RUNNING, PENDING_FOREVER, IMAGE_PULL_ERROR, UNSCHEDULABLE,
+        /** Runs the first container's command and args as a local process with the container's env; its exit code decides. */
+        RUN_COMMAND }
 
     private final KubernetesClient client;
     private final String namespace;
@@ -87,6 +89,18 @@ final class SimulatedKubelet implements AutoCloseable {
                 finish(name, 1);
             }
             case HOLD_RUNNING -> toRunning(name);
+            case RUN_COMMAND -> {
+                toRunning(name);
+                Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+                if (pod == null) {
+                    return;
+                }
+                int code = runLocally(pod);
+                if (code == 0) {
+                    beforeSuccess.accept(pod);
+                }
+                finish(name, code);
+            }
             case PENDING_FOREVER -> status(name, p -> {
                 p.getStatus().setPhase("Pending");
                 return p;
@@ -104,6 +118,42 @@ final class SimulatedKubelet implements AutoCloseable {
                         .withReason("Unschedulable").withMessage("0/3 nodes are available").build()));
                 return p;
             });
+        }
+    }
+
+    private final Map<String, String> output = new ConcurrentHashMap<>();
+
+    /** What a RUN_COMMAND pod printed (stdout and stderr), by pod name. */
+    Map<String, String> output() {
+        return output;
+    }
+
+    private int runLocally(Pod pod) {
+        var container = pod.getSpec().getContainers().get(0);
+        List<String> command = new java.util.ArrayList<>(java.util.Optional.ofNullable(container.getCommand()).orElse(List.of()));
+        command.addAll(java.util.Optional.ofNullable(container.getArgs()).orElse(List.of()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        String path = env.get("PATH");
+        env.clear();
+        env.put("PATH", path); // the image is ignored: the host's tools stand in for it
+        java.util.Optional.ofNullable(container.getEnv()).orElse(List.of()).stream().filter(e -> e.getValue() != null)
+                .forEach(e -> env.put(e.getName(), e.getValue()));
+        try {
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return 137;
+            }
+            output.put(pod.getMetadata().getName(), out);
+            return p.exitValue();
+        } catch (java.io.IOException e) {
+            output.put(pod.getMetadata().getName(), e.toString());
+            return 127;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
         }
     }
 
