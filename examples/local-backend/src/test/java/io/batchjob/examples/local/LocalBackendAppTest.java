@@ -63,6 +63,32 @@ class LocalBackendAppTest {
     }
 
     @Test
+    void neverRunsMoreProcessesThanThePool(@TempDir Path reports, @TempDir Path conf) throws Exception {
+        Path trace = conf.resolve("trace.log");
+        Path config = conf.resolve("config.yaml");
+        Files.writeString(config, """
+                name: pooled
+                podPoolSize: 2
+                callbackAuth: none
+                custom:
+                  nodes: [n1, n2, n3, n4, n5, n6]
+                  command: [sh, -c, 'echo "start $NODE_NAME" >> "%s"; sleep 0.3; echo "end $NODE_NAME" >> "%s"; exit 0']
+                """.formatted(trace, trace));
+
+        run(reports, new ByteArrayOutputStream(), "--config", config.toString());
+
+        int running = 0;
+        int peak = 0;
+        java.util.List<String> lines = Files.readAllLines(trace);
+        for (String line : lines) {
+            running += line.startsWith("start") ? 1 : -1;
+            peak = Math.max(peak, running);
+        }
+        assertThat(lines).hasSize(12);
+        assertThat(peak).isEqualTo(2);
+    }
+
+    @Test
     void helpDocumentsTheOptions() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         CommandLine cl = new CommandLine(new LocalBackendApp());
