@@ -369,14 +369,6 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
         if (informer != null) {
             informer.stop();
         }
-        events.shutdown();
-        try {
-            if (!events.awaitTermination(5, TimeUnit.SECONDS)) {
-                events.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            events.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        io.batchjob.core.Shutdown.gracefully(events, Duration.ofSeconds(5));
     }
 }

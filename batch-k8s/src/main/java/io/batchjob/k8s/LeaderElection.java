@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -86,14 +85,6 @@ public final class LeaderElection implements Leadership {
             running.cancel(true);
             running = null;
         }
-        callbacks.shutdown();
-        try {
-            if (!callbacks.awaitTermination(5, TimeUnit.SECONDS)) {
-                callbacks.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            callbacks.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        io.batchjob.core.Shutdown.gracefully(callbacks, Duration.ofSeconds(5));
     }
 }

@@ -70,15 +70,7 @@ public final class MetricsServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(1);
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        io.batchjob.core.Shutdown.gracefully(executor, java.time.Duration.ofSeconds(5));
     }
 
     /** Lets only GET/HEAD of exactly /metrics through to the library's handler. */

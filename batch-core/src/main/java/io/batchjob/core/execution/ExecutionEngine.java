@@ -713,15 +713,7 @@ public final class ExecutionEngine implements AutoCloseable {
     }
 
     private static void shutdown(ExecutorService executor) {
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        io.batchjob.core.Shutdown.gracefully(executor, Duration.ofSeconds(5));
     }
 
     /** Builds an {@link ExecutionEngine}. Required: config, node source, backend, report store, job environment. */

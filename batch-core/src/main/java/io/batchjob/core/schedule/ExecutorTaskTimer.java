@@ -35,14 +35,6 @@ public final class ExecutorTaskTimer implements TaskTimer, AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        io.batchjob.core.Shutdown.gracefully(executor, Duration.ofSeconds(5));
     }
 }
