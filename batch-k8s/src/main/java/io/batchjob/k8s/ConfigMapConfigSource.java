@@ -28,6 +28,14 @@ public final class ConfigMapConfigSource {
         try {
             cm = client.configMaps().inNamespace(namespace).withName(name).get();
         } catch (KubernetesClientException e) {
+            if (e.getCode() <= 0) {
+                Throwable root = e;
+                while (root.getCause() != null && root.getCause() != root) {
+                    root = root.getCause();
+                }
+                throw new ConfigException(source, List.of("it cannot be read: the Kubernetes API server at "
+                        + client.getConfiguration().getMasterUrl() + " cannot be reached (" + root.getMessage() + ")"));
+            }
             throw new ConfigException(source, List.of("it cannot be read: " + e.getCode() + " " + Optional.ofNullable(e.getStatus())
                     .map(s -> s.getMessage()).orElse(e.getMessage())));
         }

@@ -83,7 +83,7 @@ public final class LeaderElection implements Leadership {
     public synchronized void close() {
         if (running != null) {
             running.cancel(true);
-            running = null;
+            running = null; // with releaseOnCancel, cancelling stops leading and releases the Lease in this call
         }
         io.batchjob.core.Shutdown.gracefully(callbacks, Duration.ofSeconds(5));
     }

@@ -99,8 +99,12 @@ class LeaderHandOverIT {
                     assertThat(pods()).hasSize(3);
                 }
 
-                // A goes away mid-execution and releases the Lease; the successor takes over.
+                // A goes away mid-execution and releases the Lease (no waiting for it to expire); the successor takes over.
                 a.close();
+                // Released: a 1 s lease renewed at release time. (A real API server also clears holderIdentity, which the
+                // release patches to null; the CRUD mock keeps the old value.)
+                assertThat(client.leases().inNamespace("jobs").withName("scan-leader-election").get().getSpec().getLeaseDurationSeconds())
+                        .isEqualTo(1);
                 b.election.start();
                 await().until(b.election::isLeader);
                 behaviour.set(SimulatedKubelet.Behaviour.SUCCEED);

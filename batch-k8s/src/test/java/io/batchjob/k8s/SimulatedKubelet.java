@@ -26,9 +26,9 @@ import java.util.function.UnaryOperator;
  * their phases with full status updates, as the behaviour chosen per pod says. Counts how many pods
  * run at once. Status updates are PUTs of the whole status (the mock deep-merges arrays in patches).
  */
-final class SimulatedKubelet implements AutoCloseable {
+public final class SimulatedKubelet implements AutoCloseable {
 
-    enum Behaviour { SUCCEED, FAIL, HOLD_RUNNING, PENDING_FOREVER, IMAGE_PULL_ERROR, UNSCHEDULABLE,
+    public enum Behaviour { SUCCEED, FAIL, HOLD_RUNNING, PENDING_FOREVER, IMAGE_PULL_ERROR, UNSCHEDULABLE,
         /** Runs the first container's command and args as a local process with the container's env; its exit code decides. */
         RUN_COMMAND }
 
@@ -44,13 +44,13 @@ final class SimulatedKubelet implements AutoCloseable {
     private volatile java.util.function.Consumer<Pod> beforeSuccess = p -> { };
     private SharedIndexInformer<Pod> informer;
 
-    SimulatedKubelet(KubernetesClient client, String namespace, Function<Pod, Behaviour> behaviour) {
+    public SimulatedKubelet(KubernetesClient client, String namespace, Function<Pod, Behaviour> behaviour) {
         this.client = client;
         this.namespace = namespace;
         this.behaviour = behaviour;
     }
 
-    SimulatedKubelet start() {
+    public SimulatedKubelet start() {
         informer = client.pods().inNamespace(namespace).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
@@ -124,7 +124,7 @@ final class SimulatedKubelet implements AutoCloseable {
     private final Map<String, String> output = new ConcurrentHashMap<>();
 
     /** What a RUN_COMMAND pod printed (stdout and stderr), by pod name. */
-    Map<String, String> output() {
+    public Map<String, String> output() {
         return output;
     }
 
@@ -168,7 +168,7 @@ final class SimulatedKubelet implements AutoCloseable {
     }
 
     /** Ends a pod as its main container's exit code says. */
-    void finish(String name, int exitCode) {
+    public void finish(String name, int exitCode) {
         running.remove(name);
         live.remove(name);
         status(name, p -> {
@@ -205,17 +205,17 @@ final class SimulatedKubelet implements AutoCloseable {
     }
 
     /** Runs on a succeeding pod before it ends, e.g. to post the job's result. */
-    SimulatedKubelet beforeSuccess(java.util.function.Consumer<Pod> hook) {
+    public SimulatedKubelet beforeSuccess(java.util.function.Consumer<Pod> hook) {
         this.beforeSuccess = hook;
         return this;
     }
 
     /** The most pods that existed at once without having ended (running, pending or stuck). */
-    int peakLive() {
+    public int peakLive() {
         return livePeak.get();
     }
 
-    int peakRunning() {
+    public int peakRunning() {
         return peak.get();
     }
 

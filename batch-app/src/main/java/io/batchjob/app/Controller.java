@@ -1,0 +1,230 @@
+package io.batchjob.app;
+
+import io.batchjob.callback.CallbackApi;
+import io.batchjob.callback.CallbackSettings;
+import io.batchjob.callback.HealthEndpoints;
+import io.batchjob.callback.ReportServer;
+import io.batchjob.callback.UndertowServer;
+import io.batchjob.core.BuildInfo;
+import io.batchjob.core.config.ControllerConfig;
+import io.batchjob.core.config.LoadedConfig;
+import io.batchjob.core.execution.CallbackEndpoint;
+import io.batchjob.core.execution.ExecutionEngine;
+import io.batchjob.core.execution.ExecutionProgress;
+import io.batchjob.core.execution.JobEnvironment;
+import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.schedule.ExecutorTaskTimer;
+import io.batchjob.core.schedule.TriggerScheduler;
+import io.batchjob.k8s.CallbackHost;
+import io.batchjob.k8s.ConfigMapConfigSource;
+import io.batchjob.k8s.JobPodFactory;
+import io.batchjob.k8s.KubernetesEventPublisher;
+import io.batchjob.k8s.KubernetesJobBackend;
+import io.batchjob.k8s.KubernetesNodeSource;
+import io.batchjob.k8s.Leadership;
+import io.batchjob.k8s.OwnerLookup;
+import io.batchjob.metrics.ControllerMetrics;
+import io.batchjob.metrics.MetricsServer;
+import io.batchjob.metrics.ResultMetrics;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.undertow.server.HttpHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.XnioWorker;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The one place that knows every module: loads the config from the ConfigMap, starts the pod watch,
+ * the four servers (report, callback, health, metrics), the engine, the schedule and leader
+ * election, and stops them in reverse order. Only the leader (or every controller in DEV_MODE)
+ * triggers and dispatches.
+ */
+public final class Controller implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
+    /** How long a pod may fail to start (image pull errors, unschedulable) before its job is given up. */
+    static final Duration START_GRACE = Duration.ofMinutes(2);
+
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private ControllerConfig config;
+    private ExecutionEngine engine;
+    private KubernetesJobBackend backend;
+    private UndertowServer reportServer;
+    private UndertowServer callbackServer;
+    private UndertowServer healthServer;
+    private MetricsServer metricsServer;
+    private Leadership leadership;
+    private final String host;
+
+    private Controller(String host) {
+        this.host = host;
+    }
+
+    /**
+     * Starts everything; on failure, stops what was started and rethrows.
+     *
+     * @param client a client for the cluster (owned by the caller)
+     */
+    public static Controller start(ControllerEnvironment env, KubernetesClient client, Listen listen, Clock clock) {
+        Controller c = new Controller(listen.host());
+        try {
+            c.startAll(env, client, listen, clock);
+            return c;
+        } catch (RuntimeException | IOException e) {
+            c.close();
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("cannot start: " + e.getMessage(), e);
+        }
+    }
+
+    private void startAll(ControllerEnvironment env, KubernetesClient client, Listen listen, Clock clock) throws IOException {
+        LoadedConfig loaded = ConfigMapConfigSource.load(client, env.namespace(), env.configMapName());
+        ControllerConfig cfg = loaded.config();
+        if (env.reportDirectory().isPresent()) {
+            cfg = cfg.toBuilder().reportDirectory(env.reportDirectory().get()).build();
+            LOG.info("report directory {} (REPORT_DIRECTORY overrides reportDirectory)", cfg.reportDirectory());
+        }
+        this.config = cfg;
+        ReportStore store = new ReportStore(cfg.reportDirectory());
+
+        String callbackHost = CallbackHost.resolve(client, env.namespace(), env.podIp().orElse(null), cfg.callbackServiceName());
+        JobPodFactory factory = new JobPodFactory(cfg, loaded.podTemplate(), env.namespace(),
+                OwnerLookup.topLevelOwner(client, env.namespace(), env.hostname()).orElse(null));
+        backend = own(new KubernetesJobBackend(client, env.namespace(), cfg.name(), factory, START_GRACE, cfg.savePodLog() ? store : null));
+        backend.start(Duration.ofSeconds(60));
+
+        PrometheusRegistry registry = new PrometheusRegistry();
+        JvmMetrics.builder().register(registry);
+        ResultMetrics resultMetrics = new ResultMetrics(cfg, registry, BuildInfo.version());
+        ExecutionEngine[] engineRef = new ExecutionEngine[1];
+        ControllerMetrics controllerMetrics = new ControllerMetrics(registry,
+                () -> engineRef[0] == null ? 0 : engineRef[0].progress().map(ExecutionProgress::running).orElse(0));
+
+        XnioWorker worker = UndertowServer.newWorker(2, CallbackSettings.DEFAULT_MAX_CONCURRENT + 8);
+        resources.push(worker::shutdown);
+        // The callback port must be known before the engine builds job environments: bind first.
+        HttpHandler[] callbackHandler = new HttpHandler[1];
+        callbackServer = own(UndertowServer.start("callback", listen.host(), port(listen.callbackPort(), cfg.callbackServicePort()),
+                exchange -> {
+                    if (callbackHandler[0] == null) {
+                        exchange.setStatusCode(503);
+                        exchange.getResponseSender().send("starting\n");
+                    } else {
+                        callbackHandler[0].handleRequest(exchange);
+                    }
+                }, worker));
+
+        ExecutorTaskTimer timer = own(new ExecutorTaskTimer(1, "batch-timer"));
+        engine = own(ExecutionEngine.builder()
+                .config(cfg)
+                .nodeSource(new KubernetesNodeSource(client, cfg.jobNodeSelector(), cfg.runOnUnscheduledNodes()))
+                .backend(backend)
+                .reportStore(store)
+                .jobEnvironment(new JobEnvironment(env.namespace(), new CallbackEndpoint(callbackHost, callbackServer.port()),
+                        cfg.callbackAuth(), List.of()))
+                .listener(resultMetrics)
+                .listener(controllerMetrics)
+                .clock(clock)
+                .timer(timer)
+                .build());
+        engineRef[0] = engine;
+        callbackHandler[0] = new CallbackApi(engine, store,
+                new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock),
+                CallbackSettings.of(cfg, env.devMode()), controllerMetrics).handler();
+
+        reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),
+                new ReportServer(store).handler(), worker));
+        metricsServer = own(MetricsServer.start(registry, listen.host(), port(listen.metricsPort(), cfg.metrics().port())));
+        HealthEndpoints health = new HealthEndpoints()
+                .addLiveness(HealthEndpoints.reportDirectory(store.root()))
+                .addReadiness(HealthEndpoints.of("config", () -> true, "ConfigMap " + env.namespace() + "/" + env.configMapName()))
+                .addReadiness(HealthEndpoints.of("pod-watch", backend::hasSynced, "informer on the job pods"))
+                .addReadiness(HealthEndpoints.listening("callback", listen.host(), callbackServer.port()))
+                .addReadiness(HealthEndpoints.listening("report", listen.host(), reportServer.port()))
+                .addReadiness(HealthEndpoints.listening("metrics", listen.host(), metricsServer.port()));
+        healthServer = own(UndertowServer.start("health", listen.host(), port(listen.healthPort(), cfg.healthProbePort()),
+                health.handler(), worker));
+
+        TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.runOnStartup(), cfg.startupDelay(), clock,
+                timer, cause -> engine.trigger(cause.name().toLowerCase(Locale.ROOT))));
+        leadership = own(Leadership.of(env.devMode(), client, env.namespace(), cfg, env.hostname(),
+                () -> {
+                    engine.activate();
+                    scheduler.start();
+                },
+                () -> {
+                    scheduler.stop();
+                    engine.deactivate();
+                }));
+        LOG.info("batch-job-controller {} started: name={}, podPoolSize={}, reportHistory={}, cron='{}'{}", BuildInfo.version(),
+                cfg.name(), cfg.podPoolSize(), cfg.reportHistory(), cfg.cronExpression(), env.devMode() ? " (DEV_MODE: no leader election)" : "");
+        leadership.start();
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        resources.push(resource);
+        return resource;
+    }
+
+    private static int port(Integer override, int configured) {
+        return override != null ? override : configured;
+    }
+
+    public ControllerConfig config() {
+        return config;
+    }
+
+    public ExecutionEngine engine() {
+        return engine;
+    }
+
+    public boolean isLeader() {
+        return leadership != null && leadership.isLeader();
+    }
+
+    public int reportPort() {
+        return reportServer.port();
+    }
+
+    public int callbackPort() {
+        return callbackServer.port();
+    }
+
+    public int healthPort() {
+        return healthServer.port();
+    }
+
+    public int metricsPort() {
+        return metricsServer.port();
+    }
+
+    public String host() {
+        return host;
+    }
+
+    /** Stops triggering, releases the Lease, finishes in-flight requests, closes everything (reverse start order). */
+    @Override
+    public void close() {
+        while (!resources.isEmpty()) {
+            AutoCloseable r = resources.pop();
+            try {
+                r.close();
+            } catch (Exception e) {
+                LOG.warn("stopping {} failed: {}", r.getClass().getSimpleName(), e.toString());
+            }
+        }
+        Optional.ofNullable(config).ifPresent(c -> LOG.info("batch-job-controller {} stopped", c.name()));
+    }
+}

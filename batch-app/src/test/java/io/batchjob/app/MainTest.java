@@ -1,0 +1,54 @@
+package io.batchjob.app;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MainTest {
+
+    private static String run(Map<String, String> env, int expectedExit) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new picocli.CommandLine(new Main(env, new PrintStream(err, true, StandardCharsets.UTF_8))).execute();
+        assertThat(code).isEqualTo(expectedExit);
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aMissingVariableIsOneClearMessageAndExitCodeOne() {
+        String err = run(Map.of(), 1);
+
+        assertThat(err).startsWith("batch-job-controller cannot start: invalid configuration in the environment (2 problems):")
+                .contains("NAMESPACE is required").contains("CONFIG_MAP_NAME is required").doesNotContain("\tat ");
+    }
+
+    @Test
+    void anInvalidDevModeIsRefused() {
+        assertThat(run(Map.of("NAMESPACE", "ns", "CONFIG_MAP_NAME", "cm", "DEV_MODE", "yes"), 1)).contains("DEV_MODE must be true or false, was 'yes'");
+    }
+
+    @Test
+    void readsTheEnvironment() {
+        ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", "jobs", "CONFIG_MAP_NAME", "cm", "POD_IP", "10.1.2.3",
+                "HOSTNAME", "ctrl-1", "DEV_MODE", "TRUE", "REPORT_DIRECTORY", "/reports"));
+
+        assertThat(env.namespace()).isEqualTo("jobs");
+        assertThat(env.podIp()).contains("10.1.2.3");
+        assertThat(env.hostname()).isEqualTo("ctrl-1");
+        assertThat(env.devMode()).isTrue();
+        assertThat(env.reportDirectory()).contains(java.nio.file.Path.of("/reports"));
+    }
+
+    @Test
+    void versionAndHelp() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        picocli.CommandLine cl = new picocli.CommandLine(new Main(Map.of(), System.err));
+        cl.setOut(new java.io.PrintWriter(out, true, StandardCharsets.UTF_8));
+        assertThat(cl.execute("--version")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("batch-job-controller 0.1.0");
+    }
+}
