@@ -64,6 +64,7 @@ public final class Controller implements AutoCloseable {
     private UndertowServer healthServer;
     private MetricsServer metricsServer;
     private Leadership leadership;
+    private final java.util.concurrent.CompletableFuture<Void> leading = new java.util.concurrent.CompletableFuture<>();
     private final String host;
 
     private Controller(String host) {
@@ -163,6 +164,7 @@ public final class Controller implements AutoCloseable {
                 () -> {
                     engine.activate();
                     scheduler.start();
+                    leading.complete(null);
                 },
                 () -> {
                     scheduler.stop();
@@ -188,6 +190,11 @@ public final class Controller implements AutoCloseable {
 
     public ExecutionEngine engine() {
         return engine;
+    }
+
+    /** Completes when this controller first becomes the leader (at once in DEV_MODE). */
+    public java.util.concurrent.CompletableFuture<Void> leadership() {
+        return leading.copy();
     }
 
     public boolean isLeader() {

@@ -1,0 +1,191 @@
+package io.batchjob.sandbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.batchjob.app.Controller;
+import io.batchjob.app.ControllerEnvironment;
+import io.batchjob.app.Listen;
+import io.batchjob.core.execution.TriggerOutcome;
+import io.batchjob.core.spi.ExecutionSummary;
+import io.batchjob.core.spi.JobSummary;
+import io.batchjob.k8s.SimulatedKubelet;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole product on a laptop (SPEC section 8): an embedded Kubernetes API (fabric8's mock server
+ * in CRUD mode), Ready nodes, the controller's ConfigMap, a simulated kubelet that runs each job
+ * pod's command locally with the pod's environment, and the real controller wiring of batch-app.
+ */
+@Command(name = "batch-sandbox", mixinStandardHelpOptions = true,
+        description = "Runs batch-job-controller against an embedded Kubernetes API on this machine.")
+public final class Sandbox implements Callable<Integer> {
+
+    static final String NAMESPACE = "sandbox";
+    static final String CONFIG_MAP = "sandbox-config";
+
+    @Option(names = "--nodes", description = "number of simulated Ready nodes (default: ${DEFAULT-VALUE})")
+    int nodes = 3;
+
+    @Option(names = "--pool-size", description = "podPoolSize, overriding the config (default: as configured)")
+    Integer poolSize;
+
+    @Option(names = "--once", description = "run one execution, print a per-node table, exit 0 only if every node succeeded")
+    boolean once;
+
+    @Option(names = "--config-dir", description = "directory with your config.yaml and pod-template.yaml (default: the built-in example)")
+    Path configDir;
+
+    @Option(names = "--report-dir", description = "report directory (default: a new temporary directory)")
+    Path reportDir;
+
+    @Option(names = "--fixed-ports", description = "use the configured ports (8080, 8090, 9152, 9153) instead of free ones")
+    boolean fixedPorts;
+
+    PrintStream out = System.out;
+
+    public static void main(String[] args) {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "logback-dev.xml");
+        }
+        System.exit(new CommandLine(new Sandbox()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (nodes < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--nodes must be at least 1");
+        }
+        String configYaml = read("config.yaml");
+        String template = read("pod-template.yaml");
+        configYaml = adjust(configYaml);
+        Path reports = reportDir != null ? reportDir : Files.createTempDirectory("sandbox-reports");
+
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        try (KubernetesClient client = server.createClient()) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
+            for (int i = 1; i <= nodes; i++) {
+                client.nodes().resource(new NodeBuilder().withNewMetadata().withName("sandbox-node-" + i)
+                        .withLabels(Map.of("kubernetes.io/hostname", "sandbox-node-" + i)).endMetadata()
+                        .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
+            }
+            client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata().withName(CONFIG_MAP).endMetadata()
+                    .withData(Map.of("config.yaml", configYaml, "pod-template.yaml", template)).build()).create();
+            Path kubeconfig = writeKubeconfig(client.getConfiguration().getMasterUrl(), reports.getParent() == null ? reports : reports.getParent());
+
+            ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", NAMESPACE, "CONFIG_MAP_NAME", CONFIG_MAP,
+                    "POD_IP", "127.0.0.1", "HOSTNAME", "sandbox-controller", "REPORT_DIRECTORY", reports.toString()));
+            Listen listen = fixedPorts ? new Listen("127.0.0.1", null, null, null, null) : Listen.loopbackAnyPort();
+            try (SimulatedKubelet kubelet = new SimulatedKubelet(client, NAMESPACE, p -> SimulatedKubelet.Behaviour.RUN_COMMAND).start();
+                 Controller controller = Controller.start(env, client, listen, Clock.systemUTC())) {
+                out.printf("Kubernetes API: %s  (kubectl --kubeconfig %s get pods -n %s)%n", client.getConfiguration().getMasterUrl(),
+                        kubeconfig, NAMESPACE);
+                out.printf("reports:  http://127.0.0.1:%d/%n", controller.reportPort());
+                out.printf("metrics:  http://127.0.0.1:%d/metrics%n", controller.metricsPort());
+                out.printf("health:   http://127.0.0.1:%d/healthz  /readyz%n", controller.healthPort());
+                out.printf("callback: http://127.0.0.1:%d/report/<node>/<executionID>/...  (report directory %s)%n",
+                        controller.callbackPort(), reports);
+                if (once) {
+                    return runOnce(controller);
+                }
+                CountDownLatch stop = new CountDownLatch(1);
+                for (String signal : new String[]{"TERM", "INT"}) {
+                    sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stop.countDown());
+                }
+                out.println("running; Ctrl-C stops");
+                stop.await();
+                return 0;
+            }
+        } finally {
+            server.destroy();
+        }
+    }
+
+    private int runOnce(Controller controller) throws Exception {
+        try {
+            controller.leadership().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            out.println("the controller did not become leader within 60 s");
+            return 2;
+        }
+        TriggerOutcome outcome = controller.engine().trigger("manual");
+        if (!(outcome instanceof TriggerOutcome.Started started)) {
+            out.println("no execution started: " + outcome);
+            return 2;
+        }
+        ExecutionSummary summary = started.completion().get(controller.config().jobTimeout().toSeconds() * 2 + 60, TimeUnit.SECONDS);
+        out.printf("execution %s: %d nodes in %d ms%n", summary.executionId(), summary.jobs().size(), summary.durationMillis());
+        out.printf("%-16s %-10s %8s  %s%n", "NODE", "OUTCOME", "MS", "REASON");
+        for (JobSummary j : summary.jobs()) {
+            out.printf("%-16s %-10s %8d  %s%n", j.node(), j.outcome(), j.durationMillis(), j.reason());
+        }
+        return summary.allSucceeded() ? 0 : 1;
+    }
+
+    /** --once runs exactly one execution by hand; --pool-size overrides the config. */
+    private String adjust(String configYaml) throws Exception {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        ObjectNode root = (ObjectNode) yaml.readTree(configYaml);
+        if (once) {
+            root.put("runOnStartup", false);
+            root.put("cronExpression", "");
+        }
+        if (poolSize != null) {
+            root.put("podPoolSize", poolSize);
+        }
+        return yaml.writeValueAsString(root);
+    }
+
+    private String read(String name) throws Exception {
+        if (configDir != null) {
+            return Files.readString(configDir.resolve(name), StandardCharsets.UTF_8);
+        }
+        try (InputStream in = Sandbox.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static Path writeKubeconfig(String masterUrl, Path dir) throws Exception {
+        Path file = Files.createTempFile(dir, "sandbox-kubeconfig", ".yaml");
+        Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                  - name: sandbox
+                    cluster: {server: "%s"}
+                users:
+                  - name: sandbox
+                    user: {token: sandbox}
+                contexts:
+                  - name: sandbox
+                    context: {cluster: sandbox, user: sandbox, namespace: sandbox}
+                current-context: sandbox
+                """.formatted(masterUrl));
+        return file;
+    }
+}
