@@ -4,33 +4,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.batchjob.app.Controller;
-import io.batchjob.app.ControllerEnvironment;
 import io.batchjob.app.Listen;
 import io.batchjob.core.execution.TriggerOutcome;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobSummary;
 import io.batchjob.k8s.SimulatedKubelet;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -43,9 +30,6 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "batch-sandbox", mixinStandardHelpOptions = true,
         description = "Runs batch-job-controller against an embedded Kubernetes API on this machine.")
 public final class Sandbox implements Callable<Integer> {
-
-    static final String NAMESPACE = "sandbox";
-    static final String CONFIG_MAP = "sandbox-config";
 
     @Option(names = "--nodes", description = "number of simulated Ready nodes (default: ${DEFAULT-VALUE})")
     int nodes = 3;
@@ -84,45 +68,27 @@ public final class Sandbox implements Callable<Integer> {
         configYaml = adjust(configYaml);
         Path reports = reportDir != null ? reportDir : Files.createTempDirectory("sandbox-reports");
 
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        try (KubernetesClient client = server.createClient()) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
-            for (int i = 1; i <= nodes; i++) {
-                client.nodes().resource(new NodeBuilder().withNewMetadata().withName("sandbox-node-" + i)
-                        .withLabels(Map.of("kubernetes.io/hostname", "sandbox-node-" + i)).endMetadata()
-                        .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
+        Listen listen = fixedPorts ? new Listen("127.0.0.1", null, null, null, null) : Listen.loopbackAnyPort();
+        try (SandboxCluster cluster = SandboxCluster.start(nodes, configYaml, template, reports, listen,
+                p -> SimulatedKubelet.Behaviour.RUN_COMMAND)) {
+            Controller controller = cluster.controller();
+            out.printf("Kubernetes API: %s  (kubectl --kubeconfig %s get pods -n %s)%n", cluster.apiServerUrl(), cluster.kubeconfig(),
+                    SandboxCluster.NAMESPACE);
+            out.printf("reports:  http://127.0.0.1:%d/%n", controller.reportPort());
+            out.printf("metrics:  http://127.0.0.1:%d/metrics%n", controller.metricsPort());
+            out.printf("health:   http://127.0.0.1:%d/healthz  /readyz%n", controller.healthPort());
+            out.printf("callback: http://127.0.0.1:%d/report/<node>/<executionID>/...  (report directory %s)%n",
+                    controller.callbackPort(), reports);
+            if (once) {
+                return runOnce(controller);
             }
-            client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata().withName(CONFIG_MAP).endMetadata()
-                    .withData(Map.of("config.yaml", configYaml, "pod-template.yaml", template)).build()).create();
-            Path kubeconfig = writeKubeconfig(client.getConfiguration().getMasterUrl(), reports.getParent() == null ? reports : reports.getParent());
-
-            ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", NAMESPACE, "CONFIG_MAP_NAME", CONFIG_MAP,
-                    "POD_IP", "127.0.0.1", "HOSTNAME", "sandbox-controller", "REPORT_DIRECTORY", reports.toString()));
-            Listen listen = fixedPorts ? new Listen("127.0.0.1", null, null, null, null) : Listen.loopbackAnyPort();
-            try (SimulatedKubelet kubelet = new SimulatedKubelet(client, NAMESPACE, p -> SimulatedKubelet.Behaviour.RUN_COMMAND).start();
-                 Controller controller = Controller.start(env, client, listen, Clock.systemUTC())) {
-                out.printf("Kubernetes API: %s  (kubectl --kubeconfig %s get pods -n %s)%n", client.getConfiguration().getMasterUrl(),
-                        kubeconfig, NAMESPACE);
-                out.printf("reports:  http://127.0.0.1:%d/%n", controller.reportPort());
-                out.printf("metrics:  http://127.0.0.1:%d/metrics%n", controller.metricsPort());
-                out.printf("health:   http://127.0.0.1:%d/healthz  /readyz%n", controller.healthPort());
-                out.printf("callback: http://127.0.0.1:%d/report/<node>/<executionID>/...  (report directory %s)%n",
-                        controller.callbackPort(), reports);
-                if (once) {
-                    return runOnce(controller);
-                }
-                CountDownLatch stop = new CountDownLatch(1);
-                for (String signal : new String[]{"TERM", "INT"}) {
-                    sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stop.countDown());
-                }
-                out.println("running; Ctrl-C stops");
-                stop.await();
-                return 0;
+            CountDownLatch stop = new CountDownLatch(1);
+            for (String signal : new String[]{"TERM", "INT"}) {
+                sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> stop.countDown());
             }
-        } finally {
-            server.destroy();
+            out.println("running; Ctrl-C stops");
+            stop.await();
+            return 0;
         }
     }
 
@@ -170,22 +136,4 @@ public final class Sandbox implements Callable<Integer> {
         }
     }
 
-    private static Path writeKubeconfig(String masterUrl, Path dir) throws Exception {
-        Path file = Files.createTempFile(dir, "sandbox-kubeconfig", ".yaml");
-        Files.writeString(file, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                  - name: sandbox
-                    cluster: {server: "%s"}
-                users:
-                  - name: sandbox
-                    user: {token: sandbox}
-                contexts:
-                  - name: sandbox
-                    context: {cluster: sandbox, user: sandbox, namespace: sandbox}
-                current-context: sandbox
-                """.formatted(masterUrl));
-        return file;
-    }
 }

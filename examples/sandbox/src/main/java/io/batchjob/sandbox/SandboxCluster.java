@@ -1,0 +1,151 @@
+package io.batchjob.sandbox;
+
+import io.batchjob.app.Controller;
+import io.batchjob.app.ControllerEnvironment;
+import io.batchjob.app.Listen;
+import io.batchjob.k8s.SimulatedKubelet;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A whole cluster on this machine: fabric8's mock API server in CRUD mode (which also answers
+ * {@code pods/log} from what the simulated kubelet captured, as the mock alone does not), Ready
+ * nodes, the controller's ConfigMap, the simulated kubelet, and the real controller.
+ */
+public final class SandboxCluster implements AutoCloseable {
+
+    public static final String NAMESPACE = "sandbox";
+    public static final String CONFIG_MAP = "sandbox-config";
+    private static final Pattern LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?");
+
+    private final KubernetesMockServer server;
+    private final KubernetesClient client;
+    private final SimulatedKubelet kubelet;
+    private final Controller controller;
+    private final Path kubeconfig;
+
+    private SandboxCluster(KubernetesMockServer server, KubernetesClient client, SimulatedKubelet kubelet, Controller controller, Path kubeconfig) {
+        this.server = server;
+        this.client = client;
+        this.kubelet = kubelet;
+        this.controller = controller;
+        this.kubeconfig = kubeconfig;
+    }
+
+    /**
+     * @param behaviour what the kubelet does with each pod (normally: run its command)
+     */
+    public static SandboxCluster start(int nodes, String configYaml, String podTemplate, Path reports, Listen listen,
+                                       Function<Pod, SimulatedKubelet.Behaviour> behaviour) throws Exception {
+        SimulatedKubelet[] kubeletRef = new SimulatedKubelet[1];
+        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                Matcher m = LOG.matcher(request.getPath());
+                if ("GET".equals(request.getMethod()) && m.matches() && kubeletRef[0] != null) {
+                    String out = kubeletRef[0].output().get(m.group(2));
+                    return out == null ? new MockResponse().setResponseCode(404).setBody("no log")
+                            : new MockResponse().setResponseCode(200).setBody(out);
+                }
+                return super.dispatch(request);
+            }
+        };
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        KubernetesClient client = server.createClient();
+        SimulatedKubelet kubelet = null;
+        try {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
+            for (int i = 1; i <= nodes; i++) {
+                client.nodes().resource(new NodeBuilder().withNewMetadata().withName("sandbox-node-" + i)
+                        .withLabels(Map.of("kubernetes.io/hostname", "sandbox-node-" + i)).endMetadata()
+                        .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
+            }
+            client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata().withName(CONFIG_MAP).endMetadata()
+                    .withData(Map.of("config.yaml", configYaml, "pod-template.yaml", podTemplate)).build()).create();
+            Path kubeconfig = writeKubeconfig(client.getConfiguration().getMasterUrl());
+            kubelet = new SimulatedKubelet(client, NAMESPACE, behaviour).start();
+            kubeletRef[0] = kubelet;
+            ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", NAMESPACE, "CONFIG_MAP_NAME", CONFIG_MAP,
+                    "POD_IP", "127.0.0.1", "HOSTNAME", "sandbox-controller", "REPORT_DIRECTORY", reports.toString()));
+            Controller controller = Controller.start(env, client, listen, Clock.systemUTC());
+            return new SandboxCluster(server, client, kubelet, controller, kubeconfig);
+        } catch (Exception | Error e) {
+            if (kubelet != null) {
+                kubelet.close();
+            }
+            client.close();
+            server.destroy();
+            throw e;
+        }
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    public Controller controller() {
+        return controller;
+    }
+
+    public SimulatedKubelet kubelet() {
+        return kubelet;
+    }
+
+    public Path kubeconfig() {
+        return kubeconfig;
+    }
+
+    public String apiServerUrl() {
+        return client.getConfiguration().getMasterUrl();
+    }
+
+    private static Path writeKubeconfig(String masterUrl) throws Exception {
+        Path file = Files.createTempFile("sandbox-kubeconfig", ".yaml");
+        Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                  - name: sandbox
+                    cluster: {server: "%s"}
+                users:
+                  - name: sandbox
+                    user: {token: sandbox}
+                contexts:
+                  - name: sandbox
+                    context: {cluster: sandbox, user: sandbox, namespace: sandbox}
+                current-context: sandbox
+                """.formatted(masterUrl));
+        return file;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            controller.close();
+            kubelet.close();
+            client.close();
+        } finally {
+            server.destroy();
+        }
+    }
+}
