@@ -80,6 +80,12 @@ public final class SandboxCluster implements AutoCloseable {
                         .withLabels(Map.of("kubernetes.io/hostname", "sandbox-node-" + i)).endMetadata()
                         .withNewStatus().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus().build()).create();
             }
+            // The controller's Service, as deploy/ has it (the sandbox calls back on POD_IP 127.0.0.1).
+            client.services().inNamespace(NAMESPACE).resource(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata()
+                    .withName("batch-job-controller").endMetadata().withNewSpec().withClusterIP("10.96.0.10")
+                    .addNewPort().withName("callback").withPort(8090).endPort()
+                    .addNewPort().withName("reports").withPort(8080).endPort()
+                    .addNewPort().withName("metrics").withPort(9153).endPort().endSpec().build()).create();
             client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata().withName(CONFIG_MAP).endMetadata()
                     .withData(Map.of("config.yaml", configYaml, "pod-template.yaml", podTemplate)).build()).create();
             Path kubeconfig = writeKubeconfig(client.getConfiguration().getMasterUrl());

@@ -121,6 +121,12 @@ class SandboxE2EIT {
                 assertThat(e.getNote()).isEqualTo("m: a1");
             });
             assertThat(podByNode).doesNotContainKey("sandbox-node-6"); // the timed-out pod was deleted
+            // The printed kubeconfig works for a Kubernetes client (what kubectl --kubeconfig would use).
+            try (var viaKubeconfig = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                    .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig(Files.readString(cluster.kubeconfig()))).build()) {
+                assertThat(viaKubeconfig.pods().list().getItems()).hasSize(podByNode.size());
+                assertThat(viaKubeconfig.services().withName("batch-job-controller").get()).isNotNull();
+            }
         }
     }
 
