@@ -17,12 +17,14 @@ class LoggingJobEventPublisherTest {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
+        ch.qos.logback.classic.Level before = logger.getLevel();
         logger.setLevel(ch.qos.logback.classic.Level.INFO);
         try {
             new LoggingJobEventPublisher().publish(new JobEvent("1", "node-a", true, "DiskFull", "disk 99% full", "Checked"));
             new LoggingJobEventPublisher().publish(new JobEvent("1", "node-b", false, "Done", "ok", "Reported"));
         } finally {
             logger.detachAppender(appender);
+            logger.setLevel(before);
         }
         assertThat(appender.list).extracting(e -> e.getLevel().toString(), ILoggingEvent::getFormattedMessage)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("WARN", "DiskFull (Checked): disk 99% full"),

@@ -23,6 +23,7 @@ class ProgressLogTest {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
+        ch.qos.logback.classic.Level before = logger.getLevel();
         logger.setLevel(ch.qos.logback.classic.Level.INFO);
         try (EngineHarness h = EngineHarness.builder(reports).nodes(EngineHarness.nodeNames(20)).poolSize(20).build()) {
             h.engine.activate();
@@ -42,6 +43,7 @@ class ProgressLogTest {
                             "execution " + s.executionId() + ": 90% done (18/20 jobs)", "execution " + s.executionId() + ": 100% done (20/20 jobs)");
         } finally {
             logger.detachAppender(appender);
+            logger.setLevel(before);
         }
     }
 }
