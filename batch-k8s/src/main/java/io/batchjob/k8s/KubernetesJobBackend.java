@@ -269,8 +269,14 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             Pod now = informer == null ? null : informer.getStore().getByKey(namespace + "/" + name);
             Optional<String> still = now == null ? Optional.empty() : stuckReason(now);
             if (still.isPresent()) {
+                // Delete before reporting the end: the end frees the pool slot, and the next pod must not
+                // exist beside this one.
+                try {
+                    delete(name);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not delete the stuck pod {}: {}", name, e.toString());
+                }
                 end(name, w, JobEnd.failed("the job pod could not start: " + still.get()), null);
-                delete(name);
             } else if (now != null) {
                 evaluate(now, false);
             }
