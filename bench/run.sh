@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (not part of mvn verify) and prints their tables; results go to bench/results/.
+# Runs the benchmarks (not part of mvn verify), each in its own JVM so heap and RSS figures are its
+# own, prints their tables and writes JSON to bench/results/. Arguments: any of
+# dispatch scrape memory callback (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -ntp -q -Pbench -pl bench -am install -DskipTests
-java -Xlog:disable -jar bench/target/batch-bench.jar "${1:-5}" bench/results/engine-dispatch.json
+benchmarks=("$@")
+[ ${#benchmarks[@]} -gt 0 ] || benchmarks=(dispatch scrape memory callback)
+for b in "${benchmarks[@]}"; do
+  java -jar bench/target/batch-bench.jar "$b" 2>/dev/null
+done
