@@ -29,11 +29,16 @@ final class ScrapeCostBenchmark {
         List<Map<String, Object>> rows = new ArrayList<>();
         System.out.printf("scrape cost, %d cores, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
         System.out.printf("%10s %10s %12s %12s %16s %14s%n", "series", "gauges", "scrape s", "MB", "alloc MB/scrape", "heap MiB");
-        int[][] cases = {{5_000, 1, 18}, {5_000, 31, 5}}; // nodes, executions, gauges: 100,000 and 1,085,000 series
+        // nodes, executions, gauges: the baseline (JVM metrics only), 100,000 and 1,085,000 series
+        int[][] cases = {{0, 0, 0}, {5_000, 1, 18}, {5_000, 31, 5}};
         for (int[] c : cases) {
             PrometheusRegistry registry = new PrometheusRegistry();
-            ResultMetrics metrics = new ResultMetrics(Measure.metricsConfig(c[2]), registry, "bench");
-            Measure.fill(metrics, c[0], c[1], c[2]);
+            if (c[0] == 0) {
+                io.prometheus.metrics.instrumentation.jvm.JvmMetrics.builder().register(registry);
+            } else {
+                ResultMetrics metrics = new ResultMetrics(Measure.metricsConfig(c[2]), registry, "bench");
+                Measure.fill(metrics, c[0], c[1], c[2]);
+            }
             long series = (long) c[0] * c[1] * (c[2] + 2);
             long heap = Measure.heapAfterGc();
             try (MetricsServer server = MetricsServer.start(registry, "127.0.0.1", 0)) {
@@ -54,6 +59,7 @@ final class ScrapeCostBenchmark {
                 }
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("series", series);
+                row.put("baseline", c[0] == 0);
                 row.put("nodes", c[0]);
                 row.put("executions", c[1]);
                 row.put("gauges", c[2]);
