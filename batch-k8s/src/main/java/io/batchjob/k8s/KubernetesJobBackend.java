@@ -158,13 +158,44 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
         try {
             client.pods().inNamespace(namespace).resource(pod).create();
         } catch (KubernetesClientException e) {
+            if (mayHaveBeenCreated(e) && createdByThisLaunch(name, request.callbackSecret())) {
+                // The answer was lost (timeout, 5xx after the write, or 409 on the client's own retry), the pod exists.
+                LOG.info("pod {} exists although creating it reported {}; watching it", name, describe(e));
+                return;
+            }
             watched.remove(name, w);
             if (e.getCode() == 409) {
                 throw new JobLaunchException("a job pod named " + name + " already exists", e);
             }
+            if (e.getCode() <= 0) {
+                throw new JobLaunchException("the pod " + name + " could not be created: " + statusMessage(e), e);
+            }
             throw new JobLaunchException("the API server refused the pod " + name + " (" + e.getCode() + "): " + statusMessage(e), e);
         }
         LOG.debug("created pod {}", name);
+    }
+
+    /** No answer, a server error or a conflict: the pod may exist although the call failed. A 4xx rejection means it does not. */
+    private static boolean mayHaveBeenCreated(KubernetesClientException e) {
+        return e.getCode() <= 0 || e.getCode() == 409 || e.getCode() >= 500;
+    }
+
+    /**
+     * Whether the pod named {@code name} is the one this launch asked for: its callback secret is
+     * random per launch, so only our own create can have put it there.
+     */
+    private boolean createdByThisLaunch(String name, String secret) {
+        try {
+            Pod existing = client.pods().inNamespace(namespace).withName(name).get();
+            return existing != null && existing.getMetadata().getDeletionTimestamp() == null && secret.equals(secretOf(existing));
+        } catch (KubernetesClientException e) {
+            LOG.warn("cannot check whether pod {} exists after a failed create: {}", name, describe(e));
+            return false;
+        }
+    }
+
+    private static String describe(KubernetesClientException e) {
+        return (e.getCode() > 0 ? e.getCode() + " " : "") + statusMessage(e);
     }
 
     @Override
