@@ -3,6 +3,7 @@ package io.batchjob.sandbox;
 import io.batchjob.app.Controller;
 import io.batchjob.app.ControllerEnvironment;
 import io.batchjob.app.Listen;
+import io.batchjob.k8s.NonBlockingWatchClose;
 import io.batchjob.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -67,6 +68,12 @@ public final class SandboxCluster implements AutoCloseable {
                             : new MockResponse().setResponseCode(200).setBody(out);
                 }
                 return super.dispatch(request);
+            }
+
+            @Override
+            public MockResponse handleWatch(String path) {
+                // The sandbox runs for hours; without this the informers' periodic watch re-opens can stall the mock.
+                return NonBlockingWatchClose.of(this, super.handleWatch(path));
             }
         };
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
