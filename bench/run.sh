@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the benchmarks (not part of mvn verify), each in its own JVM so heap and RSS figures are its
-# own, prints their tables and writes JSON to bench/results/. Arguments: any of
-# dispatch e2e scrape memory callback (default: all).
+# own, prints their tables, writes JSON to bench/results/ and ends with one summary table over all
+# result files. Arguments: any of dispatch e2e scrape memory callback summary (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -ntp -q -Pbench -pl bench -am install -DskipTests
+# batch-app too: the memory benchmark runs its packaged jar as the controller process.
+mvn -B -ntp -q -Pbench -pl bench,batch-app -am install -DskipTests
 benchmarks=("$@")
-[ ${#benchmarks[@]} -gt 0 ] || benchmarks=(dispatch e2e scrape memory callback)
+[ ${#benchmarks[@]} -gt 0 ] || benchmarks=(dispatch e2e scrape memory callback summary)
 for b in "${benchmarks[@]}"; do
-  java -jar bench/target/batch-bench.jar "$b" 2>/dev/null
+  java -jar bench/target/batch-bench.jar "$b"
 done

@@ -107,6 +107,7 @@ final class CallbackIngestionBenchmark {
         } finally {
             backend.close();
             worker.shutdown();
+            Measure.deleteTree(reports);
         }
         Map<String, Object> doc = Measure.header("callback-ingestion");
         doc.put("secondsPerCase", RUN.toSeconds());

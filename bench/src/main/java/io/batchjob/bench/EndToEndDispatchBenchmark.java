@@ -154,6 +154,7 @@ final class EndToEndDispatchBenchmark {
                 }
             } finally {
                 kubelet.stop();
+                Measure.deleteTree(reports);
             }
         } finally {
             kubeletTimer.shutdownNow();

@@ -33,7 +33,9 @@ import java.util.stream.IntStream;
 /**
  * Engine dispatch through the SPI: N nodes, pool P, every job ends {@code d} after it was launched
  * (an in-memory backend ending jobs on a timer). Reports the makespan against the ideal
- * {@code ceil(N/P)*d}, controller CPU seconds per 1,000 jobs, heap after GC, and what the Go
+ * {@code ceil(N/P)*d}, controller CPU seconds per 1,000 jobs, heap after GC while an execution
+ * is in full swing (P jobs in flight, N - P pending; in a separate pass whose jobs wait until the
+ * heap is read, so the GC does not disturb the timed pass) against the heap before its trigger, and what the Go
  * controller's design would give: its workers notice an ended job by sleep-polling once a second,
  * so each job holds its slot for {@code d} plus on average half a second (model:
  * {@code ceil(N/P)*(d + 0.5 s)}, worst case {@code + 1 s}).
@@ -42,20 +44,8 @@ import java.util.stream.IntStream;
  */
 public final class EngineDispatchBenchmark {
 
-    /** Ends every job d after launch; nothing to adopt. */
-    static final class TimedBackend implements JobBackend {
-        private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
-        private final long nanos;
-
-        TimedBackend(Duration d) {
-            this.nanos = d.toNanos();
-        }
-
-        @Override
-        public void launch(JobRequest request, JobEndListener listener) {
-            timer.schedule(() -> listener.jobEnded(JobEnd.succeeded()), nanos, TimeUnit.NANOSECONDS);
-        }
-
+    /** Nothing to adopt, stop or clean up: the benchmark backends only decide when a launched job ends. */
+    abstract static class EndOnlyBackend implements JobBackend {
         @Override
         public void adopt(ExistingJob job, JobEndListener listener) {
             listener.jobEnded(JobEnd.failed("not adoptable"));
@@ -73,9 +63,92 @@ public final class EngineDispatchBenchmark {
         @Override
         public void deleteJobsExcept(String executionId) {
         }
+    }
+
+    /** Ends every job d after launch. */
+    static final class TimedBackend extends EndOnlyBackend {
+        private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+        private final long nanos;
+
+        TimedBackend(Duration d) {
+            this.nanos = d.toNanos();
+        }
+
+        @Override
+        public void launch(JobRequest request, JobEndListener listener) {
+            timer.schedule(() -> listener.jobEnded(JobEnd.succeeded()), nanos, TimeUnit.NANOSECONDS);
+        }
 
         void close() {
             timer.shutdownNow();
+        }
+    }
+
+    /** Holds every job until released, so the heap can be read with the pool full; then ends them all. */
+    static final class HoldingBackend extends EndOnlyBackend {
+        private final List<JobEndListener> held = new ArrayList<>();
+        private final java.util.concurrent.CountDownLatch full;
+        private boolean released;
+
+        HoldingBackend(int pool) {
+            this.full = new java.util.concurrent.CountDownLatch(pool);
+        }
+
+        @Override
+        public void launch(JobRequest request, JobEndListener listener) {
+            synchronized (this) {
+                if (!released) {
+                    held.add(listener);
+                    full.countDown();
+                    return;
+                }
+            }
+            listener.jobEnded(JobEnd.succeeded());
+        }
+
+        void awaitFull() throws InterruptedException {
+            if (!full.await(5, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the pool did not fill");
+            }
+        }
+
+        void release() {
+            List<JobEndListener> toEnd;
+            synchronized (this) {
+                released = true;
+                toEnd = List.copyOf(held);
+                held.clear();
+            }
+            toEnd.forEach(l -> l.jobEnded(JobEnd.succeeded()));
+        }
+    }
+
+    /** An engine over nodes node-0 .. node-(n-1) with pool p, writing its reports under reports. */
+    private static ExecutionEngine engine(int n, int p, JobBackend backend, Path reports) {
+        ControllerConfig config = ControllerConfig.builder("bench").podPoolSize(p).jobTimeout(Duration.ofHours(1))
+                .cronExpression("").reportDirectory(reports).reportHistory(0).build();
+        List<String> nodes = IntStream.range(0, n).mapToObj(i -> "node-" + i).toList();
+        return ExecutionEngine.builder().config(config).nodeSource(new StaticNodeSource(nodes)).backend(backend)
+                .reportStore(new ReportStore(reports))
+                .jobEnvironment(new JobEnvironment("bench", new CallbackEndpoint("127.0.0.1", 8090), CallbackAuth.TOKEN, List.of()))
+                .build();
+    }
+
+    /** Heap after GC before the trigger and with the execution in full swing: {before, running} in bytes. */
+    private static long[] heapWhileRunning(int n, int p) throws Exception {
+        Path reports = Files.createTempDirectory("bench-reports");
+        HoldingBackend backend = new HoldingBackend(p);
+        try (ExecutionEngine engine = engine(n, p, backend, reports)) {
+            engine.activate();
+            long before = Measure.heapAfterGc();
+            TriggerOutcome.Started started = (TriggerOutcome.Started) engine.trigger("bench");
+            backend.awaitFull();
+            long running = Measure.heapAfterGc();
+            backend.release();
+            started.completion().get(30, TimeUnit.MINUTES);
+            return new long[]{before, running};
+        } finally {
+            Measure.deleteTree(reports);
         }
     }
 
@@ -88,14 +161,19 @@ public final class EngineDispatchBenchmark {
         List<Map<String, Object>> rows = new ArrayList<>();
         System.out.printf("engine dispatch, in-memory backend, d = %d ms, %d cores, java %s%n", d.toMillis(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        System.out.printf("%8s %6s %10s %10s %8s %12s %12s %10s%n", "N", "P", "ideal s", "makespan s", "ratio", "cpu s/1000", "heap MiB", "go model s");
+        System.out.printf("%8s %6s %10s %10s %8s %12s %14s %14s %10s%n", "N", "P", "ideal s", "makespan s", "ratio", "cpu s/1000",
+                "heap before MiB", "heap during MiB", "go model s");
         run(100, 10, d, os, false); // warm-up
         for (int n : ns) {
             for (int p : ps) {
                 Map<String, Object> row = run(n, p, d, os, true);
+                long[] heap = heapWhileRunning(n, p);
+                row.put("heapAfterGcBeforeTriggerMiB", heap[0] / 1048576.0);
+                row.put("heapAfterGcWhileRunningMiB", heap[1] / 1048576.0);
                 rows.add(row);
-                System.out.printf("%8d %6d %10.2f %10.2f %8.3f %12.4f %12.1f %10.1f%n", n, p, row.get("idealSeconds"), row.get("makespanSeconds"),
-                        row.get("ratio"), row.get("cpuSecondsPer1000Jobs"), row.get("heapAfterGcMiB"), row.get("goModelSeconds"));
+                System.out.printf("%8d %6d %10.2f %10.2f %8.3f %12.4f %14.1f %14.1f %10.1f%n", n, p, row.get("idealSeconds"),
+                        row.get("makespanSeconds"), row.get("ratio"), row.get("cpuSecondsPer1000Jobs"), row.get("heapAfterGcBeforeTriggerMiB"),
+                        row.get("heapAfterGcWhileRunningMiB"), row.get("goModelSeconds"));
             }
         }
         Files.createDirectories(out.getParent());
@@ -113,14 +191,8 @@ public final class EngineDispatchBenchmark {
     private static Map<String, Object> run(int n, int p, Duration d, com.sun.management.OperatingSystemMXBean os, boolean measure)
             throws Exception {
         Path reports = Files.createTempDirectory("bench-reports");
-        ControllerConfig config = ControllerConfig.builder("bench").podPoolSize(p).jobTimeout(Duration.ofHours(1))
-                .cronExpression("").reportDirectory(reports).reportHistory(0).build();
-        List<String> nodes = IntStream.range(0, n).mapToObj(i -> "node-" + i).toList();
         TimedBackend backend = new TimedBackend(d);
-        try (ExecutionEngine engine = ExecutionEngine.builder().config(config).nodeSource(new StaticNodeSource(nodes)).backend(backend)
-                .reportStore(new ReportStore(reports))
-                .jobEnvironment(new JobEnvironment("bench", new CallbackEndpoint("127.0.0.1", 8090), CallbackAuth.TOKEN, List.of()))
-                .build()) {
+        try (ExecutionEngine engine = engine(n, p, backend, reports)) {
             engine.activate();
             System.gc();
             long cpu0 = os.getProcessCpuTime();
@@ -129,8 +201,6 @@ public final class EngineDispatchBenchmark {
             ExecutionSummary summary = started.completion().get(30, TimeUnit.MINUTES);
             long makespan = System.nanoTime() - t0;
             long cpu = os.getProcessCpuTime() - cpu0;
-            System.gc();
-            long heap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
             // The jobs send no result (this figure is about dispatch), so they end as NO_REPORT.
             if (summary.jobs().size() != n || summary.jobs().stream().anyMatch(j -> j.outcome() != io.batchjob.core.spi.JobOutcome.NO_REPORT)) {
                 throw new IllegalStateException("unexpected summary for N=" + n);
@@ -144,12 +214,12 @@ public final class EngineDispatchBenchmark {
             row.put("makespanSeconds", makespan / 1e9);
             row.put("ratio", (makespan / 1e9) / ideal);
             row.put("cpuSecondsPer1000Jobs", cpu / 1e9 / n * 1000);
-            row.put("heapAfterGcMiB", heap / 1048576.0);
             row.put("goModelSeconds", waves * (d.toNanos() / 1e9 + 0.5));
             row.put("goModelRatio", waves * (d.toNanos() / 1e9 + 0.5) / ideal);
             return row;
         } finally {
             backend.close();
+            Measure.deleteTree(reports);
         }
     }
 }

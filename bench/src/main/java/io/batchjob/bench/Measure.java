@@ -15,10 +15,13 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** Shared helpers: heap after GC, RSS, allocated bytes, JSON output, filling result metrics. */
 final class Measure {
@@ -52,6 +55,15 @@ final class Measure {
             total += Math.max(0, a);
         }
         return total;
+    }
+
+    /** Benchmarks write many report files; they remove their temporary directories when done. */
+    static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     static void write(Path file, Map<String, Object> doc) throws Exception {

@@ -1,0 +1,121 @@
+package io.batchjob.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One table over every result file in {@code bench/results/}: each headline figure beside the
+ * baseline it was measured against in the same run, and their ratio. Files that are missing (a
+ * benchmark not run yet) are named, not guessed.
+ */
+final class Summary {
+
+    private record Row(String benchmark, String scenario, String measured, String baseline, String ratio) {
+    }
+
+    private Summary() {
+    }
+
+    static void print(Path results) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<Row> rows = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        JsonNode d = read(json, results.resolve("engine-dispatch.json"), missing);
+        if (d != null) {
+            for (JsonNode r : d.path("results")) {
+                rows.add(new Row("engine dispatch", "N=%,d P=%,d d=%d ms".formatted(r.path("nodes").asInt(), r.path("pool").asInt(),
+                        d.path("jobDurationMillis").asInt()), "makespan %.2f s".formatted(r.path("makespanSeconds").asDouble()),
+                        "ideal %.2f s (Go model %.1f s)".formatted(r.path("idealSeconds").asDouble(), r.path("goModelSeconds").asDouble()),
+                        "%.2f".formatted(r.path("ratio").asDouble())));
+            }
+        }
+        JsonNode e = read(json, results.resolve("end-to-end-dispatch.json"), missing);
+        if (e != null) {
+            for (JsonNode r : e.path("results")) {
+                rows.add(new Row("end-to-end dispatch", "N=%,d P=%d d=%.1f s".formatted(r.path("nodes").asInt(), r.path("pool").asInt(),
+                        r.path("jobSeconds").asDouble()), "makespan %.2f s, %.1f pods/s".formatted(r.path("makespanSeconds").asDouble(),
+                        r.path("podsPerSecond").asDouble()), "ideal %.1f s (%.2f s in mock)".formatted(r.path("idealSeconds").asDouble(),
+                        r.path("secondsInsideMockApiServer").asDouble()), "%.2f".formatted(r.path("ratio").asDouble())));
+            }
+        }
+        JsonNode c = read(json, results.resolve("callback-ingestion.json"), missing);
+        if (c != null) {
+            JsonNode trivial = null;
+            for (JsonNode r : c.path("results")) {
+                String target = r.path("target").asText();
+                if (target.equals("trivial")) {
+                    trivial = r;
+                } else if (target.equals("ours") && trivial != null) {
+                    rows.add(new Row("callback ingestion", "%d clients, result POSTs".formatted(r.path("clients").asInt()),
+                            "%,.0f req/s, p50 %.1f / p99 %.1f ms".formatted(r.path("requestsPerSecond").asDouble(), r.path("p50Millis").asDouble(),
+                                    r.path("p99Millis").asDouble()),
+                            "trivial handler %,.0f req/s".formatted(trivial.path("requestsPerSecond").asDouble()),
+                            "%.2f".formatted(r.path("requestsPerSecond").asDouble() / trivial.path("requestsPerSecond").asDouble())));
+                } else if (target.startsWith("ours-")) {
+                    rows.add(new Row("callback ingestion", "%d clients, 1 MiB uploads".formatted(r.path("clients").asInt()),
+                            "%,.0f uploads/s, p99 %.1f ms".formatted(r.path("requestsPerSecond").asDouble(), r.path("p99Millis").asDouble()),
+                            "-", "-"));
+                }
+            }
+        }
+        JsonNode s = read(json, results.resolve("scrape-cost.json"), missing);
+        if (s != null) {
+            JsonNode base = null;
+            for (JsonNode r : s.path("results")) {
+                if (r.path("baseline").asBoolean()) {
+                    base = r;
+                } else if (base != null) {
+                    rows.add(new Row("scrape cost", "%,d series".formatted(r.path("series").asLong()),
+                            "%.2f s, %.1f MB, %,.0f MB alloc.".formatted(r.path("bestScrapeSeconds").asDouble(), r.path("bytes").asDouble() / 1e6,
+                                    r.path("allocatedBytesPerScrape").asDouble() / 1e6),
+                            "JVM metrics only %.2f s".formatted(base.path("bestScrapeSeconds").asDouble()),
+                            "%.0f".formatted(r.path("bestScrapeSeconds").asDouble() / base.path("bestScrapeSeconds").asDouble())));
+                }
+            }
+        }
+        JsonNode m = read(json, results.resolve("memory-at-scale.json"), missing);
+        if (m != null) {
+            JsonNode b = m.path("baseline");
+            JsonNode l = m.path("loaded");
+            String scenario = "controller, %,d nodes x %d executions".formatted(m.path("nodes").asInt(), m.path("executions").asInt());
+            rows.add(new Row("memory at scale", scenario, "heap after GC %.0f MiB".formatted(l.path("heapAfterGcMiB").asDouble()),
+                    "idle controller %.0f MiB".formatted(b.path("heapAfterGcMiB").asDouble()),
+                    "%.1f".formatted(l.path("heapAfterGcMiB").asDouble() / b.path("heapAfterGcMiB").asDouble())));
+            rows.add(new Row("memory at scale", scenario, "RSS %.0f MiB".formatted(l.path("rssMiB").asDouble()),
+                    "idle controller %.0f MiB".formatted(b.path("rssMiB").asDouble()),
+                    "%.1f".formatted(l.path("rssMiB").asDouble() / b.path("rssMiB").asDouble())));
+            rows.add(new Row("memory at scale", scenario, "RSS after a scrape %.0f MiB".formatted(l.path("rssAfterOneScrapeMiB").asDouble()),
+                    "idle controller %.0f MiB".formatted(b.path("rssAfterOneScrapeMiB").asDouble()),
+                    "%.1f".formatted(l.path("rssAfterOneScrapeMiB").asDouble() / b.path("rssAfterOneScrapeMiB").asDouble())));
+        }
+        int[] w = {9, 8, 8, 8, 5};
+        for (Row r : rows) {
+            w[0] = Math.max(w[0], r.benchmark().length());
+            w[1] = Math.max(w[1], r.scenario().length());
+            w[2] = Math.max(w[2], r.measured().length());
+            w[3] = Math.max(w[3], r.baseline().length());
+            w[4] = Math.max(w[4], r.ratio().length());
+        }
+        String format = "%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %-" + w[3] + "s  %" + w[4] + "s%n";
+        System.out.printf("summary of %s (%d cores)%n", results, Runtime.getRuntime().availableProcessors());
+        System.out.printf(format, "benchmark", "scenario", "measured", "baseline", "ratio");
+        rows.forEach(r -> System.out.printf(format, r.benchmark(), r.scenario(), r.measured(), r.baseline(), r.ratio()));
+        if (!missing.isEmpty()) {
+            System.out.println("not run yet: " + String.join(", ", missing));
+        }
+    }
+
+    private static JsonNode read(ObjectMapper json, Path file, List<String> missing) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            missing.add(file.getFileName().toString());
+            return null;
+        }
+        return json.readTree(file.toFile());
+    }
+}
