@@ -26,7 +26,8 @@ public final class Benchmarks {
                 case "dispatch" -> EngineDispatchBenchmark.main(new String[]{"5", results.resolve("engine-dispatch.json").toString()});
                 case "e2e" -> EndToEndDispatchBenchmark.run(results.resolve("end-to-end-dispatch.json"));
                 case "scrape" -> ScrapeCostBenchmark.run(results.resolve("scrape-cost.json"));
-                case "memory" -> ControllerMemoryBenchmark.run(results.resolve("memory-at-scale.json"));
+                case "memory" -> ControllerMemoryBenchmark.run(results.resolve(ControllerMemoryBenchmark.CONTROLLER_XMX == null
+                        ? "memory-at-scale.json" : "memory-at-scale-xmx" + ControllerMemoryBenchmark.CONTROLLER_XMX + ".json"));
                 case "callback" -> CallbackIngestionBenchmark.run(results.resolve("callback-ingestion.json"));
                 case "summary" -> Summary.print(results);
                 default -> throw new IllegalArgumentException("unknown benchmark " + b + "; use dispatch, e2e, scrape, memory, callback, summary");

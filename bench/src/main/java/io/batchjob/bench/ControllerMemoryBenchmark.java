@@ -78,6 +78,8 @@ final class ControllerMemoryBenchmark {
     private static final int NODES = Integer.getInteger("bench.nodes", 5_000);
     private static final int EXECUTIONS = Integer.getInteger("bench.executions", 31);
     private static final int POOL = 200;
+    /** A max heap for the controller (e.g. 768m: what MaxRAMPercentage=75 gives in a pod limited to 1 GiB); default none. */
+    static final String CONTROLLER_XMX = System.getProperty("bench.controllerXmx");
     private static final String NS = "bench";
     private static final String CONFIG_MAP = "bench-config";
     private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
@@ -226,6 +228,7 @@ final class ControllerMemoryBenchmark {
 
         Map<String, Object> doc = Measure.header("memory-at-scale");
         doc.put("what", "the packaged controller jar as its own process, JVM options as in the Dockerfile");
+        doc.put("controllerCommand", String.join(" ", javaCommand()));
         doc.put("nodes", NODES);
         doc.put("executions", EXECUTIONS);
         doc.put("gaugesPerResult", GAUGES);
@@ -292,9 +295,7 @@ final class ControllerMemoryBenchmark {
 
     private Process startController(String name, Ports ports) throws IOException {
         Path log = work.resolve(name + ".log");
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(javaCommand()).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
         env.put("NAMESPACE", NS);
         env.put("CONFIG_MAP_NAME", CONFIG_MAP);
@@ -307,6 +308,16 @@ final class ControllerMemoryBenchmark {
         env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
         env.put("KUBECONFIG", work.resolve("none").toString());
         return pb.start();
+    }
+
+    private List<String> javaCommand() {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError"));
+        if (CONTROLLER_XMX != null) {
+            command.add("-Xmx" + CONTROLLER_XMX);
+        }
+        command.addAll(List.of("-jar", jar.toString()));
+        return command;
     }
 
     private void awaitReady(Process p, Ports ports) throws Exception {

@@ -79,20 +79,13 @@ final class Summary {
                 }
             }
         }
-        JsonNode m = read(json, results.resolve("memory-at-scale.json"), missing);
-        if (m != null) {
-            JsonNode b = m.path("baseline");
-            JsonNode l = m.path("loaded");
-            String scenario = "controller, %,d nodes x %d executions".formatted(m.path("nodes").asInt(), m.path("executions").asInt());
-            rows.add(new Row("memory at scale", scenario, "heap after GC %.0f MiB".formatted(l.path("heapAfterGcMiB").asDouble()),
-                    "idle controller %.0f MiB".formatted(b.path("heapAfterGcMiB").asDouble()),
-                    "%.1f".formatted(l.path("heapAfterGcMiB").asDouble() / b.path("heapAfterGcMiB").asDouble())));
-            rows.add(new Row("memory at scale", scenario, "RSS %.0f MiB".formatted(l.path("rssMiB").asDouble()),
-                    "idle controller %.0f MiB".formatted(b.path("rssMiB").asDouble()),
-                    "%.1f".formatted(l.path("rssMiB").asDouble() / b.path("rssMiB").asDouble())));
-            rows.add(new Row("memory at scale", scenario, "RSS after a scrape %.0f MiB".formatted(l.path("rssAfterOneScrapeMiB").asDouble()),
-                    "idle controller %.0f MiB".formatted(b.path("rssAfterOneScrapeMiB").asDouble()),
-                    "%.1f".formatted(l.path("rssAfterOneScrapeMiB").asDouble() / b.path("rssAfterOneScrapeMiB").asDouble())));
+        List<Path> memory = new ArrayList<>();
+        memory.add(results.resolve("memory-at-scale.json"));
+        try (var files = Files.list(results)) {
+            files.filter(f -> f.getFileName().toString().startsWith("memory-at-scale-xmx")).sorted().forEach(memory::add);
+        }
+        for (Path file : memory) {
+            memoryRows(read(json, file, missing), rows);
         }
         int[] w = {9, 8, 8, 8, 5};
         for (Row r : rows) {
@@ -109,6 +102,26 @@ final class Summary {
         if (!missing.isEmpty()) {
             System.out.println("not run yet: " + String.join(", ", missing));
         }
+    }
+
+    private static void memoryRows(JsonNode m, List<Row> rows) {
+        if (m == null) {
+            return;
+        }
+        JsonNode b = m.path("baseline");
+        JsonNode l = m.path("loaded");
+        java.util.regex.Matcher xmx = java.util.regex.Pattern.compile("-Xmx(\\S+)").matcher(m.path("controllerCommand").asText(""));
+        String scenario = "controller, %,d nodes x %d executions%s".formatted(m.path("nodes").asInt(), m.path("executions").asInt(),
+                xmx.find() ? ", -Xmx" + xmx.group(1) : "");
+        rows.add(new Row("memory at scale", scenario, "heap after GC %.0f MiB".formatted(l.path("heapAfterGcMiB").asDouble()),
+                "idle controller %.0f MiB".formatted(b.path("heapAfterGcMiB").asDouble()),
+                "%.1f".formatted(l.path("heapAfterGcMiB").asDouble() / b.path("heapAfterGcMiB").asDouble())));
+        rows.add(new Row("memory at scale", scenario, "RSS %.0f MiB".formatted(l.path("rssMiB").asDouble()),
+                "idle controller %.0f MiB".formatted(b.path("rssMiB").asDouble()),
+                "%.1f".formatted(l.path("rssMiB").asDouble() / b.path("rssMiB").asDouble())));
+        rows.add(new Row("memory at scale", scenario, "RSS after a scrape %.0f MiB".formatted(l.path("rssAfterOneScrapeMiB").asDouble()),
+                "idle controller %.0f MiB".formatted(b.path("rssAfterOneScrapeMiB").asDouble()),
+                "%.1f".formatted(l.path("rssAfterOneScrapeMiB").asDouble() / b.path("rssAfterOneScrapeMiB").asDouble())));
     }
 
     private static JsonNode read(ObjectMapper json, Path file, List<String> missing) throws IOException {
