@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.execution.JobEnvironment;
 import io.batchjob.k8s.JobLabels;
-import io.batchjob.k8s.NonBlockingWatchClose;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -19,12 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -100,32 +94,9 @@ final class ControllerMemoryBenchmark {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing; bench/run.sh builds it");
         }
-        AtomicLong insideMock = new AtomicLong();
-        String nodeList = Serialization.asJson(nodes());
-        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                long t0 = System.nanoTime();
-                try {
-                    // The node list from a fixed document: the CRUD mock scans its whole store on every request,
-                    // and 5,000 nodes in it would make every pod request pay for them.
-                    if ("GET".equals(request.getMethod()) && "/api/v1/nodes".equals(request.getPath())) {
-                        return new MockResponse().setResponseCode(200).setBody(nodeList);
-                    }
-                    return super.dispatch(request);
-                } finally {
-                    insideMock.addAndGet(System.nanoTime() - t0);
-                }
-            }
-
-            @Override
-            public MockResponse handleWatch(String path) {
-                // Otherwise the informers' periodic watch re-opens stall the mock for 30-60 s (see the class).
-                return NonBlockingWatchClose.of(this, super.handleWatch(path));
-            }
-        };
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        TimedMockApiServer mock = new TimedMockApiServer(Map.of("/api/v1/nodes", Serialization.asJson(nodes())));
+        KubernetesMockServer server = mock.server();
+        AtomicLong insideMock = mock.nanosInside;
         Path work = Files.createTempDirectory("bench-controller-memory");
         // Ctrl-C on the benchmark must not leave a controller process behind.
         Thread reaper = new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly), "reap-controller");

@@ -18,20 +18,13 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,22 +63,10 @@ final class EndToEndDispatchBenchmark {
     }
 
     private static Map<String, Object> once(int n, int p, Duration d) throws Exception {
-        AtomicLong insideMock = new AtomicLong();
-        AtomicLong requests = new AtomicLong();
-        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                long t0 = System.nanoTime();
-                try {
-                    return super.dispatch(request);
-                } finally {
-                    insideMock.addAndGet(System.nanoTime() - t0);
-                    requests.incrementAndGet();
-                }
-            }
-        };
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        TimedMockApiServer mock = new TimedMockApiServer(Map.of());
+        KubernetesMockServer server = mock.server();
+        AtomicLong insideMock = mock.nanosInside;
+        AtomicLong requests = mock.requests;
         ScheduledExecutorService kubeletTimer = Executors.newScheduledThreadPool(4);
         try (KubernetesClient client = server.createClient(); KubernetesClient kubeletClient = server.createClient()) {
             for (int i = 0; i < n; i++) {
