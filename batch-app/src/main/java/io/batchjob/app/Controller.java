@@ -127,14 +127,19 @@ public final class Controller implements AutoCloseable {
                     }
                 }, worker));
 
+        JobEnvironment jobEnvironment = new JobEnvironment(env.namespace(), new CallbackEndpoint(callbackHost, callbackServer.port()),
+                cfg.callbackAuth(), List.of());
+        // A template the API server would reject stops the start, as any other configuration error.
+        factory.verifyWithServer(client, "ConfigMap " + env.namespace() + "/" + env.configMapName(),
+                jobEnvironment.build(JobPodFactory.SAMPLE_EXECUTION, JobPodFactory.SAMPLE_NODE, "sample-secret"));
+
         ExecutorTaskTimer timer = own(new ExecutorTaskTimer(1, "batch-timer"));
         engine = own(ExecutionEngine.builder()
                 .config(cfg)
                 .nodeSource(new KubernetesNodeSource(client, cfg.jobNodeSelector(), cfg.runOnUnscheduledNodes()))
                 .backend(backend)
                 .reportStore(store)
-                .jobEnvironment(new JobEnvironment(env.namespace(), new CallbackEndpoint(callbackHost, callbackServer.port()),
-                        cfg.callbackAuth(), List.of()))
+                .jobEnvironment(jobEnvironment)
                 .listener(resultMetrics)
                 .listener(controllerMetrics)
                 .clock(clock)

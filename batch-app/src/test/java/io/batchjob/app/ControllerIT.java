@@ -5,7 +5,8 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.batchjob.k8s.MockApiServer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,10 +28,16 @@ import static org.awaitility.Awaitility.await;
  * The whole controller against the CRUD mock API server: the simulated kubelet runs each job pod's
  * script locally, and the script calls the controller back with curl on the injected URLs.
  */
-@EnableKubernetesMockClient(crud = true)
 class ControllerIT {
 
-    KubernetesClient client;
+    /** The CRUD mock, answering the controller's start-up dry run of the pod template without storing a pod. */
+    private final MockApiServer api = new MockApiServer().start();
+    private final KubernetesClient client = api.client();
+
+    @AfterEach
+    void stopApiServer() {
+        api.close();
+    }
 
     @TempDir
     Path reports;
@@ -113,8 +120,6 @@ class ControllerIT {
             // The Lease of the leader.
             assertThat(client.leases().inNamespace("jobs").withName("e2e-leader-election").get().getSpec().getHolderIdentity())
                     .isEqualTo("e2e-controller");
-        } finally {
-            client.close();
         }
     }
 }

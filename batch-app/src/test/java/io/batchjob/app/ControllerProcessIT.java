@@ -3,7 +3,8 @@ package io.batchjob.app;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.batchjob.k8s.MockApiServer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,10 +20,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The packaged jar as a process: it leads, and SIGTERM stops it cleanly with exit 0 and a released Lease. */
-@EnableKubernetesMockClient(crud = true)
 class ControllerProcessIT {
 
-    KubernetesClient client;
+    /** The CRUD mock, answering the controller's start-up dry run of the pod template without storing a pod. */
+    private final MockApiServer api = new MockApiServer().start();
+    private final KubernetesClient client = api.client();
+
+    @AfterEach
+    void stopApiServer() {
+        api.close();
+    }
 
     @TempDir
     Path dir;
@@ -67,8 +74,8 @@ class ControllerProcessIT {
             String output = Files.readString(log);
             assertThat(p.exitValue()).as(output).isZero();
             Lease lease = client.leases().inNamespace("jobs").withName("proc-leader-election").get();
-            // Released: a 1 s lease renewed at release time. (A real API server also clears holderIdentity, which the
-            // release patches to null; the CRUD mock keeps the old value.)
+            // Released: a 1 s lease renewed at release time; the holder stays (so the real API server stores it too,
+            // LeaderElectionRealApiIT).
             assertThat(lease.getSpec().getLeaseDurationSeconds()).as("the Lease is released").isEqualTo(1);
             // JSON log lines with ISO times; the start-up line names version, name, pool size, history and cron.
             assertThat(output.lines().filter(l -> l.startsWith("{")).toList()).isNotEmpty()
@@ -76,7 +83,6 @@ class ControllerProcessIT {
                             .contains("podPoolSize=10").contains("reportHistory=30").containsPattern("\"time\":\"\\d{4}-\\d{2}-\\d{2}T"));
         } finally {
             p.destroyForcibly();
-            client.close();
         }
     }
 }

@@ -61,7 +61,6 @@ public final class CallbackApi {
     private static final AttachmentKey<String> ENDPOINT = AttachmentKey.create(String.class);
     private static final AttachmentKey<Long> STORED = AttachmentKey.create(Long.class);
     private static final Pattern REASON = Pattern.compile("\\p{Lu}[^\\p{Cntrl}]{0,127}");
-    private static final int MAX_EVENT_MESSAGE = 1024;
     private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private final ExecutionEngine engine;
@@ -305,10 +304,8 @@ public final class CallbackApi {
         } else if (action.length() > 128) {
             throw new HttpProblem(400, "action: at most 128 characters");
         }
+        // The publisher keeps within its own limits (the Kubernetes API's: 1024 bytes).
         String formatted = GoFormat.format(message, args);
-        if (formatted.length() > MAX_EVENT_MESSAGE) {
-            formatted = formatted.substring(0, MAX_EVENT_MESSAGE - 3) + "...";
-        }
         try {
             events.publish(new JobEvent(executionId, node, warning, reason, formatted, action));
         } catch (JobEventPublisher.JobEventException e) {

@@ -12,7 +12,15 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusCause;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +41,10 @@ import java.util.stream.Stream;
 public final class JobPodFactory {
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    private static final Logger LOG = LoggerFactory.getLogger(JobPodFactory.class);
+    /** Values of the sample job a template is checked with. */
+    public static final String SAMPLE_EXECUTION = "20000101000000";
+    public static final String SAMPLE_NODE = "template-check";
 
     private final ControllerConfig config;
     private final PodTemplate template;
@@ -79,6 +91,41 @@ public final class JobPodFactory {
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
+    }
+
+    /**
+     * Asks the API server to validate the pod of a sample job without creating it (a server-side
+     * dry run: validation, defaulting and admission, nothing stored), so that a template the server
+     * would reject — a bad container name, a label value over 63 characters, a negative quantity —
+     * is a configuration error at start-up, not a failed job at the first run.
+     *
+     * @param environment the job environment of a sample job (as the engine would inject it)
+     * @throws ConfigException naming the source and every field the server rejected
+     */
+    public void verifyWithServer(KubernetesClient client, String source, Map<String, String> environment) {
+        Pod sample = create(new JobRequest(SAMPLE_EXECUTION, SAMPLE_NODE, "sample-secret", environment, Duration.ofHours(1)));
+        try {
+            client.pods().inNamespace(namespace).resource(sample).dryRun().create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 422 || e.getCode() == 400) {
+                throw new ConfigException(source, rejections(e));
+            }
+            // No permission, no service account yet, API unavailable: the template may still be fine.
+            LOG.warn("the API server did not check the pod template ({}): {}", e.getCode(),
+                    e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage());
+        }
+    }
+
+    private static List<String> rejections(KubernetesClientException e) {
+        Status status = e.getStatus();
+        List<StatusCause> causes = status == null || status.getDetails() == null ? List.of()
+                : Optional.ofNullable(status.getDetails().getCauses()).orElse(List.of());
+        if (causes.isEmpty()) {
+            return List.of("the API server rejects the job pod made from pod-template.yaml: "
+                    + (status != null && status.getMessage() != null ? status.getMessage() : e.getMessage()));
+        }
+        return causes.stream().map(c -> "the API server rejects the job pod made from pod-template.yaml: "
+                + (c.getField() == null ? "" : c.getField() + ": ") + c.getMessage()).toList();
     }
 
     /** The pod for one job. */

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -18,12 +19,14 @@ import java.util.UUID;
 
 /**
  * Creates {@code events.k8s.io/v1} Events about a job's pod, with the non-empty {@code action}
- * that API requires (the Go controller broke when it started to).
+ * that API requires (the Go controller broke when it started to). The reporting controller is the
+ * configured {@code name}, as in the Go controller; the note is cut to the API's limit of
+ * {@value #NOTE_LIMIT_BYTES} bytes of UTF-8 (not characters) on a character boundary.
  */
 public final class KubernetesEventPublisher implements JobEventPublisher {
 
-    /** The reporting controller written into every Event. */
-    public static final String REPORTING_CONTROLLER = "batch-job-controller.bakito.github.com/controller";
+    /** The API server's limit of {@code note}, in bytes. */
+    static final int NOTE_LIMIT_BYTES = 1024;
     private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSX", Locale.ROOT);
 
     private final KubernetesClient client;
@@ -55,10 +58,10 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
                     .withNewMetadata().withName(podName + "." + UUID.randomUUID().toString().substring(0, 8)).withNamespace(namespace).endMetadata()
                     .withType(event.warning() ? "Warning" : "Normal")
                     .withReason(event.reason())
-                    .withNote(event.message())
+                    .withNote(truncateUtf8(event.message(), NOTE_LIMIT_BYTES))
                     .withAction(event.action())
                     .withRegarding(regarding)
-                    .withReportingController(REPORTING_CONTROLLER)
+                    .withReportingController(controllerName)
                     .withReportingInstance(instance)
                     .withEventTime(new MicroTime(MICRO.format(clock.instant().atOffset(java.time.ZoneOffset.UTC))))
                     .build();
@@ -67,5 +70,25 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
             throw new JobEventException("the API server refused the event (" + e.getCode() + "): "
                     + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()), e);
         }
+    }
+
+    /** At most {@code maxBytes} of UTF-8, ending in "..." when cut, never inside a character (or a surrogate pair). */
+    static String truncateUtf8(String text, int maxBytes) {
+        if (text.getBytes(StandardCharsets.UTF_8).length <= maxBytes) {
+            return text;
+        }
+        int budget = maxBytes - 3;
+        int end = 0;
+        int bytes = 0;
+        while (end < text.length()) {
+            int cp = text.codePointAt(end);
+            int size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + size > budget) {
+                break;
+            }
+            bytes += size;
+            end += Character.charCount(cp);
+        }
+        return text.substring(0, end) + "...";
     }
 }

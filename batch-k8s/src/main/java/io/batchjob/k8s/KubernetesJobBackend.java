@@ -64,6 +64,7 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
     private final ScheduledExecutorService events;
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
     private SharedIndexInformer<Pod> informer;
+    private volatile String watchProblem;
 
     /** A job this backend reports the end of. */
     private static final class Watched {
@@ -123,6 +124,7 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             }
         });
         informer.exceptionHandler((isStarted, t) -> {
+            watchProblem = t.toString();
             LOG.warn("pod watch failed, retrying: {}", t.toString());
             return true;
         });
@@ -132,13 +134,26 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while listing job pods");
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot list the job pods of " + controllerName + " in " + namespace + ": " + e.getMessage(), e);
+            // The informer retries by itself; what it last failed with says why (e.g. 403 Forbidden).
+            String why = watchProblem().orElseGet(() -> e.getCause() != null ? e.getCause().toString() : e.toString());
+            throw new IllegalStateException("cannot list and watch the job pods of " + controllerName + " in " + namespace
+                    + " within " + syncTimeout.toSeconds() + " s: " + why, e);
         }
     }
 
     /** Whether the pod watch has its first full list (a readiness check). */
     public boolean hasSynced() {
         return informer != null && informer.hasSynced();
+    }
+
+    /** Whether the pod watch is open right now (it re-opens by itself after failures). */
+    public boolean isWatching() {
+        return informer != null && informer.isWatching();
+    }
+
+    /** The last failure of the pod list or watch (e.g. 403 Forbidden), if there was one. */
+    public Optional<String> watchProblem() {
+        return Optional.ofNullable(watchProblem);
     }
 
     @Override

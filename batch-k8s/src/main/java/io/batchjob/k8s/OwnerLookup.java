@@ -6,10 +6,13 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.api.Pluralize;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -24,6 +27,23 @@ public final class OwnerLookup {
     private static final int MAX_DEPTH = 10;
 
     private OwnerLookup() {
+    }
+
+    /**
+     * Where the owner is read from, without API discovery: a discovery request per owner would cost
+     * a round trip, and for a kind the server does not serve (a DeploymentConfig outside OpenShift)
+     * it fails before the read that RBAC decides on. Owners of pods are namespaced.
+     */
+    static ResourceDefinitionContext context(OwnerReference ref) {
+        String apiVersion = ref.getApiVersion();
+        int slash = apiVersion.indexOf('/');
+        return new ResourceDefinitionContext.Builder()
+                .withGroup(slash < 0 ? "" : apiVersion.substring(0, slash))
+                .withVersion(slash < 0 ? apiVersion : apiVersion.substring(slash + 1))
+                .withKind(ref.getKind())
+                .withPlural(Pluralize.toPlural(ref.getKind().toLowerCase(Locale.ROOT)))
+                .withNamespaced(true)
+                .build();
     }
 
     /** @return the reference to put on job pods, empty when the pod cannot be found or has no owner */
@@ -46,7 +66,7 @@ public final class OwnerLookup {
                 OwnerReference ref = refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst().orElse(refs.get(0));
                 top = new OwnerReferenceBuilder().withApiVersion(ref.getApiVersion()).withKind(ref.getKind()).withName(ref.getName())
                         .withUid(ref.getUid()).withBlockOwnerDeletion(false).withController(false).build();
-                GenericKubernetesResource owner = client.genericKubernetesResources(ref.getApiVersion(), ref.getKind())
+                GenericKubernetesResource owner = client.genericKubernetesResources(context(ref))
                         .inNamespace(namespace).withName(ref.getName()).get();
                 if (owner == null) {
                     break;

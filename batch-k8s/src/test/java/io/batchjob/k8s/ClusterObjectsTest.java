@@ -116,7 +116,7 @@ class ClusterObjectsTest {
             assertThat(e.getRegarding().getKind()).isEqualTo("Pod");
             assertThat(e.getRegarding().getName()).isEqualTo("scan-job-worker-1-1");
             assertThat(e.getRegarding().getUid()).isNotBlank().isEqualTo(uid);
-            assertThat(e.getReportingController()).isEqualTo(KubernetesEventPublisher.REPORTING_CONTROLLER);
+            assertThat(e.getReportingController()).isEqualTo("scan");
             assertThat(e.getReportingInstance()).isEqualTo("scan-7d9f");
             assertThat(e.getEventTime().getTime()).isEqualTo("2026-11-27T08:00:00.000000Z");
         });

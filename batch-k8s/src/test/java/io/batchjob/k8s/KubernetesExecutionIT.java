@@ -44,7 +44,7 @@ class KubernetesExecutionIT {
     Path reports;
 
     /** The job: checks the environment it was given, then fails on nodes whose number is 1 modulo 6. */
-    private static final String TEMPLATE = """
+    static final String TEMPLATE = """
             apiVersion: v1
             kind: Pod
             spec:

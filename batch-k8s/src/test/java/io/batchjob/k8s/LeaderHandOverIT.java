@@ -101,8 +101,8 @@ class LeaderHandOverIT {
 
                 // A goes away mid-execution and releases the Lease (no waiting for it to expire); the successor takes over.
                 a.close();
-                // Released: a 1 s lease renewed at release time. (A real API server also clears holderIdentity, which the
-                // release patches to null; the CRUD mock keeps the old value.)
+                // Released: a 1 s lease renewed at release time; the holder stays (so the real API server stores it too,
+                // LeaderElectionRealApiIT).
                 assertThat(client.leases().inNamespace("jobs").withName("scan-leader-election").get().getSpec().getLeaseDurationSeconds())
                         .isEqualTo(1);
                 b.election.start();

@@ -43,6 +43,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     private final AtomicInteger livePeak = new AtomicInteger();
     private volatile java.util.function.Consumer<Pod> beforeSuccess = p -> { };
     private SharedIndexInformer<Pod> informer;
+    private Map<String, String> labels = Map.of();
 
     public SimulatedKubelet(KubernetesClient client, String namespace, Function<Pod, Behaviour> behaviour) {
         this.client = client;
@@ -50,8 +51,14 @@ public final class SimulatedKubelet implements AutoCloseable {
         this.behaviour = behaviour;
     }
 
+    /** Handles only pods with these labels (e.g. one controller's), not every bound pod of the namespace. Call before {@link #start()}. */
+    public SimulatedKubelet onlyLabelled(Map<String, String> labels) {
+        this.labels = Map.copyOf(labels);
+        return this;
+    }
+
     public SimulatedKubelet start() {
-        informer = client.pods().inNamespace(namespace).inform(new ResourceEventHandler<>() {
+        informer = client.pods().inNamespace(namespace).withLabels(labels).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
                 if (pod.getSpec() != null && pod.getSpec().getNodeName() != null && seen.add(pod.getMetadata().getName())) {

@@ -1,15 +1,9 @@
 package io.batchjob.bench;
 
-import io.batchjob.k8s.NonBlockingWatchClose;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import io.batchjob.k8s.MockApiServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
-import java.net.InetAddress;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -18,23 +12,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * answering them (summed over its threads), so a benchmark can show the controller's own share.
  * GETs of the paths in {@code fixedGets} are answered from a fixed document: the CRUD mock scans its
  * whole store on every request, and thousands of nodes in it would make every pod request pay for
- * them. Watch closes run off the event loop ({@link NonBlockingWatchClose}).
+ * them. Dry runs and watch closes as {@link MockApiServer} handles them.
  */
-final class TimedMockApiServer extends KubernetesCrudDispatcher {
+final class TimedMockApiServer extends MockApiServer {
 
     final AtomicLong nanosInside = new AtomicLong();
     final AtomicLong requests = new AtomicLong();
     private final Map<String, String> fixedGets;
-    private final KubernetesMockServer server;
 
     TimedMockApiServer(Map<String, String> fixedGets) {
         this.fixedGets = Map.copyOf(fixedGets);
-        this.server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), this, false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-    }
-
-    KubernetesMockServer server() {
-        return server;
+        start();
     }
 
     @Override
@@ -47,10 +35,5 @@ final class TimedMockApiServer extends KubernetesCrudDispatcher {
             nanosInside.addAndGet(System.nanoTime() - t0);
             requests.incrementAndGet();
         }
-    }
-
-    @Override
-    public MockResponse handleWatch(String path) {
-        return NonBlockingWatchClose.of(this, super.handleWatch(path));
     }
 }

@@ -3,25 +3,20 @@ package io.batchjob.sandbox;
 import io.batchjob.app.Controller;
 import io.batchjob.app.ControllerEnvironment;
 import io.batchjob.app.Listen;
-import io.batchjob.k8s.NonBlockingWatchClose;
+import io.batchjob.k8s.MockApiServer;
 import io.batchjob.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -58,7 +53,7 @@ public final class SandboxCluster implements AutoCloseable {
     public static SandboxCluster start(int nodes, String configYaml, String podTemplate, Path reports, Listen listen,
                                        Function<Pod, SimulatedKubelet.Behaviour> behaviour) throws Exception {
         SimulatedKubelet[] kubeletRef = new SimulatedKubelet[1];
-        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
+        MockApiServer api = new MockApiServer() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 Matcher m = LOG.matcher(request.getPath());
@@ -69,16 +64,9 @@ public final class SandboxCluster implements AutoCloseable {
                 }
                 return super.dispatch(request);
             }
-
-            @Override
-            public MockResponse handleWatch(String path) {
-                // The sandbox runs for hours; without this the informers' periodic watch re-opens can stall the mock.
-                return NonBlockingWatchClose.of(this, super.handleWatch(path));
-            }
-        };
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        KubernetesClient client = server.createClient();
+        }.start();
+        KubernetesMockServer server = api.server();
+        KubernetesClient client = api.client();
         SimulatedKubelet kubelet = null;
         try {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
