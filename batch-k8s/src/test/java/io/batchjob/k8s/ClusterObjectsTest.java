@@ -122,6 +122,40 @@ class ClusterObjectsTest {
         });
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+            short ASCII stays                 | a                       | 1    | 1
+            1024 ASCII bytes stay             | a                       | 1024 | 1024
+            1025 ASCII bytes are cut          | a                       | 1025 | 1024
+            three-byte characters             | €                       | 1024 | 1023
+            two-byte characters               | é                       | 600  | 1023
+            four-byte (surrogate pairs)       | 😀                      | 300  | 1021
+            """)
+    void theEventNoteIsCutToTheApisLimitInBytesOnACharacterBoundary(String what, String unit, int times, int expectedBytes) {
+        String text = unit.repeat(times);
+        String note = KubernetesEventPublisher.truncateUtf8(text, 1024);
+        byte[] bytes = note.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(bytes.length).isLessThanOrEqualTo(1024).isGreaterThanOrEqualTo(expectedBytes - 3);
+        assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(note); // no broken character
+        if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 1024) {
+            assertThat(note).endsWith("...");
+            assertThat(text).startsWith(note.substring(0, note.length() - 3));
+        } else {
+            assertThat(note).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void ownersAreReadWithoutDiscoveryAtTheirGroupVersionAndPlural() {
+        var dc = OwnerLookup.context(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion("apps.openshift.io/v1")
+                .withKind("DeploymentConfig").withName("x").build());
+        assertThat(List.of(dc.getGroup(), dc.getVersion(), dc.getPlural(), dc.isNamespaceScoped()))
+                .containsExactly("apps.openshift.io", "v1", "deploymentconfigs", true);
+        var rc = OwnerLookup.context(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder().withApiVersion("v1")
+                .withKind("ReplicationController").withName("x").build());
+        assertThat(List.of(rc.getGroup(), rc.getVersion(), rc.getPlural())).containsExactly("", "v1", "replicationcontrollers");
+    }
+
     @Test
     void anEventTheApiRefusesBecomesACheckedFailure() {
         server.expect().post().withPath("/apis/events.k8s.io/v1/namespaces/jobs/events").andReturn(403,

@@ -66,7 +66,7 @@ class KubernetesBackendRealApiIT {
                 Arguments.of("sandbox pod-template.yaml",
                         Files.readString(root.resolve("examples/sandbox/src/main/resources/io/batchjob/sandbox/pod-template.yaml"))),
                 Arguments.of("init containers, sidecar, forged env (JobPodFactoryTest)", JobPodFactoryTest.TEMPLATE),
-                Arguments.of("script job (KubernetesExecutionIT)", KubernetesExecutionIT.TEMPLATE));
+                Arguments.of("script job (KubernetesExecutionRealApiIT)", KubernetesExecutionRealApiIT.TEMPLATE));
     }
 
     private LoadedConfig config(String yaml, String template) {

@@ -26,8 +26,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Two controllers compete for one real Lease. The leader goes away in the middle of an execution,
  * either cleanly (it releases the Lease) or by losing the network (it cannot renew and the Lease
- * expires); the other takes over within the lease duration and finishes the same execution with
- * no second pod for any node.
+ * expires), or it is restarted under the same pod name; the other (or the restarted one) takes over
+ * within the lease duration and finishes the same execution with no second pod for any node.
  */
 @RealApi
 class LeaderElectionRealApiIT {
@@ -41,10 +41,12 @@ class LeaderElectionRealApiIT {
     Path reports;
 
     @ParameterizedTest(name = "leader stops {0}")
-    @ValueSource(strings = {"releasing the Lease", "without releasing the Lease"})
+    @ValueSource(strings = {"releasing the Lease", "without releasing the Lease", "and restarts under the same name"})
     void theOtherControllerTakesOverWithinTheLeaseDurationAndResumesWithoutDuplicatePods(String how) throws Exception {
-        boolean release = how.startsWith("releasing");
-        String name = release ? "lead-release" : "lead-crash";
+        boolean restart = how.contains("same name");
+        boolean release = how.startsWith("releasing") || restart;
+        String name = restart ? "lead-restart" : release ? "lead-release" : "lead-crash";
+        String successor = restart ? "controller-a" : "controller-b";
         String pool = name + "-" + cluster.namespace();
         for (int i = 1; i <= 6; i++) {
             cluster.createNode(pool + "-" + i, true, false, Map.of("pool", pool), 0);
@@ -64,7 +66,9 @@ class LeaderElectionRealApiIT {
                      Duration.ofSeconds(30), null)) {
             a.elect(cluster.namespace(), loaded.config().leaseName(), "controller-a", LEASE, RENEW_DEADLINE);
             await().atMost(Duration.ofSeconds(20)).until(a::isLeader);
-            b.elect(cluster.namespace(), loaded.config().leaseName(), "controller-b", LEASE, RENEW_DEADLINE);
+            if (!restart) {
+                b.elect(cluster.namespace(), loaded.config().leaseName(), successor, LEASE, RENEW_DEADLINE);
+            }
             await().atMost(Duration.ofSeconds(20)).until(() -> running(name).size() == 2);
             String executionId = a.listener.starts.get(0).executionId();
             kubelet.finish(running(name).get(0).getMetadata().getName(), 0);
@@ -80,6 +84,9 @@ class LeaderElectionRealApiIT {
                 assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(1);
             } else {
                 aNetwork.cut(); // A can neither renew nor reach anything; its Lease expires
+            }
+            if (restart) {
+                b.elect(cluster.namespace(), loaded.config().leaseName(), successor, LEASE, RENEW_DEADLINE);
             }
             behaviour.set(SimulatedKubelet.Behaviour.SUCCEED);
             await().atMost(LEASE.plusSeconds(6)).until(b::isLeader);
@@ -101,7 +108,7 @@ class LeaderElectionRealApiIT {
                     pool + "-1", pool + "-2", pool + "-3", pool + "-4", pool + "-5", pool + "-6");
             assertThat(summary.jobs()).extracting(JobSummary::outcome).containsOnly(JobOutcome.NO_REPORT);
             assertThat(pods(name)).extracting(p -> p.getSpec().getNodeName()).doesNotHaveDuplicates().hasSize(6);
-            assertThat(admin.leases().withName(loaded.config().leaseName()).get().getSpec().getHolderIdentity()).isEqualTo("controller-b");
+            assertThat(admin.leases().withName(loaded.config().leaseName()).get().getSpec().getHolderIdentity()).isEqualTo(successor);
             assertThat(a.listener.finished).as("the old leader finished nothing").isEmpty();
         }
     }

@@ -14,10 +14,9 @@ import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.core.spi.JobSummary;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,11 +33,11 @@ import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The real engine with the Kubernetes backend, against the CRUD mock API server and a simulated kubelet. */
-@EnableKubernetesMockClient(crud = true)
-class KubernetesExecutionIT {
+/** The real engine with the Kubernetes backend, against a real API server and a simulated kubelet. */
+@RealApi(namespace = "jobs")
+class KubernetesExecutionRealApiIT {
 
-    KubernetesClient client;
+    RealApiCluster cluster;
 
     @TempDir
     Path reports;
@@ -83,33 +82,33 @@ class KubernetesExecutionIT {
 
     @Test
     void fiftyNodesPoolFiveRunTheRightNodesOnceAndFinishDespiteStuckAndFailingPods() throws Exception {
+        KubernetesClient client = cluster.admin();
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             String name = String.format("node-%02d", i);
             boolean ready = i % 10 != 7;
             boolean cordoned = i % 13 == 4;
             boolean selected = i % 9 != 8;
-            client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).withLabels(Map.of("pool", selected ? "scan" : "other"))
-                    .endMetadata().withNewSpec().withUnschedulable(cordoned ? true : null).endSpec()
-                    .withNewStatus().addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition().endStatus()
-                    .build()).create();
+            cluster.createNode(name, ready, cordoned, Map.of("pool", selected ? "scan" : "other"), 0);
             if (ready && selected && !cordoned) {
                 expected.add(name);
             }
         }
+        client.serviceAccounts().resource(new ServiceAccountBuilder().withNewMetadata().withName("scanner").endMetadata().build()).create();
         LoadedConfig loaded = ConfigLoader.load("""
                 name: scan
                 podPoolSize: 5
-                jobNodeSelector: {pool: scan}
+                jobNodeSelector: {pool: scan, %s: jobs}
                 jobTimeout: 4s
                 jobServiceAccount: scanner
-                """, TEMPLATE, "test");
+                """.formatted(RealApiCluster.NODE_LABEL), TEMPLATE, "test");
         ReportStore store = new ReportStore(reports);
         AtomicReference<ExecutionEngine> engineRef = new AtomicReference<>();
         Map<String, Pod> created = new ConcurrentHashMap<>();
         try (KubernetesJobBackend backend = new KubernetesJobBackend(client, "jobs", "scan",
                 new JobPodFactory(loaded.config(), loaded.podTemplate(), "jobs", null), Duration.ofMillis(500), null);
-             SimulatedKubelet kubelet = new SimulatedKubelet(client, "jobs", pod -> kubeletFor(pod.getSpec().getNodeName()))) {
+             SimulatedKubelet kubelet = new SimulatedKubelet(client, "jobs", pod -> kubeletFor(pod.getSpec().getNodeName()))
+                     .onlyLabelled(Map.of(JobLabels.OWNER, "scan"))) {
             kubelet.beforeSuccess(pod -> {
                 created.put(pod.getSpec().getNodeName(), pod);
                 String execution = pod.getMetadata().getLabels().get(JobLabels.EXECUTION_ID);
@@ -166,8 +165,6 @@ class KubernetesExecutionIT {
                         .doesNotContainAnyElementsOf(expected.stream().filter(n -> behaviourOf(n) == SimulatedKubelet.Behaviour.IMAGE_PULL_ERROR
                                 || behaviourOf(n) == SimulatedKubelet.Behaviour.PENDING_FOREVER).toList());
             }
-        } finally {
-            client.close(); // before the extension stops the mock server (fabric8 kubernetes-client #7747)
         }
     }
 }

@@ -1,0 +1,71 @@
+package io.batchjob.k8s;
+
+import io.batchjob.core.config.ConfigLoader;
+import io.batchjob.core.config.LoadedConfig;
+import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.spi.JobEnd;
+import io.batchjob.core.spi.JobRequest;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * With savePodLog every container's log, init containers included, is saved when the pod ends:
+ * read through the real API server, which proxies {@code pods/log} to the kubelet of the pod's node.
+ */
+@RealApi
+class PodLogRealApiIT {
+
+    RealApiCluster cluster;
+
+    @TempDir
+    Path reports;
+
+    @Test
+    void savesEveryContainersLogBeforeReportingTheEnd() throws Exception {
+        String node = "logs-" + cluster.namespace();
+        String pod = PodNames.of("scan", node, "100");
+        KubernetesClient client = cluster.admin();
+        String ns = cluster.namespace();
+        List<String> asked = new CopyOnWriteArrayList<>();
+        KubeletLogServer kubeletLogs = new KubeletLogServer(cluster.server().kubeletCertificate(), cluster.server().kubeletKey(),
+                (name, container) -> {
+                    asked.add(name + "/" + container);
+                    return Optional.of("log of " + container + "\n");
+                });
+        cluster.createNode(node, true, false, Map.of(), kubeletLogs.port());
+        LoadedConfig loaded = ConfigLoader.load("name: scan\nsavePodLog: true", JobPodFactoryTest.TEMPLATE, "test");
+        ReportStore store = new ReportStore(reports);
+        List<JobEnd> ends = new CopyOnWriteArrayList<>();
+        try (kubeletLogs;
+             KubernetesJobBackend backend = new KubernetesJobBackend(client, ns, "scan",
+                new JobPodFactory(loaded.config(), loaded.podTemplate(), ns, null), Duration.ofSeconds(5), store);
+             SimulatedKubelet kubelet = new SimulatedKubelet(client, ns, p -> SimulatedKubelet.Behaviour.SUCCEED).start()) {
+            backend.start(Duration.ofSeconds(10));
+
+            backend.launch(new JobRequest("100", node, "s", Map.of(), Duration.ofMinutes(1)), end -> {
+                // The logs are on disk when the engine hears of the end.
+                assertThat(store.hasFile("100", node + "-container-job.log")).isTrue();
+                ends.add(end);
+            });
+
+            await().until(() -> ends.size() == 1);
+            assertThat(ends.get(0).status()).isEqualTo(JobEnd.Status.SUCCEEDED);
+            assertThat(reports.resolve("100/" + node + "-container-prepare.log")).hasContent("log of prepare");
+            assertThat(reports.resolve("100/" + node + "-container-job.log")).hasContent("log of job");
+            assertThat(reports.resolve("100/" + node + "-container-sidecar.log")).hasContent("log of sidecar");
+            assertThat(asked).as("each container's log asked of the node's kubelet once")
+                    .containsExactlyInAnyOrder(pod + "/prepare", pod + "/job", pod + "/sidecar");
+        }
+    }
+}
