@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * The controller's environment (SPEC section 3).
  *
@@ -32,16 +34,36 @@ public record ControllerEnvironment(String namespace, String configMapName, Opti
         if (configMap == null) {
             problems.add("CONFIG_MAP_NAME is required: the ConfigMap holding config.yaml and pod-template.yaml");
         }
-        String dev = env.getOrDefault("DEV_MODE", "false");
-        if (!dev.isBlank() && !dev.equalsIgnoreCase("true") && !dev.equalsIgnoreCase("false")) {
-            problems.add("DEV_MODE must be true or false, was '" + dev + "'");
-        }
         if (!problems.isEmpty()) {
             throw new ConfigException("the environment", problems);
         }
         String hostname = Optional.ofNullable(blankToNull(env.get("HOSTNAME"))).orElse("batch-job-controller");
         return new ControllerEnvironment(namespace, configMap, Optional.ofNullable(blankToNull(env.get("POD_IP"))), hostname,
-                dev.equalsIgnoreCase("true"), Optional.ofNullable(blankToNull(env.get("REPORT_DIRECTORY"))).map(Path::of));
+                devMode(env.get("DEV_MODE")), Optional.ofNullable(blankToNull(env.get("REPORT_DIRECTORY"))).map(Path::of));
+    }
+
+    /**
+     * {@code DEV_MODE} as the Go controller read it ({@code strconv.ParseBool}): 1, t, T, TRUE, true,
+     * True are on; 0, f, F, FALSE, false, False and blank are off; anything else is empty (the Go
+     * controller ignored the error and ran with it off). Pure: called before logging is set up.
+     */
+    private static boolean devMode(String value) {
+        return parseDevMode(value).orElseGet(() -> {
+            LoggerFactory.getLogger(ControllerEnvironment.class).warn(
+                    "DEV_MODE='{}' is not a boolean (1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False): DEV_MODE is off", value.strip());
+            return false;
+        });
+    }
+
+    static Optional<Boolean> parseDevMode(String value) {
+        if (value == null || value.isBlank()) {
+            return Optional.of(false);
+        }
+        return switch (value.strip()) {
+            case "1", "t", "T", "TRUE", "true", "True" -> Optional.of(true);
+            case "0", "f", "F", "FALSE", "false", "False" -> Optional.of(false);
+            default -> Optional.empty();
+        };
     }
 
     private static String blankToNull(String s) {

@@ -33,7 +33,7 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        if ("true".equalsIgnoreCase(System.getenv("DEV_MODE")) && System.getProperty("logback.configurationFile") == null) {
+        if (ControllerEnvironment.parseDevMode(System.getenv("DEV_MODE")).orElse(false) && System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "logback-dev.xml");
         }
         int code = new CommandLine(new Main(System.getenv(), System.err)).execute(args);

@@ -26,9 +26,13 @@ class MainTest {
                 .contains("NAMESPACE is required").contains("CONFIG_MAP_NAME is required").doesNotContain("\tat ");
     }
 
-    @Test
-    void anInvalidDevModeIsRefused() {
-        assertThat(run(Map.of("NAMESPACE", "ns", "CONFIG_MAP_NAME", "cm", "DEV_MODE", "yes"), 1)).contains("DEV_MODE must be true or false, was 'yes'");
+    @org.junit.jupiter.params.ParameterizedTest(name = "DEV_MODE={0} -> {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, true", "t, true", "T, true", "TRUE, true", "true, true", "True, true",
+            "0, false", "f, false", "F, false", "FALSE, false", "false, false", "False, false", "' ', false",
+            "yes, false", "tRuE, false", "on, false"})
+    void devModeIsReadAsGosParseBoolDidAndAnythingElseIsOff(String value, boolean on) {
+        ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", "ns", "CONFIG_MAP_NAME", "cm", "DEV_MODE", value));
+        assertThat(env.devMode()).isEqualTo(on);
     }
 
     @Test

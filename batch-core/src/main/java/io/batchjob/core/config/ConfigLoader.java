@@ -165,33 +165,53 @@ public final class ConfigLoader {
             return end < 0 ? null : problem.substring(start + 1, end);
         }
 
+        /**
+         * {@code imagePullSecrets} is the Go controller's key; {@code jobImagePullSecrets} is what its
+         * chart writes (often as {@code {}}) and what the Go controller ignored. Both are read, the
+         * names joined; an empty value ({@code {}}, {@code []}, null, "") means none; a
+         * {@code jobImagePullSecrets} the Go controller would have ignored is a warning, never fatal.
+         */
         private void pullSecrets(ControllerConfig.Builder b) {
-            boolean both = root.has("jobImagePullSecrets") && root.has("imagePullSecrets");
-            if (both) {
-                problems.add("keys 'jobImagePullSecrets' and 'imagePullSecrets' are both set: they mean the same, keep one");
-                return;
-            }
-            String key = root.has("imagePullSecrets") ? "imagePullSecrets" : "jobImagePullSecrets";
-            JsonNode node = root.get(key);
-            if (node == null || node.isNull()) {
-                return;
-            }
-            if (!node.isArray()) {
-                problems.add("key '" + key + "': expected a list like [{name: my-secret}], found " + describe(node));
-                return;
-            }
             List<String> names = new ArrayList<>();
-            for (int i = 0; i < node.size(); i++) {
-                JsonNode item = node.get(i);
-                if (item.isObject() && item.path("name").isTextual()) {
-                    names.add(item.get("name").asText());
-                } else if (item.isTextual()) {
-                    names.add(item.asText());
+            for (String key : List.of("imagePullSecrets", "jobImagePullSecrets")) {
+                JsonNode node = root.get(key);
+                if (isEmpty(node)) {
+                    continue;
+                }
+                List<String> found = new ArrayList<>();
+                List<String> wrong = new ArrayList<>();
+                if (!node.isArray()) {
+                    wrong.add("key '" + key + "': expected a list like [{name: my-secret}], found " + describe(node));
                 } else {
-                    problems.add("key '" + key + "[" + i + "]': expected {name: <secret name>}, found " + describe(item));
+                    for (int i = 0; i < node.size(); i++) {
+                        JsonNode item = node.get(i);
+                        if (item.isObject() && item.path("name").isTextual()) {
+                            found.add(item.get("name").asText());
+                        } else if (item.isTextual()) {
+                            found.add(item.asText());
+                        } else {
+                            wrong.add("key '" + key + "[" + i + "]': expected {name: <secret name>}, found " + describe(item));
+                        }
+                    }
+                }
+                if (wrong.isEmpty()) {
+                    found.stream().filter(n -> !names.contains(n)).forEach(names::add);
+                } else if (key.equals("jobImagePullSecrets")) {
+                    wrong.forEach(w -> warnings.add(w + "; the Go controller ignored this key, so it is ignored"));
+                } else {
+                    problems.addAll(wrong);
                 }
             }
+            if (!isEmpty(root.get("imagePullSecrets")) && !isEmpty(root.get("jobImagePullSecrets"))) {
+                warnings.add("keys 'jobImagePullSecrets' and 'imagePullSecrets' are both set: both lists are used");
+            }
             b.jobImagePullSecrets(names);
+        }
+
+        /** Absent, null, an empty string, an empty list or an empty map: nothing (as the Go controller's YAML reader saw it). */
+        private static boolean isEmpty(JsonNode node) {
+            return node == null || node.isNull() || node.isMissingNode() || (node.isTextual() && node.asText().isEmpty())
+                    || ((node.isArray() || node.isObject()) && node.isEmpty());
         }
 
         private void zone(ControllerConfig.Builder b) {
@@ -209,7 +229,7 @@ public final class ConfigLoader {
 
         private void custom(ControllerConfig.Builder b) {
             JsonNode node = root.get("custom");
-            if (node == null || node.isNull()) {
+            if (isEmpty(node)) {
                 return;
             }
             if (!node.isObject()) {
@@ -223,7 +243,7 @@ public final class ConfigLoader {
 
         private void metrics(ControllerConfig.Builder b) {
             JsonNode node = root.get("metrics");
-            if (node == null || node.isNull()) {
+            if (isEmpty(node)) {
                 return;
             }
             if (!node.isObject()) {
@@ -250,7 +270,7 @@ public final class ConfigLoader {
             }
             Map<String, GaugeConfig> gauges = new LinkedHashMap<>();
             JsonNode g = node.get("gauges");
-            if (g != null && !g.isNull()) {
+            if (!isEmpty(g)) {
                 if (!g.isObject()) {
                     problems.add("key 'metrics.gauges': expected a map of suffix to {help, labels}, found " + describe(g));
                 } else {
@@ -286,12 +306,17 @@ public final class ConfigLoader {
             }
             List<String> labels = new ArrayList<>();
             JsonNode l = node.get("labels");
-            if (l != null && !l.isNull()) {
+            if (!isEmpty(l)) {
                 if (!l.isArray()) {
                     problems.add("key '" + key + ".labels': expected a list of label names, found " + describe(l));
                 } else {
                     for (int i = 0; i < l.size(); i++) {
-                        if (l.get(i).isTextual()) {
+                        if (l.get(i).isTextual() && MetricNames.RESERVED_LABELS.contains(l.get(i).asText())) {
+                            // The controller sets these itself; the Go controller registered a gauge with the label twice
+                            // and failed at start. Dropping the configured one keeps such a config starting.
+                            warnings.add("key '" + key + ".labels': label '" + l.get(i).asText() + "' is set by the controller itself"
+                                    + " (the job's node and execution ID); the configured label is ignored");
+                        } else if (l.get(i).isTextual()) {
                             labels.add(l.get(i).asText());
                         } else {
                             problems.add("key '" + key + ".labels[" + i + "]': expected a label name, found " + describe(l.get(i)));
@@ -396,7 +421,7 @@ public final class ConfigLoader {
 
         private void stringMap(String key, Consumer<Map<String, String>> set) {
             JsonNode node = root.get(key);
-            if (node == null || node.isNull()) {
+            if (isEmpty(node)) {
                 return;
             }
             if (!node.isObject()) {

@@ -11,9 +11,11 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 
 /**
- * Parses {@code cronExpression}: 5-field Unix cron (names such as {@code MON} and {@code JAN}
- * allowed, day of week 0-7), the nicknames {@code @yearly @annually @monthly @weekly @daily
- * @midnight @hourly}, and {@code @every <duration>}.
+ * Parses {@code cronExpression} as the Go controller's robfig/cron did: 5-field Unix cron (names
+ * such as {@code MON} and {@code JAN} allowed, day of week 0-7, {@code ?} meaning {@code *}), the
+ * nicknames {@code @yearly @annually @monthly @weekly @daily @midnight @hourly},
+ * {@code @every <duration>}, and a leading {@code CRON_TZ=<zone>} or {@code TZ=<zone>} that sets
+ * the time zone of that expression (it wins over {@code cronTimeZone}).
  */
 public final class Schedules {
 
@@ -50,6 +52,19 @@ public final class Schedules {
             throw new IllegalArgumentException("the expression is empty");
         }
         String text = expression.strip();
+        if (text.startsWith("CRON_TZ=") || text.startsWith("TZ=")) {
+            int space = text.indexOf(' ');
+            String name = text.substring(text.indexOf('=') + 1, space < 0 ? text.length() : space);
+            try {
+                zone = ZoneId.of(name);
+            } catch (java.time.DateTimeException e) {
+                throw new IllegalArgumentException("'" + name + "' in '" + text + "' is not a time zone: use an IANA name such as 'UTC' or 'Europe/Zurich'");
+            }
+            if (space < 0) {
+                throw new IllegalArgumentException("'" + text + "' has a time zone but no schedule after it");
+            }
+            return parse(text.substring(space + 1), zone);
+        }
         if (text.startsWith("@every")) {
             String rest = text.substring("@every".length()).strip();
             if (rest.isEmpty()) {
@@ -63,7 +78,7 @@ public final class Schedules {
         }
         Cron cron;
         try {
-            cron = PARSER.parse(text);
+            cron = PARSER.parse(questionMarksAsStars(text));
             cron.validate();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + text + "' is not a valid cron expression (" + e.getMessage()
@@ -75,5 +90,16 @@ public final class Schedules {
             throw new IllegalArgumentException("'" + text + "' never fires");
         }
         return schedule;
+    }
+
+    /** robfig/cron reads {@code ?} as {@code *} in any field (also {@code ?/5}). */
+    private static String questionMarksAsStars(String text) {
+        String[] fields = text.split("\\s+");
+        for (int i = 0; i < fields.length; i++) {
+            if (fields[i].startsWith("?")) {
+                fields[i] = "*" + fields[i].substring(1);
+            }
+        }
+        return String.join(" ", fields);
     }
 }

@@ -196,7 +196,6 @@ class ConfigLoaderTest {
                 bad("name: a\nmetrics: {gauges: {my-metric: {}}}", "key 'metrics.gauges': name 'my-metric' is not a valid metric name suffix"),
                 bad("name: a\nmetrics: {gauges: {g: {labels: [bad-label]}}}", "key 'metrics.gauges.g.labels': label 'bad-label' is not a valid label name"),
                 bad("name: a\nmetrics: {gauges: {g: {labels: [__x]}}}", "key 'metrics.gauges.g.labels': label '__x' is not a valid label name"),
-                bad("name: a\nmetrics: {gauges: {g: {labels: [node]}}}", "key 'metrics.gauges.g.labels': label 'node' is added by the controller itself"),
                 bad("name: a\nmetrics: {gauges: {g: {labels: [a, a]}}}", "key 'metrics.gauges.g.labels': label 'a' is listed twice"),
                 bad("name: a\nmetrics: {gauges: {g: {labels: a}}}", "key 'metrics.gauges.g.labels': expected a list of label names, found string 'a'"),
                 bad("name: a\nmetrics: {gauges: {Check: {}, check: {}}}", "key 'metrics.gauges': 'Check' and 'check' differ only in case"),
@@ -207,8 +206,7 @@ class ConfigLoaderTest {
                 bad("name: a\ncallbackAuth: basic", "key 'callbackAuth': value 'basic' is invalid: use 'token' (default) or 'none'"),
                 bad("name: a\nmaxUploadSize: 10 parsecs", "key 'maxUploadSize': value '10 parsecs' is invalid: '10 parsecs' is not a size"),
                 bad("name: a\nmaxUploadSize: 0", "key 'maxUploadSize': value 0 is invalid: must be a size of at least 1 byte"),
-                bad("name: a\njobImagePullSecrets: [{name: x}]\nimagePullSecrets: [{name: y}]", "keys 'jobImagePullSecrets' and 'imagePullSecrets' are both set"),
-                bad("name: a\njobImagePullSecrets: secret", "key 'jobImagePullSecrets': expected a list like [{name: my-secret}], found string 'secret'"),
+                bad("name: a\nimagePullSecrets: secret", "key 'imagePullSecrets': expected a list like [{name: my-secret}], found string 'secret'"),
                 bad("name: a\njobImagePullSecrets: [{name: Bad_Secret}]", "key 'jobImagePullSecrets[0].name': value 'Bad_Secret' is not a valid secret name"),
                 bad("name: a\nrunOnStartup: yes please", "key 'runOnStartup': expected true or false, found string 'yes please'"),
                 bad("name: a\njobNodeSelector: {role: \"a b\"}", "key 'jobNodeSelector.role': value 'a b' is not a valid Kubernetes label value"),
@@ -221,6 +219,33 @@ class ConfigLoaderTest {
                 bad("- a\n- b", "it must be a YAML mapping of keys to values, found a list"),
                 bad("", "it is empty: at least 'name' must be set"),
                 bad("cronExpression: @daily", "it is not valid YAML"));
+    }
+
+    /** Configs the Go controller started with (its chart writes jobImagePullSecrets: {}), and what they mean here. */
+    static Stream<Arguments> goConfigs() {
+        return Stream.of(
+                Arguments.of("name: a\njobImagePullSecrets: {}", List.of(), List.of()),
+                Arguments.of("name: a\njobImagePullSecrets: null", List.of(), List.of()),
+                Arguments.of("name: a\njobImagePullSecrets: \"\"", List.of(), List.of()),
+                Arguments.of("name: a\nimagePullSecrets: []\njobNodeSelector: []\ncustom: {}\nmetrics: {gauges: {}}", List.of(), List.of()),
+                Arguments.of("name: a\njobImagePullSecrets: secret", List.of(),
+                        List.of("key 'jobImagePullSecrets': expected a list like [{name: my-secret}], found string 'secret'; the Go controller ignored this key, so it is ignored")),
+                Arguments.of("name: a\njobImagePullSecrets: [{name: x}]\nimagePullSecrets: [{name: y}, {name: x}]", List.of("y", "x"),
+                        List.of("keys 'jobImagePullSecrets' and 'imagePullSecrets' are both set: both lists are used")),
+                Arguments.of("name: a\nmetrics: {gauges: {g: {labels: [node, a, executionID]}}}", List.of(),
+                        List.of("key 'metrics.gauges.g.labels': label 'node' is set by the controller itself (the job's node and execution ID); the configured label is ignored",
+                                "key 'metrics.gauges.g.labels': label 'executionID' is set by the controller itself (the job's node and execution ID); the configured label is ignored")));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("goConfigs")
+    void startsWithEveryConfigTheGoControllerStartedWith(String yaml, List<String> pullSecrets, List<String> warnings) {
+        LoadedConfig loaded = ConfigLoader.load(yaml, TEMPLATE, SOURCE);
+        assertThat(loaded.config().jobImagePullSecrets()).containsExactlyElementsOf(pullSecrets);
+        assertThat(loaded.warnings()).containsExactlyElementsOf(warnings);
+        if (yaml.contains("labels: [node")) {
+            assertThat(loaded.config().metrics().gauges().get("g").labels()).containsExactly("a");
+        }
     }
 
     private static Arguments bad(String yaml, String expected) {

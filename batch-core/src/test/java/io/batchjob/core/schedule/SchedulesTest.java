@@ -32,7 +32,10 @@ class SchedulesTest {
             "@midnight => 2026-11-28T00:00Z",
             "@hourly => 2026-11-27T09:00Z",
             "@every 1h30m => 2026-11-27T09:30Z",
-            "@every 45s => 2026-11-27T08:00:45Z"})
+            "@every 45s => 2026-11-27T08:00:45Z",
+            "0 0 ? * MON => 2026-11-30T00:00Z",
+            "0 12 1 * ? => 2026-12-01T12:00Z",
+            "?/20 * * * * => 2026-11-27T08:20Z"})
     void computesTheNextFiring(String expression, String expected) {
         Schedule s = Schedules.parse(expression, ZoneOffset.UTC);
 
@@ -46,6 +49,25 @@ class SchedulesTest {
         Schedule s = Schedules.parse("42 3 * * *", ZoneId.of(zone));
 
         assertThat(s.nextAfter(FRI_08_00).orElseThrow().withZoneSameInstant(ZoneOffset.UTC).toString()).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiterString = " => ", value = {
+            "CRON_TZ=Europe/Zurich 42 3 * * * => 2026-11-28T02:42Z",
+            "TZ=America/New_York 42 3 * * * => 2026-11-27T08:42Z",
+            "CRON_TZ=UTC @daily => 2026-11-28T00:00Z",
+            "CRON_TZ=Asia/Tokyo 0 9 ? * MON-FRI => 2026-11-30T00:00Z"})
+    void aTimeZonePrefixAsRobfigCronReadsItWinsOverTheConfiguredZone(String expression, String expected) {
+        Schedule s = Schedules.parse(expression, ZoneId.of("Pacific/Auckland"));
+
+        assertThat(s.nextAfter(FRI_08_00).orElseThrow().withZoneSameInstant(ZoneOffset.UTC).toString()).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"CRON_TZ=Mars/Olympus 0 0 * * *", "TZ=", "CRON_TZ=UTC", "TZ=UTC 61 * * * *"})
+    void rejectsBadTimeZonePrefixes(String expression) {
+        assertThatThrownBy(() -> Schedules.parse(expression, ZoneOffset.UTC)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageNotContaining("Exception");
     }
 
     @ParameterizedTest
