@@ -177,7 +177,10 @@ public final class CallbackApi {
 
     private void result(HttpServerExchange exchange, String node, String executionId) throws IOException {
         byte[] body = readSmallBody(exchange);
-        JobResult result = ResultParser.parse(body, settings.metricPrefix());
+        List<String> lenient = new ArrayList<>();
+        JobResult result = ResultParser.parse(body, settings.metricPrefix(), lenient);
+        // Accepted as the Go controller accepted it; said once here so the job's author can fix it.
+        lenient.forEach(w -> LOG.warn("result of node {} in execution {}: {}", node, executionId, w));
         store.write(executionId, node + ".json", body);
         exchange.putAttachment(STORED, (long) body.length);
         try {
