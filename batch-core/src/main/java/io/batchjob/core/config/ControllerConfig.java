@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * @param cronExpression             when to trigger ("" = no schedule: start-up and manual triggers only)
  * @param cronTimeZone               zone the cron fields are evaluated in
  * @param reportDirectory            where reports are stored and served from
- * @param reportHistory              executions kept besides the current one
+ * @param reportHistory              executions kept, the current one included (as the Go controller)
  * @param podPoolSize                most job pods running at once
  * @param runOnStartup               trigger once {@code startupDelay} after start
  * @param startupDelay               delay of the start-up trigger
@@ -212,7 +212,7 @@ public record ControllerConfig(
             p.add("key 'reportDirectory' is required: set it to the directory reports are written to");
         }
         if (reportHistory < 0) {
-            p.add("key 'reportHistory': value " + reportHistory + " is invalid: must be 0 or more (executions kept besides the current one)");
+            p.add("key 'reportHistory': value " + reportHistory + " is invalid: must be 0 or more (executions kept, the current one included)");
         }
         if (podPoolSize < 1) {
             p.add("key 'podPoolSize': value " + podPoolSize + " is invalid: must be at least 1");

@@ -332,14 +332,14 @@ public final class ReportStore {
     }
 
     /**
-     * Deletes all but the newest {@code history + 1} executions (the current one plus
-     * {@code reportHistory}).
+     * Deletes all but the newest {@code history} executions, the current one included (as the Go
+     * controller's {@code reportHistory}); the newest is always kept, so 0 keeps one.
      *
      * @return the deleted execution IDs, oldest first
      */
     public List<String> prune(int history) {
         List<String> ids = executionIds();
-        int excess = ids.size() - (history + 1);
+        int excess = ids.size() - Math.max(history, 1);
         if (excess <= 0) {
             return List.of();
         }

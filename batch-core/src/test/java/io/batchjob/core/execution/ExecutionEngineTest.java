@@ -305,9 +305,10 @@ class ExecutionEngineTest {
                 await().until(() -> h.engine.progress().isEmpty());
                 ids.add(s.executionId());
             }
-            assertThat(h.store.executionIds()).containsExactlyElementsOf(ids.subList(2, 5));
-            await().until(() -> h.listener.pruned.size() == 2);
-            assertThat(h.listener.pruned).containsExactlyElementsOf(ids.subList(0, 2));
+            // reportHistory counts the current execution, as in the Go controller.
+            assertThat(h.store.executionIds()).containsExactlyElementsOf(ids.subList(3, 5));
+            await().until(() -> h.listener.pruned.size() == 3);
+            assertThat(h.listener.pruned).containsExactlyElementsOf(ids.subList(0, 3));
         }
     }
 

@@ -117,11 +117,23 @@ class ReportStoreTest {
         }
         Files.createDirectory(store.root().resolve("not-an-execution"));
 
-        List<String> pruned = store.prune(1);
+        List<String> pruned = store.prune(2);
 
         assertThat(pruned).containsExactly("202611270800", "20261127080000");
         assertThat(store.executionIds()).containsExactly("20261127090000", "20261128000000");
         assertThat(store.root().resolve("not-an-execution")).isDirectory();
+    }
+
+    @Test
+    void keepsReportHistoryExecutionsTheCurrentOneIncludedAsTheGoController() throws Exception {
+        ReportStore store = store();
+        for (String id : List.of("1", "2", "3", "4")) {
+            store.createExecution(id);
+        }
+        assertThat(store.prune(3)).containsExactly("1");
+        assertThat(store.executionIds()).containsExactly("2", "3", "4");
+        assertThat(store.prune(0)).as("the current one is never deleted").containsExactly("2", "3");
+        assertThat(store.executionIds()).containsExactly("4");
     }
 
     @Test
@@ -133,7 +145,7 @@ class ReportStoreTest {
         Files.createSymbolicLink(dir.resolve("link"), outside);
         store.createExecution("2");
 
-        assertThat(store.prune(0)).containsExactly("1");
+        assertThat(store.prune(1)).containsExactly("1");
 
         assertThat(outside.resolve("keep.txt")).hasContent("keep");
         assertThat(dir).doesNotExist();
