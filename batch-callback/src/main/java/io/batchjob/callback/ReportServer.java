@@ -93,7 +93,12 @@ public final class ReportServer {
             notFound(exchange);
             return;
         }
-        if (segments.size() == 1) {
+        if (segments.size() == 1 && !path.endsWith("/")) {
+            // The page's links are relative to "<id>/"; a relative Location keeps any path prefix (kubectl proxy).
+            exchange.setStatusCode(301);
+            exchange.getResponseHeaders().put(Headers.LOCATION, segments.get(0) + "/");
+            exchange.endExchange();
+        } else if (segments.size() == 1) {
             listFiles(exchange, id.get());
         } else if (segments.size() == 2) {
             serveFile(exchange, id.get(), segments.get(1));
@@ -175,11 +180,11 @@ public final class ReportServer {
         }
         StringBuilder html = page("Reports");
         html.append("<h1>Reports</h1>\n");
-        latest.ifPresent(l -> html.append("<p><a href=\"/latest/\">latest</a> &rarr; ").append(escape(l)).append("</p>\n"));
+        latest.ifPresent(l -> html.append("<p><a href=\"latest/\">latest</a> &rarr; ").append(escape(l)).append("</p>\n"));
         html.append("<table>\n<tr><th>execution</th><th>started (UTC)</th><th>state</th><th>outcomes</th></tr>\n");
         for (Map<String, Object> row : rows) {
             String id = (String) row.get("executionId");
-            html.append("<tr><td><a href=\"/").append(escape(id)).append("/\">").append(escape(id)).append("</a></td><td>")
+            html.append("<tr><td><a href=\"").append(escape(id)).append("/\">").append(escape(id)).append("</a></td><td>")
                     .append(escape(String.valueOf(row.getOrDefault("startedAt", "")))).append("</td><td>")
                     .append(escape(String.valueOf(row.get("state")))).append("</td><td>")
                     .append(escape(row.containsKey("counts") ? row.get("counts").toString() : "")).append("</td></tr>\n");
@@ -213,11 +218,12 @@ public final class ReportServer {
             return;
         }
         StringBuilder html = page("Execution " + id);
-        html.append("<h1>Execution ").append(escape(id)).append("</h1>\n<p><a href=\"/\">all executions</a></p>\n");
+        html.append("<h1>Execution ").append(escape(id)).append("</h1>\n<p><a href=\"../\">all executions</a></p>\n");
         html.append("<table>\n<tr><th>file</th><th>bytes</th><th>modified (UTC)</th></tr>\n");
         for (Map<String, Object> row : rows) {
             String name = (String) row.get("name");
-            html.append("<tr><td><a href=\"/").append(escape(id)).append('/')
+            // Relative to the execution's page; the name is percent-encoded, so it can never read as a scheme or a path.
+            html.append("<tr><td><a href=\"")
                     .append(escape(URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))).append("\">")
                     .append(escape(name)).append("</a></td><td>").append(row.get("size")).append("</td><td>")
                     .append(escape((String) row.get("modified"))).append("</td></tr>\n");

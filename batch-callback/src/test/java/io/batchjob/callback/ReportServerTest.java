@@ -88,7 +88,7 @@ class ReportServerTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).contains("text/html; charset=utf-8");
         String body = r.body();
-        assertThat(body).contains("<a href=\"/latest/\">latest</a> &rarr; 20261127090000");
+        assertThat(body).contains("<a href=\"latest/\">latest</a> &rarr; 20261127090000");
         assertThat(body.indexOf(">20261127090000<")).isLessThan(body.indexOf(">20261127080000<"));
         assertThat(body.indexOf(">20261127080000<")).isLessThan(body.indexOf(">202611270700<"));
         assertThat(body).contains("2026-11-27T08:00:00Z").contains("{SUCCEEDED=1}").doesNotContain("20261127100000");
@@ -98,13 +98,56 @@ class ReportServerTest {
     void listsAnExecutionsFilesWithoutHiddenOnesOrLinks() throws Exception {
         String body = get("/20261127090000/").body();
 
-        assertThat(body).contains("<a href=\"/20261127090000/node-a-report.txt\">node-a-report.txt</a>")
+        assertThat(body).contains("<a href=\"node-a-report.txt\">node-a-report.txt</a>")
                 .contains("node-a-r%C3%A9sum%C3%A9%20final.txt")
                 .contains("node-a-&lt;img src=x onerror=alert(1)&gt;.txt")
                 .doesNotContain("<img")
                 .doesNotContain(".tmp-123").doesNotContain("link.txt").doesNotContain("dirlink");
         assertThat(get("/latest/").body()).contains("node-a-report.txt");
-        assertThat(get("/20261127090000").statusCode()).isEqualTo(200);
+        HttpResponse<String> noSlash = get("/20261127090000");
+        assertThat(noSlash.statusCode()).isEqualTo(301);
+        assertThat(noSlash.headers().firstValue("Location")).contains("20261127090000/");
+    }
+
+    /**
+     * Behind {@code kubectl proxy} the pages live under a path prefix
+     * ({@code /api/v1/namespaces/<ns>/services/<svc>:8080/proxy/}): every link on every page, and
+     * the redirect to an execution's page, must resolve under it.
+     */
+    @Test
+    void everyLinkWorksBehindAPathPrefix() throws Exception {
+        String prefix = "/api/v1/namespaces/jobs/services/batch-job-controller:8080/proxy";
+        XnioWorker prefixWorker = UndertowServer.newWorker(1, 4);
+        try (UndertowServer proxied = UndertowServer.start("report-under-prefix", "127.0.0.1", 0,
+                io.undertow.Handlers.path().addPrefixPath(prefix, new ReportServer(store).handler()), prefixWorker)) {
+            HttpClient following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+            URI start = URI.create("http://127.0.0.1:" + proxied.port() + prefix + "/");
+            java.util.Deque<URI> todo = new java.util.ArrayDeque<>(java.util.List.of(start, URI.create("http://127.0.0.1:" + proxied.port() + prefix + "/20261127080000")));
+            java.util.Set<URI> seen = new java.util.HashSet<>();
+            java.util.regex.Pattern href = java.util.regex.Pattern.compile("href=\"([^\"]*)\"");
+            while (!todo.isEmpty()) {
+                URI page = todo.poll();
+                if (!seen.add(page)) {
+                    continue;
+                }
+                HttpResponse<String> r = following.send(HttpRequest.newBuilder(page).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(page.toString()).isEqualTo(200);
+                assertThat(r.uri().getPath()).as("stays under the prefix").startsWith(prefix + "/");
+                if (r.headers().firstValue("Content-Type").orElse("").startsWith("text/html")) {
+                    java.util.regex.Matcher m = href.matcher(r.body());
+                    while (m.find()) {
+                        String link = m.group(1).replace("&amp;", "&");
+                        assertThat(link).as("relative link on " + page).doesNotStartWith("/").doesNotContain("://");
+                        todo.add(r.uri().resolve(link));
+                    }
+                }
+            }
+            assertThat(seen).as("index, both executions, latest and their files").hasSizeGreaterThan(10)
+                    .anyMatch(u -> u.getPath().endsWith("/20261127090000/node-a-report.txt"))
+                    .anyMatch(u -> u.getPath().endsWith("/latest/"));
+        } finally {
+            prefixWorker.shutdown();
+        }
     }
 
     @Test
