@@ -95,10 +95,11 @@ class ControllerIT {
              Controller controller = Controller.start(env, client, Listen.loopbackAnyPort(), Clock.systemUTC())) {
 
             await().atMost(Duration.ofSeconds(30)).until(() -> controller.isLeader());
-            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(reports.resolve("latest/_summary.json")));
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(reports.resolve("latest"))
+                    && Files.exists(reports.resolve(".controller").resolve(Files.readSymbolicLink(reports.resolve("latest"))).resolve("_summary.json")));
             String id = Files.readSymbolicLink(reports.resolve("latest")).toString();
 
-            String summary = Files.readString(reports.resolve("latest/_summary.json"));
+            String summary = Files.readString(reports.resolve(".controller").resolve(id).resolve("_summary.json"));
             assertThat(summary).contains("\"SUCCEEDED\" : 3");
             for (String node : List.of("node-a", "node-b", "node-c")) {
                 assertThat(reports.resolve(id).resolve(node + ".json")).exists();

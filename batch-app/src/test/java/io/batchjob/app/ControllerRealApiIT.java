@@ -124,10 +124,11 @@ class ControllerRealApiIT {
             KubernetesClient asServiceAccount = cluster.serviceAccountClient(RbacScenario.SERVICE_ACCOUNT);
             try (Controller controller = Controller.start(env, asServiceAccount, Listen.loopbackAnyPort(), Clock.systemUTC())) {
                 await().atMost(Duration.ofSeconds(30)).until(controller::isLeader);
-                await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(reports.resolve("latest/_summary.json")));
+                await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(reports.resolve("latest"))
+                        && Files.exists(reports.resolve(".controller").resolve(Files.readSymbolicLink(reports.resolve("latest"))).resolve("_summary.json")));
                 String id = Files.readSymbolicLink(reports.resolve("latest")).toString();
 
-                assertThat(Files.readString(reports.resolve("latest/_summary.json"))).contains("\"SUCCEEDED\" : 3");
+                assertThat(Files.readString(reports.resolve(".controller").resolve(id).resolve("_summary.json"))).contains("\"SUCCEEDED\" : 3");
                 for (String node : List.of(p + "-a", p + "-b", p + "-c")) {
                     assertThat(reports.resolve(id).resolve(node + ".json")).content().contains("\"label_a\":\"" + node + "\"");
                     assertThat(reports.resolve(id).resolve(node + "-report.txt")).hasContent("report of " + node);

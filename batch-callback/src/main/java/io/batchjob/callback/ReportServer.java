@@ -138,7 +138,7 @@ public final class ReportServer {
     }
 
     private void serveFile(HttpServerExchange exchange, String id, String name) throws Exception {
-        Path file = store.executionDirectory(id).resolve(name);
+        Path file = store.readableFile(id, name); // the engine's files (_plan.json, ...) live apart, served here as before
         if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             notFound(exchange);
             return;
@@ -152,7 +152,8 @@ public final class ReportServer {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE,
                     name.endsWith(".log") ? "text/plain; charset=utf-8" : "application/x-ndjson");
         }
-        exchange.setRelativePath("/" + id + "/" + name); // "latest" resolved by name, never by following the link
+        // "latest" resolved by name, never by following the link
+        exchange.setRelativePath("/" + store.root().relativize(file).toString().replace(java.io.File.separatorChar, '/'));
         files.handleRequest(exchange);
     }
 
@@ -195,23 +196,9 @@ public final class ReportServer {
 
     private void listFiles(HttpServerExchange exchange, String id) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(store.executionDirectory(id))) {
-            for (Path p : dir) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".") || !FileNames.isSafe(name)) {
-                    continue;
-                }
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (!a.isRegularFile()) {
-                    continue;
-                }
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("name", name);
-                row.put("size", a.size());
-                row.put("modified", a.lastModifiedTime().toInstant().toString());
-                rows.add(row);
-            }
-        }
+        // The execution's files, and the engine's own (_plan.json, _jobs.jsonl, _summary.json), kept apart on disk.
+        addFiles(store.executionDirectory(id), rows);
+        addFiles(store.engineDirectory(id), rows);
         rows.sort(Comparator.comparing(r -> (String) r.get("name")));
         if (wantsJson(exchange)) {
             sendJson(exchange, Map.of("executionId", id, "files", rows));
@@ -230,6 +217,29 @@ public final class ReportServer {
         }
         html.append("</table>\n</body>\n</html>\n");
         sendHtml(exchange, html);
+    }
+
+    private static void addFiles(Path directory, List<Map<String, Object>> rows) throws IOException {
+        if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(directory)) {
+            for (Path p : dir) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(".") || !FileNames.isSafe(name)) {
+                    continue;
+                }
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!a.isRegularFile()) {
+                    continue;
+                }
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("name", name);
+                row.put("size", a.size());
+                row.put("modified", a.lastModifiedTime().toInstant().toString());
+                rows.add(row);
+            }
+        }
     }
 
     private static Optional<Instant> startedAt(String id) {

@@ -388,7 +388,7 @@ final class ControllerMemoryBenchmark {
         ObjectMapper json = new ObjectMapper();
         Path reports = work.resolve("loaded-reports");
         for (String id : ids) {
-            JsonNode summary = json.readTree(reports.resolve(id).resolve(ExecutionEngine.SUMMARY_FILE).toFile());
+            JsonNode summary = json.readTree(reports.resolve(".controller").resolve(id).resolve(ExecutionEngine.SUMMARY_FILE).toFile());
             int ok = summary.path("counts").path("SUCCEEDED").asInt(-1);
             if (ok != NODES) {
                 throw new IllegalStateException("execution " + id + " has " + ok + " succeeded jobs, not " + NODES + ": " + summary.path("counts"));

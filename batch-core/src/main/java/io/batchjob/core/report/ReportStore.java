@@ -46,6 +46,10 @@ public final class ReportStore {
 
     /** Name of the link to the newest execution. */
     public static final String LATEST = "latest";
+    /** Names of the engine's own files start with this (see {@link #fileOf}). */
+    public static final String ENGINE_FILE_PREFIX = "_";
+    /** Where the engine's own files live, below the report directory; hidden from globs such as {@code *}. */
+    public static final String ENGINE_DIRECTORY = ".controller";
 
     private static final Logger LOG = LoggerFactory.getLogger(ReportStore.class);
     private static final Pattern EXECUTION_ID = Pattern.compile("[0-9]{1,19}");
@@ -94,6 +98,37 @@ public final class ReportStore {
         return root.resolve(executionId);
     }
 
+    /**
+     * Where a file of an execution lives. The engine's own files (names starting with
+     * {@value #ENGINE_FILE_PREFIX}: plan, journal, summary) live in
+     * {@code <root>/.controller/<executionID>/}, so that the execution's directory holds only what
+     * the Go controller wrote there ({@code <node>.json}, {@code <node>-*}) and scripts that glob
+     * {@code *.json} to iterate nodes meet only nodes. Node names never start with "_".
+     */
+    public Path fileOf(String executionId, String fileName) {
+        FileNames.requireSafe(fileName);
+        return fileName.startsWith(ENGINE_FILE_PREFIX) ? engineDirectory(executionId).resolve(fileName)
+                : executionDirectory(executionId).resolve(fileName);
+    }
+
+    /** A file for reading: where {@link #fileOf} says, or for an engine file where versions before 0.2 wrote it. */
+    public Path readableFile(String executionId, String fileName) {
+        Path file = fileOf(executionId, fileName);
+        if (fileName.startsWith(ENGINE_FILE_PREFIX) && !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            Path old = executionDirectory(executionId).resolve(fileName);
+            if (Files.isRegularFile(old, LinkOption.NOFOLLOW_LINKS)) {
+                return old;
+            }
+        }
+        return file;
+    }
+
+    /** The directory of the engine's files of one execution (not created). */
+    public Path engineDirectory(String executionId) {
+        executionDirectory(executionId);
+        return root.resolve(ENGINE_DIRECTORY).resolve(executionId);
+    }
+
     /** Creates the execution's directory if it is missing. */
     public Path createExecution(String executionId) {
         Path dir = executionDirectory(executionId);
@@ -120,7 +155,14 @@ public final class ReportStore {
      * @throws ReportStorageException    when the disk refuses the write
      */
     public Path write(String executionId, String fileName, InputStream content, long maxBytes) throws IOException {
-        try (Batch batch = batch(executionId)) {
+        Path dir = fileOf(executionId, fileName).getParent();
+        createExecution(executionId);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ReportStorageException("cannot create " + dir + ": " + e, e);
+        }
+        try (Batch batch = new Batch(dir)) {
             batch.add(fileName, content, maxBytes);
             return batch.commit().get(0);
         }
@@ -233,7 +275,7 @@ public final class ReportStore {
 
     /** Reads a JSON file of an execution; empty when it does not exist. */
     public <T> Optional<T> readJson(String executionId, String fileName, Class<T> type) {
-        Path file = executionDirectory(executionId).resolve(FileNames.requireSafe(fileName));
+        Path file = readableFile(executionId, fileName);
         try {
             return Optional.of(json.readValue(file.toFile(), type));
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
@@ -251,8 +293,14 @@ public final class ReportStore {
         if (line.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("a journal line must not contain a newline");
         }
-        Path file = createExecution(executionId).resolve(FileNames.requireSafe(fileName));
+        createExecution(executionId);
+        Path file = fileOf(executionId, fileName);
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new ReportStorageException("cannot create " + file.getParent() + ": " + e, e);
+        }
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
@@ -265,7 +313,7 @@ public final class ReportStore {
 
     /** The complete lines of a journal file (a partial last line is skipped); empty when missing. */
     public List<String> readLines(String executionId, String fileName) {
-        Path file = executionDirectory(executionId).resolve(FileNames.requireSafe(fileName));
+        Path file = readableFile(executionId, fileName);
         try {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             int end = text.lastIndexOf('\n');
@@ -287,7 +335,7 @@ public final class ReportStore {
 
     /** Whether a file of an execution exists. */
     public boolean hasFile(String executionId, String fileName) {
-        return Files.isRegularFile(executionDirectory(executionId).resolve(FileNames.requireSafe(fileName)), LinkOption.NOFOLLOW_LINKS);
+        return Files.isRegularFile(readableFile(executionId, fileName), LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Points {@code latest} at the execution, replacing the link atomically. */
@@ -347,6 +395,10 @@ public final class ReportStore {
         for (String id : ids.subList(0, excess)) {
             try {
                 deleteTree(root.resolve(id));
+                Path engine = engineDirectory(id);
+                if (Files.exists(engine, LinkOption.NOFOLLOW_LINKS)) {
+                    deleteTree(engine);
+                }
                 deleted.add(id);
             } catch (IOException e) {
                 LOG.warn("cannot delete old execution {}: {}", id, e.toString());

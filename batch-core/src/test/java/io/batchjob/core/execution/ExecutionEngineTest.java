@@ -245,7 +245,7 @@ class ExecutionEngineTest {
             h.backend.end(s.executionId(), "a", JobEnd.succeeded());
             s.completion().get(10, TimeUnit.SECONDS);
 
-            Path file = reports.resolve(s.executionId()).resolve(ExecutionEngine.SUMMARY_FILE);
+            Path file = reports.resolve(".controller").resolve(s.executionId()).resolve(ExecutionEngine.SUMMARY_FILE);
             await().until(() -> Files.exists(file));
             var json = h.store.json().readTree(file.toFile());
             assertThat(json.get("executionId").asText()).isEqualTo(s.executionId());

@@ -125,6 +125,42 @@ class ReportStoreTest {
     }
 
     @Test
+    void theExecutionDirectoryHoldsOnlyWhatTheGoControllerWroteThere() throws Exception {
+        ReportStore store = store();
+        store.writeJson("7", "_plan.json", java.util.Map.of("nodes", List.of("a", "b")));
+        store.appendLine("7", "_jobs.jsonl", "{}");
+        store.writeJson("7", "_summary.json", java.util.Map.of("counts", java.util.Map.of()));
+        store.write("7", "a.json", "{}".getBytes(StandardCharsets.UTF_8));
+        store.write("7", "a-report.txt", "r".getBytes(StandardCharsets.UTF_8));
+        store.write("7", "b-container-job.log", "l".getBytes(StandardCharsets.UTF_8));
+
+        try (var files = Files.list(store.executionDirectory("7"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("a.json", "a-report.txt", "b-container-job.log");
+        }
+        // What `for f in 7/*.json` meets: the nodes' results only.
+        try (var json = Files.newDirectoryStream(store.executionDirectory("7"), "*.json")) {
+            assertThat(json).extracting(f -> f.getFileName().toString()).containsExactly("a.json");
+        }
+        assertThat(store.root().resolve(".controller/7/_summary.json")).exists();
+        assertThat(store.hasFile("7", "_plan.json")).isTrue();
+        assertThat(store.readLines("7", "_jobs.jsonl")).containsExactly("{}");
+        assertThat(store.executionIds()).containsExactly("7");
+        // Pruned together.
+        store.createExecution("8");
+        store.prune(1);
+        assertThat(store.root().resolve(".controller/7")).doesNotExist();
+    }
+
+    @Test
+    void readsEngineFilesWhereEarlierVersionsWroteThem() throws Exception {
+        ReportStore store = store();
+        Files.createDirectories(store.root().resolve("5"));
+        Files.writeString(store.root().resolve("5/_jobs.jsonl"), "{\"old\":1}\n");
+        assertThat(store.readLines("5", "_jobs.jsonl")).containsExactly("{\"old\":1}");
+        assertThat(store.hasFile("5", "_jobs.jsonl")).isTrue();
+    }
+
+    @Test
     void keepsReportHistoryExecutionsTheCurrentOneIncludedAsTheGoController() throws Exception {
         ReportStore store = store();
         for (String id : List.of("1", "2", "3", "4")) {
@@ -156,7 +192,7 @@ class ReportStoreTest {
         ReportStore store = store();
         store.appendLine("1", "_jobs.jsonl", "{\"a\":1}");
         store.appendLine("1", "_jobs.jsonl", "{\"b\":2}");
-        Files.writeString(store.root().resolve("1/_jobs.jsonl"), "{\"c\":", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(store.root().resolve(".controller/1/_jobs.jsonl"), "{\"c\":", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
 
         assertThat(store.readLines("1", "_jobs.jsonl")).containsExactly("{\"a\":1}", "{\"b\":2}");
         assertThat(store.readLines("1", "missing.jsonl")).isEmpty();

@@ -104,7 +104,7 @@ class SandboxE2EIT {
                 assertThat(Files.readString(dir.resolve(node + "-container-job.log"))).startsWith("job on " + node);
             }
             assertThat(dir.resolve("sandbox-node-4-container-job.log")).exists();
-            assertThat(dir.resolve("_summary.json")).exists();
+            assertThat(reports.resolve(".controller").resolve(dir.getFileName()).resolve("_summary.json")).exists();
 
             String metrics = get(cluster.controller().metricsPort(), "/metrics");
             assertThat(metrics).contains("e2e_my_metric{executionID=\"" + id + "\",label_a=\"AAA\",label_b=\"sandbox-node-2\",node=\"sandbox-node-2\"} 1.0");

@@ -37,7 +37,7 @@ class SandboxIT {
         String id = Files.readSymbolicLink(reports.resolve("latest")).toString();
         assertThat(reports.resolve(id).resolve("sandbox-node-3.json")).exists();
         assertThat(reports.resolve(id).resolve("sandbox-node-3-test.txt")).hasContent("hello from sandbox-node-3");
-        assertThat(reports.resolve(id).resolve("_summary.json")).exists();
+        assertThat(reports.resolve(".controller").resolve(id).resolve("_summary.json")).exists();
         assertThat(Files.readString(reports.resolve(id).resolve("sandbox-node-3-container-job.log")))
                 .startsWith("job on sandbox-node-3 for execution " + id + " in sandbox");
     }

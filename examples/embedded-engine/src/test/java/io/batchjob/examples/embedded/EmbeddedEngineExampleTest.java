@@ -27,6 +27,6 @@ class EmbeddedEngineExampleTest {
         assertThat(out).contains("execution " + summary.executionId() + ": 3 jobs")
                 .containsPattern("host-a +SUCCEEDED")
                 .contains("host-b ended: SUCCEEDED");
-        assertThat(reports.resolve(summary.executionId()).resolve("_summary.json")).exists();
+        assertThat(reports.resolve(".controller").resolve(summary.executionId()).resolve("_summary.json")).exists();
     }
 }

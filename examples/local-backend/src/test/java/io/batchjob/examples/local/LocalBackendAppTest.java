@@ -40,7 +40,7 @@ class LocalBackendAppTest {
         assertThat(dir.resolve("alpha.json")).hasContent("{\"my_metric\":[{\"value\":1.0,\"labels\":{\"label_a\":\"alpha\"}}]}");
         assertThat(dir.resolve("beta-report.txt")).hasContent("report of beta");
         assertThat(Files.readString(dir.resolve("gamma-container-job.log"))).startsWith("job on gamma, execution " + id);
-        assertThat(dir.resolve("_summary.json")).exists();
+        assertThat(dir.getParent().resolve(".controller").resolve(dir.getFileName()).resolve("_summary.json")).exists();
     }
 
     @Test
