@@ -60,6 +60,8 @@ public final class CallbackApi {
     private static final Logger LOG = LoggerFactory.getLogger(CallbackApi.class);
     private static final AttachmentKey<String> ENDPOINT = AttachmentKey.create(String.class);
     private static final AttachmentKey<Long> STORED = AttachmentKey.create(Long.class);
+    /** Path prefix of the URLs that carry the job's secret: {@code /job/<secret>}. */
+    private static final String SECRET_PREFIX = "/" + io.batchjob.core.execution.CallbackEndpoint.SECRET_SEGMENT + "/{secret}";
     private static final Pattern REASON = Pattern.compile("\\p{Lu}[^\\p{Cntrl}]{0,127}");
     private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
@@ -83,16 +85,20 @@ public final class CallbackApi {
 
     /** The complete handler for the callback port. */
     public HttpHandler handler() {
+        // The Go controller's paths, and the same carrying the job's secret (the URLs injected with callbackAuth: token).
         RoutingHandler routes = Handlers.routing()
                 .post("/report/{node}/{executionID}/result", endpoint("result", this::result))
                 .post("/report/{node}/{executionID}/file", endpoint("file", this::file))
                 .post("/report/{node}/{executionID}/event", endpoint("event", this::event))
+                .post(SECRET_PREFIX + "/report/{node}/{executionID}/result", endpoint("result", this::result))
+                .post(SECRET_PREFIX + "/report/{node}/{executionID}/file", endpoint("file", this::file))
+                .post(SECRET_PREFIX + "/report/{node}/{executionID}/event", endpoint("event", this::event))
                 .setInvalidMethodHandler(exchange -> {
                     exchange.getResponseHeaders().put(Headers.ALLOW, "POST");
                     PlainText.send(exchange, 405, "method " + exchange.getRequestMethod() + " is not allowed here: use POST");
                 })
                 .setFallbackHandler(exchange -> PlainText.send(exchange, 404,
-                        "not found: callbacks go to POST /report/<node>/<executionID>/result, /file or /event"));
+                        "not found: callbacks go to POST [/job/<secret>]/report/<node>/<executionID>/result, /file or /event"));
         RequestLimitingHandler limited = new RequestLimitingHandler(settings.maxConcurrent(), settings.maxQueued(), routes);
         limited.getRequestLimit().setFailureHandler(exchange -> {
             exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
@@ -112,7 +118,7 @@ public final class CallbackApi {
             String executionId = params.get("executionID");
             try (MDC.MDCCloseable a = MDC.putCloseable("node", printable(node));
                  MDC.MDCCloseable b = MDC.putCloseable("executionID", printable(executionId))) {
-                checkJob(exchange, node, executionId);
+                checkJob(exchange, node, executionId, Optional.ofNullable(params.get("secret")));
                 endpoint.handle(exchange, node, executionId);
             }
         });
@@ -143,7 +149,7 @@ public final class CallbackApi {
     }
 
     /** Path values, the job's state and its credentials, before any body is read. */
-    private void checkJob(HttpServerExchange exchange, String node, String executionId) {
+    private void checkJob(HttpServerExchange exchange, String node, String executionId, Optional<String> pathSecret) {
         if (node == null || !FileNames.isSafe(node) || node.startsWith(".") || node.startsWith("_")) {
             throw new HttpProblem(400, "invalid node name '" + printable(node) + "'");
         }
@@ -161,7 +167,8 @@ public final class CallbackApi {
             LOG.info("dev mode: accepting a callback for an unknown job: {}", e.getMessage());
         }
         if (settings.auth() == CallbackAuth.TOKEN) {
-            Optional<String> secret = Credentials.presentedSecret(exchange);
+            // The secret in the path (the injected URLs) or in an Authorization header (Bearer, or Basic from user info).
+            Optional<String> secret = pathSecret.or(() -> Credentials.presentedSecret(exchange));
             if (secret.isEmpty()) {
                 exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Basic realm=\"batch-job-controller callbacks\"");
                 throw new HttpProblem(401, "missing credentials: call the URL from CALLBACK_SERVICE_*_URL as it is "

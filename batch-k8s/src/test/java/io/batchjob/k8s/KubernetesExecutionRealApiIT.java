@@ -55,7 +55,7 @@ class KubernetesExecutionRealApiIT {
                     - |
                       test "$NAMESPACE" = jobs && test -n "$CALLBACK_TOKEN" && test "$EXECUTION_ID" = "{{.ExecutionID}}" \\
                         && test "$NODE_NAME" = "{{.NodeName}}" || exit 9
-                      case "$CALLBACK_SERVICE_RESULT_URL" in "http://job:$CALLBACK_TOKEN@10.0.0.1:8090/report/$NODE_NAME/$EXECUTION_ID/result") ;; *) exit 8;; esac
+                      case "$CALLBACK_SERVICE_RESULT_URL" in "http://10.0.0.1:8090/job/$CALLBACK_TOKEN/report/$NODE_NAME/$EXECUTION_ID/result") ;; *) exit 8;; esac
                       n=$(expr "${NODE_NAME#node-}" + 0)
                       echo "scanning node $n"
                       [ $((n % 6)) -eq 1 ] && exit 1

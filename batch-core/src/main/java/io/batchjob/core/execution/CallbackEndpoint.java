@@ -28,15 +28,21 @@ public record CallbackEndpoint(String host, int port) {
         return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
+    /** The path segment before {@code /<secret>/report/...} in URLs that carry the job's secret. */
+    public static final String SECRET_SEGMENT = "job";
+
     /**
-     * @param userInfo   {@code user:password} to embed, or {@code null}
-     * @param node       the node (path segment, escaped)
+     * @param secret      the job's secret to carry in the path ({@code /job/<secret>/report/...}), or
+     *                    {@code null} for the Go controller's plain path. In the path (not the user
+     *                    info) every common client sends it: Python urllib, Node fetch and Java's
+     *                    HttpClient drop or refuse user info.
+     * @param node        the node (path segment, escaped)
      * @param executionId the execution
-     * @param kind       {@code result}, {@code file} or {@code event}
-     * @return e.g. {@code http://10.0.0.1:8090/report/node-a/20260101000000/result}
+     * @param kind        {@code result}, {@code file} or {@code event}
+     * @return e.g. {@code http://10.0.0.1:8090/job/<secret>/report/node-a/20260101000000/result}
      */
-    public String url(String userInfo, String node, String executionId, String kind) {
-        return "http://" + (userInfo == null ? "" : userInfo + "@") + urlHost() + ":" + port
+    public String url(String secret, String node, String executionId, String kind) {
+        return "http://" + urlHost() + ":" + port + (secret == null ? "" : "/" + SECRET_SEGMENT + "/" + segment(secret))
                 + "/report/" + segment(node) + "/" + segment(executionId) + "/" + kind;
     }
 

@@ -19,11 +19,12 @@ import java.util.regex.Pattern;
  * {@code CALLBACK_SERVICE_PORT}, the three {@code CALLBACK_SERVICE_*_URL}s and, with token
  * authentication, {@code CALLBACK_TOKEN}; then what {@link JobEnvContributor}s add.
  *
- * <p>With token authentication the URLs carry the job's secret as user info
- * ({@code http://job:<secret>@host:port/report/...}): {@code curl}, {@code wget} and most HTTP
- * libraries turn that into a Basic {@code Authorization} header, so scripts written for the Go
- * controller (which only use these URLs and may append {@code ?name=...}) keep working
- * unchanged. Thread-safe.
+ * <p>With token authentication the URLs carry the job's secret in the path
+ * ({@code http://host:port/job/<secret>/report/...}): every common HTTP client (curl, wget, busybox
+ * wget, Python urllib and requests, Node fetch and http, Java HttpClient and HttpURLConnection,
+ * Go net/http) sends a path as it is, so scripts written for the Go controller (which only use
+ * these URLs and may append {@code ?name=...}) keep working unchanged. User info in the URL would
+ * not do: urllib, fetch and Java's HttpClient drop or refuse it. Thread-safe.
  */
 public final class JobEnvironment {
 
@@ -36,8 +37,6 @@ public final class JobEnvironment {
     public static final String CALLBACK_SERVICE_FILE_URL = "CALLBACK_SERVICE_FILE_URL";
     public static final String CALLBACK_SERVICE_EVENT_URL = "CALLBACK_SERVICE_EVENT_URL";
     public static final String CALLBACK_TOKEN = "CALLBACK_TOKEN";
-    /** User name in the URLs' user info; only the password (the secret) is checked. */
-    public static final String CALLBACK_USER = "job";
 
     /** Names no contributor and no template may set. */
     public static final Set<String> RESERVED = Set.of(NAMESPACE, NODE_NAME, EXECUTION_ID, CALLBACK_SERVICE_NAME,
@@ -76,10 +75,10 @@ public final class JobEnvironment {
         env.put(EXECUTION_ID, executionId);
         env.put(CALLBACK_SERVICE_NAME, endpoint.urlHost());
         env.put(CALLBACK_SERVICE_PORT, Integer.toString(endpoint.port()));
-        String userInfo = auth == CallbackAuth.TOKEN ? CALLBACK_USER + ":" + secret : null;
-        env.put(CALLBACK_SERVICE_RESULT_URL, endpoint.url(userInfo, node, executionId, "result"));
-        env.put(CALLBACK_SERVICE_FILE_URL, endpoint.url(userInfo, node, executionId, "file"));
-        env.put(CALLBACK_SERVICE_EVENT_URL, endpoint.url(userInfo, node, executionId, "event"));
+        String pathSecret = auth == CallbackAuth.TOKEN ? secret : null;
+        env.put(CALLBACK_SERVICE_RESULT_URL, endpoint.url(pathSecret, node, executionId, "result"));
+        env.put(CALLBACK_SERVICE_FILE_URL, endpoint.url(pathSecret, node, executionId, "file"));
+        env.put(CALLBACK_SERVICE_EVENT_URL, endpoint.url(pathSecret, node, executionId, "event"));
         if (auth == CallbackAuth.TOKEN) {
             env.put(CALLBACK_TOKEN, secret);
         }

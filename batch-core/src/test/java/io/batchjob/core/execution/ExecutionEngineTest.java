@@ -376,9 +376,9 @@ class ExecutionEngineTest {
                     Map.entry("EXECUTION_ID", id),
                     Map.entry("CALLBACK_SERVICE_NAME", "10.0.0.1"),
                     Map.entry("CALLBACK_SERVICE_PORT", "8090"),
-                    Map.entry("CALLBACK_SERVICE_RESULT_URL", "http://job:" + secret + "@10.0.0.1:8090/report/node-1/" + id + "/result"),
-                    Map.entry("CALLBACK_SERVICE_FILE_URL", "http://job:" + secret + "@10.0.0.1:8090/report/node-1/" + id + "/file"),
-                    Map.entry("CALLBACK_SERVICE_EVENT_URL", "http://job:" + secret + "@10.0.0.1:8090/report/node-1/" + id + "/event"),
+                    Map.entry("CALLBACK_SERVICE_RESULT_URL", "http://10.0.0.1:8090/job/" + secret + "/report/node-1/" + id + "/result"),
+                    Map.entry("CALLBACK_SERVICE_FILE_URL", "http://10.0.0.1:8090/job/" + secret + "/report/node-1/" + id + "/file"),
+                    Map.entry("CALLBACK_SERVICE_EVENT_URL", "http://10.0.0.1:8090/job/" + secret + "/report/node-1/" + id + "/event"),
                     Map.entry("CALLBACK_TOKEN", secret),
                     Map.entry("TARGET_URL", "http://target"));
             assertThat(request.toString()).doesNotContain(secret);

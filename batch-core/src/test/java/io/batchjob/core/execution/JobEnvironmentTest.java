@@ -51,7 +51,7 @@ class JobEnvironmentTest {
 
         assertThat(env).containsEntry("LOG_LEVEL", "debug")
                 .containsEntry("EXECUTION_ID", "7")
-                .containsEntry("CALLBACK_SERVICE_RESULT_URL", "http://job:sec@h:1/report/n/7/result")
+                .containsEntry("CALLBACK_SERVICE_RESULT_URL", "http://h:1/job/sec/report/n/7/result")
                 .doesNotContainKeys("1BAD", "has space", "NULL_VALUE");
     }
 
