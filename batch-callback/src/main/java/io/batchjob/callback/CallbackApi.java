@@ -177,7 +177,7 @@ public final class CallbackApi {
             if (!known || !engine.verifySecret(executionId, node, secret.get())) {
                 exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Basic realm=\"batch-job-controller callbacks\"");
                 throw new HttpProblem(401, "invalid credentials for node " + node + " in execution " + executionId
-                        + ": each job may only use its own CALLBACK_TOKEN");
+                        + ": each job may only use its own CALLBACK_TOKEN, and only while it runs");
             }
         }
     }

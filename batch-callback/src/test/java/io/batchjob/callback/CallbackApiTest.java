@@ -220,4 +220,25 @@ class CallbackApiTest {
         Files.writeString(p, content, StandardCharsets.UTF_8);
         return p.toString();
     }
+
+    @Test
+    void aJobsSecretStopsWorkingWhenItsJobHasEnded(@TempDir Path dir) throws Exception {
+        try (CallbackFixture f = CallbackFixture.standard(dir)) {
+            String url = f.injectedUrl("node-a", "result");
+            assertThat(f.post(url, null, null, "{\"m\":[{\"value\":1}]}".getBytes()).statusCode()).isEqualTo(200);
+            f.harness.backend.end(f.executionId, "node-a", io.batchjob.core.spi.JobEnd.succeeded());
+            // node-a's slot goes to node-c once the engine has the end.
+            await().until(() -> f.harness.backend.request(f.executionId, "node-c").isPresent());
+
+            for (String u : java.util.List.of(url, f.injectedUrl("node-a", "file") + "?name=late.txt", f.injectedUrl("node-a", "event"))) {
+                HttpResponse<String> r = f.post(u, null, null, "{\"m\":[{\"value\":2}]}".getBytes());
+                assertThat(r.statusCode()).as(u).isEqualTo(401);
+                assertThat(r.body()).contains("only while it runs");
+            }
+            assertThat(f.post(f.url("node-a", "result"), "Bearer " + f.secret("node-a"), null, "{\"m\":[{\"value\":2}]}".getBytes())
+                    .statusCode()).isEqualTo(401);
+            assertThat(f.reports.resolve(f.executionId).resolve("node-a.json")).hasContent("{\"m\":[{\"value\":1}]}");
+            assertThat(f.reports.resolve(f.executionId).resolve("node-a-late.txt")).doesNotExist();
+        }
+    }
 }

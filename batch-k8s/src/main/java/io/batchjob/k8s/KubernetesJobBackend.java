@@ -70,13 +70,15 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
     private static final class Watched {
         final String executionId;
         final String node;
+        final String secret;
         final JobEndListener listener;
         final AtomicBoolean ended = new AtomicBoolean();
         volatile boolean graceCheckPlanned;
 
-        Watched(String executionId, String node, JobEndListener listener) {
+        Watched(String executionId, String node, String secret, JobEndListener listener) {
             this.executionId = executionId;
             this.node = node;
+            this.secret = secret;
             this.listener = listener;
         }
     }
@@ -165,7 +167,7 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             throw new JobLaunchException("the pod template cannot be turned into a pod: " + e.getMessage(), e);
         }
         String name = pod.getMetadata().getName();
-        Watched w = new Watched(request.executionId(), request.node(), listener);
+        Watched w = new Watched(request.executionId(), request.node(), request.callbackSecret(), listener);
         // Registered before the create, so an end seen by the watch right after is not missed.
         if (watched.putIfAbsent(name, w) != null) {
             throw new JobLaunchException("a job pod named " + name + " is already running");
@@ -216,7 +218,7 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
     @Override
     public void adopt(ExistingJob job, JobEndListener listener) {
         String name = PodNames.of(controllerName, job.node(), job.executionId());
-        Watched w = new Watched(job.executionId(), job.node(), listener);
+        Watched w = new Watched(job.executionId(), job.node(), job.callbackSecret(), listener);
         watched.put(name, w);
         events.execute(() -> {
             Pod cached = informer == null ? null : informer.getStore().getByKey(namespace + "/" + name);
@@ -345,17 +347,40 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
     }
 
     private void saveLogs(Watched w, Pod pod) {
+        // Logs are served to anyone who can reach the report server: no job's secret may be in them
+        // (scripts print their environment, and the URLs carry the secret).
+        Set<String> secrets = new java.util.HashSet<>();
+        Optional.ofNullable(w.secret).ifPresent(secrets::add);
+        Optional.ofNullable(secretOf(pod)).ifPresent(secrets::add);
+        watched.values().forEach(other -> Optional.ofNullable(other.secret).ifPresent(secrets::add));
         for (Container c : JobPodFactory.allContainers(pod.getSpec())) {
             try {
                 String log = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).inContainer(c.getName()).getLog();
                 if (log != null) {
-                    logStore.write(w.executionId, w.node + "-container-" + c.getName() + ".log", log.getBytes(StandardCharsets.UTF_8));
+                    logStore.write(w.executionId, w.node + "-container-" + c.getName() + ".log",
+                            redact(log, secrets).getBytes(StandardCharsets.UTF_8));
                 }
             } catch (RuntimeException e) {
                 LOG.warn("cannot save the log of container {} of pod {}: {}", c.getName(), pod.getMetadata().getName(), e.toString());
             }
         }
     }
+
+    /** The text with every secret (and its Basic-credentials form) replaced by {@value #REDACTED}. */
+    static String redact(String text, java.util.Collection<String> secrets) {
+        String out = text;
+        for (String secret : secrets) {
+            if (secret == null || secret.length() < 8) {
+                continue; // never a real secret (256 bits); replacing short strings would garble the log
+            }
+            out = out.replace(secret, REDACTED);
+            String basic = java.util.Base64.getEncoder().encodeToString(("job:" + secret).getBytes(StandardCharsets.UTF_8));
+            out = out.replace(basic, REDACTED);
+        }
+        return out;
+    }
+
+    static final String REDACTED = "[redacted]";
 
     /** Why a pod that is still Pending will not start, if it will not. */
     static Optional<String> stuckReason(Pod pod) {

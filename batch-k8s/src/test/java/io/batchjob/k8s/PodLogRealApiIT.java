@@ -26,6 +26,9 @@ import static org.awaitility.Awaitility.await;
 @RealApi
 class PodLogRealApiIT {
 
+    private static final String SECRET = "q3Vt0k3n-S3cr3t_0f-th1s-j0b-n0b0dy-kn0ws-abcd";
+    private static final String OTHER_SECRET = "An0th3r-j0bs-s3cr3t_w1th-s0me-l3ngth-xyz123456";
+
     RealApiCluster cluster;
 
     @TempDir
@@ -41,7 +44,11 @@ class PodLogRealApiIT {
         KubeletLogServer kubeletLogs = new KubeletLogServer(cluster.server().kubeletCertificate(), cluster.server().kubeletKey(),
                 (name, container) -> {
                     asked.add(name + "/" + container);
-                    return Optional.of("log of " + container + "\n");
+                    // A script that prints its environment (the Go chart's run.sh does), and another job's secret.
+                    return Optional.of("log of " + container + "\n" + (container.equals("job")
+                            ? "CALLBACK_TOKEN=" + SECRET + "\nCALLBACK_SERVICE_RESULT_URL=http://10.0.0.1:8090/job/" + SECRET
+                              + "/report/x/100/result\nAuthorization: Basic " + java.util.Base64.getEncoder().encodeToString(("job:" + SECRET).getBytes())
+                              + "\nother " + OTHER_SECRET + "\n" : ""));
                 });
         cluster.createNode(node, true, false, Map.of(), kubeletLogs.port());
         LoadedConfig loaded = ConfigLoader.load("name: scan\nsavePodLog: true", JobPodFactoryTest.TEMPLATE, "test");
@@ -50,10 +57,12 @@ class PodLogRealApiIT {
         try (kubeletLogs;
              KubernetesJobBackend backend = new KubernetesJobBackend(client, ns, "scan",
                 new JobPodFactory(loaded.config(), loaded.podTemplate(), ns, null), Duration.ofSeconds(5), store);
-             SimulatedKubelet kubelet = new SimulatedKubelet(client, ns, p -> SimulatedKubelet.Behaviour.SUCCEED).start()) {
+             SimulatedKubelet kubelet = new SimulatedKubelet(client, ns, p -> node.equals(p.getSpec().getNodeName())
+                     ? SimulatedKubelet.Behaviour.SUCCEED : SimulatedKubelet.Behaviour.HOLD_RUNNING).start()) {
             backend.start(Duration.ofSeconds(10));
+            backend.launch(new JobRequest("100", "other-node", OTHER_SECRET, Map.of(), Duration.ofMinutes(1)), end -> { });
 
-            backend.launch(new JobRequest("100", node, "s", Map.of(), Duration.ofMinutes(1)), end -> {
+            backend.launch(new JobRequest("100", node, SECRET, Map.of(), Duration.ofMinutes(1)), end -> {
                 // The logs are on disk when the engine hears of the end.
                 assertThat(store.hasFile("100", node + "-container-job.log")).isTrue();
                 ends.add(end);
@@ -62,7 +71,10 @@ class PodLogRealApiIT {
             await().until(() -> ends.size() == 1);
             assertThat(ends.get(0).status()).isEqualTo(JobEnd.Status.SUCCEEDED);
             assertThat(reports.resolve("100/" + node + "-container-prepare.log")).hasContent("log of prepare");
-            assertThat(reports.resolve("100/" + node + "-container-job.log")).hasContent("log of job");
+            // Served to anyone: no job's secret survives in a saved log.
+            assertThat(reports.resolve("100/" + node + "-container-job.log")).hasContent("log of job\nCALLBACK_TOKEN=[redacted]\n"
+                    + "CALLBACK_SERVICE_RESULT_URL=http://10.0.0.1:8090/job/[redacted]/report/x/100/result\nAuthorization: Basic [redacted]\n"
+                    + "other [redacted]");
             assertThat(reports.resolve("100/" + node + "-container-sidecar.log")).hasContent("log of sidecar");
             assertThat(asked).as("each container's log asked of the node's kubelet once")
                     .containsExactlyInAnyOrder(pod + "/prepare", pod + "/job", pod + "/sidecar");

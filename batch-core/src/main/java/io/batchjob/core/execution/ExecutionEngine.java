@@ -590,7 +590,9 @@ public final class ExecutionEngine implements AutoCloseable {
 
     /**
      * Verifies a job's callback secret in constant time. {@code false} for unknown jobs too, so
-     * that a caller cannot learn which jobs exist without a valid secret.
+     * that a caller cannot learn which jobs exist without a valid secret, and for jobs that have
+     * ended: a secret works only while its job runs (a job's callbacks complete before its pod can
+     * end, so nothing legitimate is refused; a secret copied from a log is worthless).
      */
     public boolean verifySecret(String executionId, String node, String presented) {
         Execution ex;
@@ -601,7 +603,7 @@ public final class ExecutionEngine implements AutoCloseable {
         if (ex != null && ex.id.equals(executionId)) {
             synchronized (ex) {
                 Job job = ex.jobs.get(node);
-                expected = job == null ? null : job.secret;
+                expected = job == null || job.state.isEnded() ? null : job.secret;
             }
         }
         // Compare against a dummy when there is no secret so timing does not reveal which jobs exist.
