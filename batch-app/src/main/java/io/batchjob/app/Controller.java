@@ -17,6 +17,7 @@ import io.batchjob.core.schedule.ExecutorTaskTimer;
 import io.batchjob.core.schedule.TriggerScheduler;
 import io.batchjob.k8s.CallbackHost;
 import io.batchjob.k8s.ConfigMapConfigSource;
+import io.batchjob.k8s.ConfigMapEvents;
 import io.batchjob.k8s.JobPodFactory;
 import io.batchjob.k8s.KubernetesEventPublisher;
 import io.batchjob.k8s.KubernetesJobBackend;
@@ -142,6 +143,8 @@ public final class Controller implements AutoCloseable {
                 .jobEnvironment(jobEnvironment)
                 .listener(resultMetrics)
                 .listener(controllerMetrics)
+                .listener(own(new ConfigMapEvents(new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock),
+                        env.namespace(), env.configMapName())))
                 .clock(clock)
                 .timer(timer)
                 .build());

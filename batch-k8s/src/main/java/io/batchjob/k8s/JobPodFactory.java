@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,7 +34,7 @@ import java.util.stream.Stream;
  * Builds a job pod from the template and enforces what SPEC section 4 says the controller owns:
  * name, namespace, the owner and execution labels, {@code spec.nodeName}, service account, image
  * pull secrets, {@code restartPolicy: Never}, the owner reference, {@code activeDeadlineSeconds}
- * (from {@code jobTimeout} unless the template sets one) and the job environment in every container
+ * (from {@code jobTimeout} when one is set, unless the template sets one) and the job environment in every container
  * and init container (reserved and contributed names replaced, all other env kept). Thread-safe.
  */
 public final class JobPodFactory {
@@ -103,7 +102,8 @@ public final class JobPodFactory {
      * @throws ConfigException naming the source and every field the server rejected
      */
     public void verifyWithServer(KubernetesClient client, String source, Map<String, String> environment) {
-        Pod sample = create(new JobRequest(SAMPLE_EXECUTION, SAMPLE_NODE, "sample-secret", environment, Duration.ofHours(1)));
+        Pod sample = create(new JobRequest(SAMPLE_EXECUTION, SAMPLE_NODE, "sample-secret", environment,
+                config.jobTimeoutLimit().orElse(null)));
         try {
             client.pods().inNamespace(namespace).resource(sample).dryRun().create();
         } catch (KubernetesClientException e) {
@@ -159,7 +159,7 @@ public final class JobPodFactory {
         pullSecrets.addAll(config.jobImagePullSecrets());
         spec.setImagePullSecrets(pullSecrets.isEmpty() ? null : pullSecrets.stream().map(LocalObjectReference::new).toList());
         if (spec.getActiveDeadlineSeconds() == null) {
-            spec.setActiveDeadlineSeconds(Math.max(1, request.timeout().toSeconds()));
+            request.timeLimit().ifPresent(t -> spec.setActiveDeadlineSeconds(Math.max(1, t.toSeconds())));
         }
         for (Container c : allContainers(spec)) {
             c.setEnv(environment(c.getEnv(), request.environment()));

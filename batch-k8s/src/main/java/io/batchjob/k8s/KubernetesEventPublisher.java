@@ -49,27 +49,34 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
     @Override
     public void publish(JobEvent event) throws JobEventException {
         String podName = PodNames.of(controllerName, event.node(), event.executionId());
-        ObjectReference regarding;
         try {
             Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
-            regarding = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(namespace).withName(podName)
-                    .withUid(pod == null ? null : pod.getMetadata().getUid()).build();
-            Event e = new EventBuilder()
-                    .withNewMetadata().withName(podName + "." + UUID.randomUUID().toString().substring(0, 8)).withNamespace(namespace).endMetadata()
-                    .withType(event.warning() ? "Warning" : "Normal")
-                    .withReason(event.reason())
-                    .withNote(truncateUtf8(event.message(), NOTE_LIMIT_BYTES))
-                    .withAction(event.action())
-                    .withRegarding(regarding)
-                    .withReportingController(controllerName)
-                    .withReportingInstance(instance)
-                    .withEventTime(new MicroTime(MICRO.format(clock.instant().atOffset(java.time.ZoneOffset.UTC))))
-                    .build();
-            client.resource(e).create();
+            publishAbout(new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(namespace).withName(podName)
+                    .withUid(pod == null ? null : pod.getMetadata().getUid()).build(), event.warning(), event.reason(), event.message(), event.action());
         } catch (KubernetesClientException e) {
             throw new JobEventException("the API server refused the event (" + e.getCode() + "): "
                     + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()), e);
         }
+    }
+
+    /**
+     * Creates an Event about any object of the namespace (a job pod, the controller's ConfigMap).
+     *
+     * @throws KubernetesClientException when the API server refuses it
+     */
+    public void publishAbout(ObjectReference regarding, boolean warning, String reason, String note, String action) {
+        Event e = new EventBuilder()
+                .withNewMetadata().withName(regarding.getName() + "." + UUID.randomUUID().toString().substring(0, 8)).withNamespace(namespace).endMetadata()
+                .withType(warning ? "Warning" : "Normal")
+                .withReason(reason)
+                .withNote(truncateUtf8(note, NOTE_LIMIT_BYTES))
+                .withAction(action)
+                .withRegarding(regarding)
+                .withReportingController(controllerName)
+                .withReportingInstance(instance)
+                .withEventTime(new MicroTime(MICRO.format(clock.instant().atOffset(java.time.ZoneOffset.UTC))))
+                .build();
+        client.resource(e).create();
     }
 
     /** At most {@code maxBytes} of UTF-8, ending in "..." when cut, never inside a character (or a surrogate pair). */

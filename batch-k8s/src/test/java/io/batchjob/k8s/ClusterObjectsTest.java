@@ -157,6 +157,27 @@ class ClusterObjectsTest {
     }
 
     @Test
+    void aSkippedOrFailedTriggerIsAnEventOnTheControllersConfigMap() {
+        try (ConfigMapEvents events = new ConfigMapEvents(new KubernetesEventPublisher(client, "jobs", "scan", "scan-7d9f", Clock.systemUTC()),
+                "jobs", "scan-config")) {
+            events.onTriggerSkipped("schedule", "execution 20261127080000 is still running (concurrencyPolicy: Forbid)");
+            events.onTriggerFailed("manual", "cannot list nodes: 503");
+            org.awaitility.Awaitility.await().until(() -> client.resources(Event.class).inNamespace("jobs").list().getItems().size() == 2);
+        }
+        List<Event> events = client.resources(Event.class).inNamespace("jobs").list().getItems();
+        assertThat(events).allSatisfy(e -> {
+            assertThat(e.getRegarding().getKind()).isEqualTo("ConfigMap");
+            assertThat(e.getRegarding().getName()).isEqualTo("scan-config");
+            assertThat(e.getReportingController()).isEqualTo("scan");
+            assertThat(e.getAction()).isEqualTo("Trigger");
+        });
+        assertThat(events).extracting(Event::getReason, Event::getType, Event::getNote).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("TriggerSkipped", "Normal",
+                        "trigger (schedule) skipped: execution 20261127080000 is still running (concurrencyPolicy: Forbid)"),
+                org.assertj.core.groups.Tuple.tuple("TriggerFailed", "Warning", "trigger (manual) failed: cannot list nodes: 503"));
+    }
+
+    @Test
     void anEventTheApiRefusesBecomesACheckedFailure() {
         server.expect().post().withPath("/apis/events.k8s.io/v1/namespaces/jobs/events").andReturn(403,
                 new io.fabric8.kubernetes.api.model.StatusBuilder().withMessage("events is forbidden").withCode(403).build()).always();

@@ -39,7 +39,7 @@ public final class ConfigLoader {
             "reportDirectory", "reportHistory", "podPoolSize", "runOnStartup", "startupDelay", "callbackServiceName",
             "callbackServicePort", "custom", "latestMetricsLabel", "leaderElectionResourceLock", "savePodLog",
             "metrics", "healthProbePort", "reportServerPort", "jobTimeout", "maxUploadSize", "maxResultSize",
-            "callbackAuth");
+            "callbackAuth", "concurrencyPolicy");
     private static final Set<String> METRICS_KEYS = Set.of("prefix", "gauges", "port");
     private static final Set<String> GAUGE_KEYS = Set.of("help", "labels");
     private static final Set<String> DEPRECATED_LOCKS = Set.of("configmaps", "endpoints", "configmapsleases", "endpointsleases");
@@ -144,6 +144,9 @@ public final class ConfigLoader {
                     default -> problems.add("key 'callbackAuth': value " + ControllerConfig.quote(v) + " is invalid: use 'token' (default) or 'none'");
                 }
             });
+            string("concurrencyPolicy", v -> ConcurrencyPolicy.parse(v).ifPresentOrElse(b::concurrencyPolicy,
+                    () -> problems.add("key 'concurrencyPolicy': value " + ControllerConfig.quote(v) + " is invalid: use 'Replace' (default:"
+                            + " a trigger ends the running execution, as the Go controller) or 'Forbid' (a trigger while one runs is skipped)")));
             // Range checks only make sense on values that had the right type.
             List<String> ranges = b.problems().stream()
                     .filter(p -> problems.stream().noneMatch(q -> sameKey(p, q)))

@@ -43,10 +43,12 @@ import java.util.regex.Pattern;
  * @param metrics                    the metrics section
  * @param healthProbePort            port of /healthz and /readyz
  * @param reportServerPort           port of the report server (new)
- * @param jobTimeout                 a job running longer ends as timed out (new)
+ * @param jobTimeout                 a job running longer ends as timed out (new, opt-in); {@code null}: no limit, as in
+ *                                   the Go controller
  * @param maxUploadSize              largest accepted file upload (new)
  * @param maxResultSize              largest accepted result or event body (new)
  * @param callbackAuth               how job pods authenticate callbacks (new)
+ * @param concurrencyPolicy          what a trigger does while an execution runs (new; default Replace, as in Go)
  */
 public record ControllerConfig(
         String name,
@@ -73,7 +75,8 @@ public record ControllerConfig(
         Duration jobTimeout,
         long maxUploadSize,
         long maxResultSize,
-        CallbackAuth callbackAuth) {
+        CallbackAuth callbackAuth,
+        ConcurrencyPolicy concurrencyPolicy) {
 
     public static final String DEFAULT_CRON = "42 3 * * *";
     public static final Path DEFAULT_REPORT_DIRECTORY = Path.of("/var/www");
@@ -83,7 +86,6 @@ public record ControllerConfig(
     public static final int DEFAULT_CALLBACK_PORT = 8090;
     public static final int DEFAULT_HEALTH_PORT = 9152;
     public static final int DEFAULT_REPORT_SERVER_PORT = 8080;
-    public static final Duration DEFAULT_JOB_TIMEOUT = Duration.ofHours(1);
     public static final long DEFAULT_MAX_UPLOAD_SIZE = 100L << 20;
     public static final long DEFAULT_MAX_RESULT_SIZE = 1L << 20;
 
@@ -104,7 +106,7 @@ public record ControllerConfig(
         List<String> problems = validate(name, jobServiceAccount, jobImagePullSecrets, jobNodeSelector, cronExpression,
                 cronTimeZone, reportDirectory, reportHistory, podPoolSize, startupDelay, callbackServiceName,
                 callbackServicePort, metrics, healthProbePort, reportServerPort, jobTimeout, maxUploadSize,
-                maxResultSize, callbackAuth, leaderElectionResourceLock, custom);
+                maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy);
         if (!problems.isEmpty()) {
             throw new ConfigException("config", problems);
         }
@@ -115,6 +117,11 @@ public record ControllerConfig(
     /** The parsed cron schedule; empty when {@code cronExpression} is "". */
     public Optional<Schedule> schedule() {
         return cronExpression.isBlank() ? Optional.empty() : Optional.of(Schedules.parse(cronExpression, cronTimeZone));
+    }
+
+    /** The per-job time limit, if one is configured ({@code jobTimeout}; none by default, as in Go). */
+    public Optional<Duration> jobTimeoutLimit() {
+        return Optional.ofNullable(jobTimeout);
     }
 
     /** Name of the Lease used for leader election. */
@@ -154,6 +161,7 @@ public record ControllerConfig(
         b.maxUploadSize = maxUploadSize;
         b.maxResultSize = maxResultSize;
         b.callbackAuth = callbackAuth;
+        b.concurrencyPolicy = concurrencyPolicy;
         return b;
     }
 
@@ -163,7 +171,8 @@ public record ControllerConfig(
                                  int reportHistory, int podPoolSize, Duration startupDelay, String callbackServiceName,
                                  int callbackServicePort, MetricsConfig metrics, int healthProbePort,
                                  int reportServerPort, Duration jobTimeout, long maxUploadSize, long maxResultSize,
-                                 CallbackAuth callbackAuth, String resourceLock, CustomSettings custom) {
+                                 CallbackAuth callbackAuth, String resourceLock, CustomSettings custom,
+                                 ConcurrencyPolicy concurrencyPolicy) {
         List<String> p = new ArrayList<>();
         if (name == null || name.isEmpty()) {
             p.add("key 'name' is required: set it to the controller's name (lower-case letters, digits, '-' and '.', at most 63 characters)");
@@ -244,9 +253,9 @@ public record ControllerConfig(
                 }
             }
         }
-        if (jobTimeout == null || jobTimeout.isZero() || jobTimeout.isNegative()) {
-            p.add("key 'jobTimeout': value " + (jobTimeout == null ? "null" : GoDuration.format(jobTimeout)) + " is invalid: must be a duration greater than 0, e.g. 1h");
-        } else if (jobTimeout.getSeconds() > MAX_JOB_TIMEOUT_SECONDS) {
+        if (jobTimeout != null && (jobTimeout.isZero() || jobTimeout.isNegative())) {
+            p.add("key 'jobTimeout': value " + GoDuration.format(jobTimeout) + " is invalid: must be a duration greater than 0, e.g. 1h (or no key: no limit)");
+        } else if (jobTimeout != null && jobTimeout.getSeconds() > MAX_JOB_TIMEOUT_SECONDS) {
             p.add("key 'jobTimeout': value is too long: at most " + MAX_JOB_TIMEOUT_SECONDS + "s");
         }
         if (maxUploadSize < 1) {
@@ -257,6 +266,9 @@ public record ControllerConfig(
         }
         if (callbackAuth == null) {
             p.add("key 'callbackAuth' must not be null");
+        }
+        if (concurrencyPolicy == null) {
+            p.add("key 'concurrencyPolicy' must not be null");
         }
         if (resourceLock == null) {
             p.add("key 'leaderElectionResourceLock' must not be null");
@@ -343,10 +355,11 @@ public record ControllerConfig(
         private MetricsConfig metrics = new MetricsConfig(MetricsConfig.DEFAULT_PREFIX, Map.of(), MetricsConfig.DEFAULT_PORT);
         private int healthProbePort = DEFAULT_HEALTH_PORT;
         private int reportServerPort = DEFAULT_REPORT_SERVER_PORT;
-        private Duration jobTimeout = DEFAULT_JOB_TIMEOUT;
+        private Duration jobTimeout;
         private long maxUploadSize = DEFAULT_MAX_UPLOAD_SIZE;
         private long maxResultSize = DEFAULT_MAX_RESULT_SIZE;
         private CallbackAuth callbackAuth = CallbackAuth.TOKEN;
+        private ConcurrencyPolicy concurrencyPolicy = ConcurrencyPolicy.REPLACE;
 
         private Builder() {
         }
@@ -376,6 +389,7 @@ public record ControllerConfig(
         public Builder maxUploadSize(long v) { this.maxUploadSize = v; return this; }
         public Builder maxResultSize(long v) { this.maxResultSize = v; return this; }
         public Builder callbackAuth(CallbackAuth v) { this.callbackAuth = v; return this; }
+        public Builder concurrencyPolicy(ConcurrencyPolicy v) { this.concurrencyPolicy = v; return this; }
 
         /** @throws ConfigException listing every invalid value */
         public ControllerConfig build() {
@@ -395,14 +409,14 @@ public record ControllerConfig(
                     runOnUnscheduledNodes, cronExpression, cronTimeZone, reportDirectory, reportHistory, podPoolSize,
                     runOnStartup, startupDelay, callbackServiceName, callbackServicePort, custom, latestMetricsLabel,
                     leaderElectionResourceLock, savePodLog, metrics, healthProbePort, reportServerPort, jobTimeout,
-                    maxUploadSize, maxResultSize, callbackAuth);
+                    maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy);
         }
 
         List<String> problems() {
             return validate(name, jobServiceAccount, jobImagePullSecrets, jobNodeSelector, cronExpression,
                     cronTimeZone, reportDirectory, reportHistory, podPoolSize, startupDelay, callbackServiceName,
                     callbackServicePort, metrics, healthProbePort, reportServerPort, jobTimeout, maxUploadSize,
-                    maxResultSize, callbackAuth, leaderElectionResourceLock, custom);
+                    maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.batchjob.core.execution;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.batchjob.core.config.ConcurrencyPolicy;
 import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.config.GoDuration;
 import io.batchjob.core.report.FileNames;
@@ -66,7 +67,9 @@ public final class ExecutionEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionEngine.class);
 
     private final int poolSize;
+    /** The per-job limit, or null for none (the default, as in the Go controller). */
     private final Duration jobTimeout;
+    private final ConcurrencyPolicy concurrencyPolicy;
     private final int reportHistory;
     private final NodeSource nodeSource;
     private final JobBackend backend;
@@ -90,6 +93,7 @@ public final class ExecutionEngine implements AutoCloseable {
     private ExecutionEngine(Builder b) {
         this.poolSize = b.config.podPoolSize();
         this.jobTimeout = b.config.jobTimeout();
+        this.concurrencyPolicy = b.config.concurrencyPolicy();
         this.reportHistory = b.config.reportHistory();
         this.nodeSource = Objects.requireNonNull(b.nodeSource, "nodeSource");
         this.backend = Objects.requireNonNull(b.backend, "backend");
@@ -182,31 +186,71 @@ public final class ExecutionEngine implements AutoCloseable {
     // ---------------------------------------------------------------- triggers
 
     /**
-     * Starts an execution on the nodes the node source lists now, unless one is running.
+     * Starts an execution on the nodes the node source lists now. While one runs, the
+     * {@code concurrencyPolicy} decides: {@code Replace} (default, as the Go controller) ends it —
+     * its unfinished jobs end as {@link JobOutcome#REPLACED}, its summary is written, its pods are
+     * deleted with the new execution's clean-up — and starts the new one; {@code Forbid} skips the
+     * trigger. A trigger while another is still starting an execution is always skipped (as Go's
+     * {@code startPods} did).
      *
      * @param cause what triggered it, for logs and the summary ({@code schedule}, {@code manual}, ...)
      */
     public TriggerOutcome trigger(String cause) {
+        Execution replaced;
         synchronized (this) {
             String busy = closed ? "the engine is closed"
                     : !activated ? "this controller is not active (not the leader)"
-                    : active != null ? "execution " + active.id + " is still running"
                     : starting ? "another trigger is starting an execution"
+                    : active != null && concurrencyPolicy == ConcurrencyPolicy.FORBID
+                    ? "execution " + active.id + " is still running (concurrencyPolicy: Forbid)"
                     : null;
             if (busy != null) {
                 LOG.info("trigger ({}) skipped: {}", cause, busy);
                 publish(l -> l.onTriggerSkipped(cause, busy));
                 return new TriggerOutcome.Skipped(busy);
             }
+            replaced = active;
+            active = null;
             starting = true;
         }
         try {
+            if (replaced != null) {
+                replace(replaced, cause);
+            }
             return start(cause);
         } finally {
             synchronized (this) {
                 starting = false;
             }
         }
+    }
+
+    /** Ends a running execution for a new trigger: what has not ended ends as replaced; the summary is written. */
+    private void replace(Execution ex, String cause) {
+        ExecutionSummary summary;
+        int unfinished = 0;
+        synchronized (ex) {
+            if (ex.stopped || ex.finishing) {
+                return; // its last job just ended: it finishes by itself
+            }
+            Instant now = clock.instant();
+            String reason = "replaced by a new execution (" + cause + ") before it ended";
+            for (Job job : ex.jobs.values()) {
+                if (!job.state.isEnded()) {
+                    if (job.startedAt == null) {
+                        job.startedAt = now; // never started
+                    }
+                    endLocked(ex, job, JobState.REPLACED, reason);
+                    releaseSlotLocked(ex, job);
+                    unfinished++;
+                }
+            }
+            ex.pending.clear();
+            ex.finishing = true;
+            summary = ex.summary(now);
+        }
+        LOG.info("execution {} is replaced by a new trigger ({}): {} unfinished job(s) end as replaced", ex.id, cause, unfinished);
+        finish(ex, summary);
     }
 
     private TriggerOutcome start(String cause) {
@@ -249,7 +293,7 @@ public final class ExecutionEngine implements AutoCloseable {
             active = ex;
         }
         LOG.info("execution {} started ({}): {} nodes, pool {}, job timeout {}", id, cause, nodes.size(), poolSize,
-                GoDuration.format(jobTimeout));
+                jobTimeout == null ? "none" : GoDuration.format(jobTimeout));
         publish(l -> l.onExecutionStarted(new ExecutionStart(id, cause, now, nodes, false)));
         pruned.forEach(p -> publish(l -> l.onExecutionPruned(p)));
         advance(ex);
@@ -306,7 +350,9 @@ public final class ExecutionEngine implements AutoCloseable {
                 job.holdsSlot = true;
                 ex.inFlight++;
                 ex.peakInFlight = Math.max(ex.peakInFlight, ex.inFlight);
-                job.timeout = timer.schedule(jobTimeout, () -> onTimeout(ex, job));
+                if (jobTimeout != null) {
+                    job.timeout = timer.schedule(jobTimeout, () -> onTimeout(ex, job));
+                }
                 String node = job.node;
                 publish(l -> l.onJobStarted(ex.id, node));
                 toLaunch.add(job);
@@ -357,8 +403,8 @@ public final class ExecutionEngine implements AutoCloseable {
                 if (job.state == JobState.LAUNCHING) {
                     job.moveTo(JobState.RUNNING);
                 }
-                // The timeout fired while the backend was still creating the job.
-                stopAgain = job.state == JobState.TIMED_OUT && !ex.stopped;
+                // The timeout fired, or a new trigger replaced the execution, while the backend was still creating the job.
+                stopAgain = (job.state == JobState.TIMED_OUT || job.state == JobState.REPLACED) && !ex.stopped;
             }
             if (stopAgain) {
                 stopQuietly(ex, job);
@@ -415,7 +461,7 @@ public final class ExecutionEngine implements AutoCloseable {
         try {
             backend.stop(ex.id, job.node);
         } catch (RuntimeException e) {
-            LOG.warn("could not stop the timed-out job of execution {} on node {}: {}", ex.id, job.node, e.toString());
+            LOG.warn("could not stop the job of execution {} on node {}: {}", ex.id, job.node, e.toString());
         }
     }
 
@@ -463,9 +509,9 @@ public final class ExecutionEngine implements AutoCloseable {
                 }
             }
             Map<JobOutcome, Integer> counts = summary.counts();
-            LOG.info("execution {} finished in {} ms: {} succeeded, {} failed, {} without report, {} timed out",
+            LOG.info("execution {} finished in {} ms: {} succeeded, {} failed, {} without report, {} timed out, {} replaced",
                     ex.id, summary.durationMillis(), counts.get(JobOutcome.SUCCEEDED), counts.get(JobOutcome.FAILED),
-                    counts.get(JobOutcome.NO_REPORT), counts.get(JobOutcome.TIMED_OUT));
+                    counts.get(JobOutcome.NO_REPORT), counts.get(JobOutcome.TIMED_OUT), counts.get(JobOutcome.REPLACED));
             notifyListeners(l -> l.onExecutionFinished(summary));
             ex.completion.complete(summary);
         });
@@ -548,11 +594,13 @@ public final class ExecutionEngine implements AutoCloseable {
         }
         LOG.info("execution {} resumed: {} jobs ended, {} adopted, {} still to start", id, ex.ended, adopted.size(), ex.pending.size());
         publish(l -> l.onExecutionStarted(new ExecutionStart(id, ex.cause, ex.startedAt, plan.get().nodes(), true)));
-        synchronized (ex) {
-            adopted.keySet().forEach(job -> {
-                Duration left = jobTimeout.minus(Duration.between(job.startedAt, now));
-                job.timeout = timer.schedule(left.isNegative() ? Duration.ZERO : left, () -> onTimeout(ex, job));
-            });
+        if (jobTimeout != null) {
+            synchronized (ex) {
+                adopted.keySet().forEach(job -> {
+                    Duration left = jobTimeout.minus(Duration.between(job.startedAt, now));
+                    job.timeout = timer.schedule(left.isNegative() ? Duration.ZERO : left, () -> onTimeout(ex, job));
+                });
+            }
         }
         adopted.forEach((job, existingJob) -> dispatch.execute(() -> {
             try {

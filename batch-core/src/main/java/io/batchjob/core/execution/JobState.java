@@ -11,19 +11,20 @@ import java.util.Set;
  * The life of one node's job, and the one place that says which transitions are legal.
  *
  * <pre>
- * PENDING ─► LAUNCHING ─► RUNNING ─► SUCCEEDED | NO_REPORT | FAILED | TIMED_OUT
- *                 └──────────────────► SUCCEEDED | NO_REPORT | FAILED | TIMED_OUT
+ * PENDING ─► LAUNCHING ─► RUNNING ─► SUCCEEDED | NO_REPORT | FAILED | TIMED_OUT | REPLACED
+ *                 └──────────────────► SUCCEEDED | NO_REPORT | FAILED | TIMED_OUT | REPLACED
+ * PENDING ─► REPLACED      (a new trigger replaced the execution before the job started)
  * NO_REPORT ─► SUCCEEDED   (a late result while the execution still runs)
  * </pre>
  */
 enum JobState {
-    PENDING, LAUNCHING, RUNNING, SUCCEEDED, NO_REPORT, FAILED, TIMED_OUT;
+    PENDING, LAUNCHING, RUNNING, SUCCEEDED, NO_REPORT, FAILED, TIMED_OUT, REPLACED;
 
     private static final Map<JobState, Set<JobState>> ALLOWED = new EnumMap<>(JobState.class);
 
     static {
-        Set<JobState> ends = EnumSet.of(SUCCEEDED, NO_REPORT, FAILED, TIMED_OUT);
-        ALLOWED.put(PENDING, EnumSet.of(LAUNCHING));
+        Set<JobState> ends = EnumSet.of(SUCCEEDED, NO_REPORT, FAILED, TIMED_OUT, REPLACED);
+        ALLOWED.put(PENDING, EnumSet.of(LAUNCHING, REPLACED));
         Set<JobState> fromLaunching = EnumSet.copyOf(ends);
         fromLaunching.add(RUNNING);
         ALLOWED.put(LAUNCHING, fromLaunching);
@@ -32,6 +33,7 @@ enum JobState {
         ALLOWED.put(SUCCEEDED, EnumSet.noneOf(JobState.class));
         ALLOWED.put(FAILED, EnumSet.noneOf(JobState.class));
         ALLOWED.put(TIMED_OUT, EnumSet.noneOf(JobState.class));
+        ALLOWED.put(REPLACED, EnumSet.noneOf(JobState.class));
     }
 
     boolean canMoveTo(JobState next) {
@@ -44,7 +46,7 @@ enum JobState {
     }
 
     boolean isEnded() {
-        return this == SUCCEEDED || this == NO_REPORT || this == FAILED || this == TIMED_OUT;
+        return this == SUCCEEDED || this == NO_REPORT || this == FAILED || this == TIMED_OUT || this == REPLACED;
     }
 
     JobOutcome outcome() {
@@ -53,6 +55,7 @@ enum JobState {
             case NO_REPORT -> JobOutcome.NO_REPORT;
             case FAILED -> JobOutcome.FAILED;
             case TIMED_OUT -> JobOutcome.TIMED_OUT;
+            case REPLACED -> JobOutcome.REPLACED;
             default -> throw new IllegalStateException("job has not ended: " + this);
         };
     }
@@ -63,6 +66,7 @@ enum JobState {
             case NO_REPORT -> NO_REPORT;
             case FAILED -> FAILED;
             case TIMED_OUT -> TIMED_OUT;
+            case REPLACED -> REPLACED;
         };
     }
 }

@@ -9,7 +9,12 @@ public enum JobOutcome {
     /** The job ended well but never sent a result. */
     NO_REPORT,
     /** The job ran longer than {@code jobTimeout} and was stopped. */
-    TIMED_OUT;
+    TIMED_OUT,
+    /**
+     * The job had not ended (or not started) when a new trigger replaced its execution
+     * ({@code concurrencyPolicy: Replace}, the Go controller's behaviour); its pod was deleted.
+     */
+    REPLACED;
 
     /** {@code true} for every outcome but {@link #SUCCEEDED}: the value of the processing gauge. */
     public boolean isProblem() {

@@ -15,7 +15,8 @@ import java.util.Objects;
  *                       way it can recover after a controller restart, and must never log it
  * @param environment    the complete job environment (the standard variables with the callback
  *                       URLs, then contributed ones), in a stable order
- * @param timeout        how long the job may run; the engine enforces it too
+ * @param timeout        how long the job may run ({@code jobTimeout}), or {@code null} for no limit (the default,
+ *                       as in the Go controller); the engine enforces it too
  */
 public record JobRequest(String executionId, String node, String callbackSecret, Map<String, String> environment,
                          Duration timeout) {
@@ -24,7 +25,14 @@ public record JobRequest(String executionId, String node, String callbackSecret,
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(callbackSecret, "callbackSecret");
         environment = Collections.unmodifiableMap(new LinkedHashMap<>(environment));
-        Objects.requireNonNull(timeout, "timeout");
+        if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+        }
+    }
+
+    /** The time limit, if there is one. */
+    public java.util.Optional<Duration> timeLimit() {
+        return java.util.Optional.ofNullable(timeout);
     }
 
     /** Never prints the secret (or the URLs that carry it). */

@@ -124,7 +124,9 @@ class ConfigLoaderTest {
         assertThat(c.healthProbePort()).isEqualTo(9152);
         assertThat(c.metrics().port()).isEqualTo(9153);
         assertThat(c.reportServerPort()).isEqualTo(8080);
-        assertThat(c.jobTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.jobTimeoutLimit()).as("no per-job limit unless configured, as in the Go controller").isEmpty();
+        assertThat(c.concurrencyPolicy()).as("each trigger replaces the running execution, as in the Go controller")
+                .isEqualTo(ConcurrencyPolicy.REPLACE);
         assertThat(c.maxUploadSize()).isEqualTo(100L << 20);
         assertThat(c.maxResultSize()).isEqualTo(1L << 20);
         assertThat(c.callbackAuth()).isEqualTo(CallbackAuth.TOKEN);
@@ -203,6 +205,9 @@ class ConfigLoaderTest {
                 bad("name: a\ncallbackServicePort: 70000", "key 'callbackServicePort': value 70000 is invalid: must be a port from 1 to 65535"),
                 bad("name: a\nhealthProbePort: 8090", "keys 'callbackServicePort' and 'healthProbePort' both use port 8090"),
                 bad("name: a\ncronTimeZone: Mars/Olympus", "key 'cronTimeZone': value 'Mars/Olympus' is not a time zone"),
+                bad("name: a\nconcurrencyPolicy: Allow", "key 'concurrencyPolicy': value 'Allow' is invalid: use 'Replace'"),
+                bad("name: a\nconcurrencyPolicy: 1", "key 'concurrencyPolicy': expected a string, found number 1"),
+                bad("name: a\njobTimeout: 0s", "key 'jobTimeout': value 0s is invalid: must be a duration greater than 0"),
                 bad("name: a\ncallbackAuth: basic", "key 'callbackAuth': value 'basic' is invalid: use 'token' (default) or 'none'"),
                 bad("name: a\nmaxUploadSize: 10 parsecs", "key 'maxUploadSize': value '10 parsecs' is invalid: '10 parsecs' is not a size"),
                 bad("name: a\nmaxUploadSize: 0", "key 'maxUploadSize': value 0 is invalid: must be a size of at least 1 byte"),
@@ -259,6 +264,12 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("invalid configuration in " + SOURCE + " key config.yaml")
                 .hasMessageContaining(expected);
+    }
+
+    @ParameterizedTest(name = "concurrencyPolicy: {0}")
+    @org.junit.jupiter.params.provider.CsvSource({"Replace, REPLACE", "Forbid, FORBID", "forbid, FORBID", "REPLACE, REPLACE"})
+    void readsTheConcurrencyPolicy(String value, ConcurrencyPolicy expected) {
+        assertThat(ConfigLoader.load("name: a\nconcurrencyPolicy: " + value, TEMPLATE, SOURCE).config().concurrencyPolicy()).isEqualTo(expected);
     }
 
     @Test

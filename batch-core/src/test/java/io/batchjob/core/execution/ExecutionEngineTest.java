@@ -5,6 +5,7 @@ import io.batchjob.core.result.MetricValue;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobEnd;
 import io.batchjob.core.spi.JobOutcome;
+import io.batchjob.core.spi.JobRequest;
 import io.batchjob.core.spi.JobSummary;
 import io.batchjob.core.testing.EngineHarness;
 import io.batchjob.core.testing.InMemoryJobBackend;
@@ -148,17 +149,67 @@ class ExecutionEngineTest {
     }
 
     @Test
-    void aTriggerWhileAnExecutionRunsIsSkippedAndReported() {
-        try (EngineHarness h = EngineHarness.builder(reports).build()) {
+    void withConcurrencyPolicyForbidATriggerWhileAnExecutionRunsIsSkippedAndReported() {
+        try (EngineHarness h = EngineHarness.builder(reports).concurrencyPolicy(io.batchjob.core.config.ConcurrencyPolicy.FORBID).build()) {
             h.engine.activate();
             TriggerOutcome first = h.engine.trigger("schedule");
 
             TriggerOutcome second = h.engine.trigger("schedule");
 
             assertThat(first).isInstanceOf(TriggerOutcome.Started.class);
-            assertThat(second).isInstanceOfSatisfying(TriggerOutcome.Skipped.class, s ->
-                    assertThat(s.reason()).isEqualTo("execution " + ((TriggerOutcome.Started) first).executionId() + " is still running"));
+            assertThat(second).isInstanceOfSatisfying(TriggerOutcome.Skipped.class, s -> assertThat(s.reason())
+                    .isEqualTo("execution " + ((TriggerOutcome.Started) first).executionId() + " is still running (concurrencyPolicy: Forbid)"));
             await().until(() -> h.listener.skipped.size() == 1);
+            assertThat(h.backend.running()).as("the running execution goes on").isEqualTo(2);
+        }
+    }
+
+    /** The Go controller's behaviour, and the default: each trigger ends the running execution and starts anew. */
+    @Test
+    void byDefaultATriggerReplacesTheRunningExecutionItsUnfinishedJobsEndAsReplaced() throws Exception {
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a", "b", "c")).poolSize(2).build()) {
+            h.engine.activate();
+            TriggerOutcome.Started first = (TriggerOutcome.Started) h.engine.trigger("schedule");
+            await().until(() -> h.backend.running() == 2);
+            String runningFirst = h.backend.runningNodes(first.executionId()).get(0);
+            h.engine.resultReceived(first.executionId(), runningFirst, new JobResult(Map.of("m", List.of(new MetricValue(1, Map.of())))));
+            h.backend.end(first.executionId(), runningFirst, JobEnd.succeeded());
+            await().until(() -> h.backend.runningNodes(first.executionId()).size() == 2); // the third started
+
+            TriggerOutcome second = h.engine.trigger("schedule");
+
+            assertThat(second).isInstanceOf(TriggerOutcome.Started.class);
+            ExecutionSummary replaced = first.completion().get(10, TimeUnit.SECONDS);
+            assertThat(replaced.jobs()).filteredOn(j -> j.node().equals(runningFirst)).extracting(JobSummary::outcome)
+                    .containsExactly(JobOutcome.SUCCEEDED);
+            assertThat(replaced.jobs()).filteredOn(j -> !j.node().equals(runningFirst))
+                    .allSatisfy(j -> {
+                        assertThat(j.outcome()).isEqualTo(JobOutcome.REPLACED);
+                        assertThat(j.reason()).isEqualTo("replaced by a new execution (schedule) before it ended");
+                    });
+            assertThat(replaced.counts()).containsEntry(JobOutcome.REPLACED, 2);
+            // Its summary is written; its jobs are gone; the new execution runs on every node.
+            await().until(() -> h.store.hasFile(first.executionId(), ExecutionEngine.SUMMARY_FILE));
+            String secondId = ((TriggerOutcome.Started) second).executionId();
+            assertThat(h.backend.runningNodes(first.executionId())).isEmpty();
+            await().until(() -> h.backend.runningNodes(secondId).size() == 2);
+            assertThat(h.listener.skipped).isEmpty();
+            assertThat(h.engine.progress()).get().extracting(ExecutionProgress::executionId).isEqualTo(secondId);
+        }
+    }
+
+    @Test
+    void withoutAJobTimeoutAJobMayRunForDays() {
+        try (EngineHarness h = EngineHarness.builder(reports).jobTimeout(null).nodes(List.of("a")).build()) {
+            h.engine.activate();
+            TriggerOutcome.Started s = (TriggerOutcome.Started) h.engine.trigger("schedule");
+            await().until(() -> h.backend.running() == 1);
+            assertThat(h.backend.request(s.executionId(), "a")).get().extracting(JobRequest::timeout).isNull();
+
+            h.timer.advance(Duration.ofDays(10));
+
+            assertThat(h.backend.runningNodes(s.executionId())).containsExactly("a");
+            assertThat(h.timer.pending()).isZero();
         }
     }
 

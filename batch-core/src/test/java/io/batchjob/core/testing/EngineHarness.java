@@ -40,6 +40,7 @@ public final class EngineHarness implements AutoCloseable {
                 .jobTimeout(b.jobTimeout)
                 .reportHistory(b.history)
                 .reportDirectory(b.reportDir)
+                .concurrencyPolicy(b.concurrencyPolicy)
                 .build();
         this.nodes.addAll(b.nodes);
         NodeSource source = b.nodeSource != null ? b.nodeSource : () -> List.copyOf(nodes);
@@ -79,6 +80,7 @@ public final class EngineHarness implements AutoCloseable {
         private InMemoryJobBackend backend;
         private NodeSource nodeSource;
         private CallbackAuth auth = CallbackAuth.TOKEN;
+        private io.batchjob.core.config.ConcurrencyPolicy concurrencyPolicy = io.batchjob.core.config.ConcurrencyPolicy.REPLACE;
         private final List<JobEnvContributor> contributors = new ArrayList<>();
 
         private Builder(Path reportDir) {
@@ -92,6 +94,7 @@ public final class EngineHarness implements AutoCloseable {
         public Builder backend(InMemoryJobBackend v) { this.backend = v; return this; }
         public Builder nodeSource(NodeSource v) { this.nodeSource = v; return this; }
         public Builder auth(CallbackAuth v) { this.auth = v; return this; }
+        public Builder concurrencyPolicy(io.batchjob.core.config.ConcurrencyPolicy v) { this.concurrencyPolicy = v; return this; }
         public Builder contributor(JobEnvContributor v) { this.contributors.add(v); return this; }
 
         public EngineHarness build() {

@@ -104,7 +104,10 @@ public final class Sandbox implements Callable<Integer> {
             out.println("no execution started: " + outcome);
             return 2;
         }
-        ExecutionSummary summary = started.completion().get(controller.config().jobTimeout().toSeconds() * 2 + 60, TimeUnit.SECONDS);
+        // Without a jobTimeout the execution ends when its jobs do (the example config sets one).
+        ExecutionSummary summary = controller.config().jobTimeoutLimit().isPresent()
+                ? started.completion().get(controller.config().jobTimeoutLimit().get().toSeconds() * 2 + 60, TimeUnit.SECONDS)
+                : started.completion().get();
         out.printf("execution %s: %d nodes in %d ms%n", summary.executionId(), summary.jobs().size(), summary.durationMillis());
         out.printf("%-16s %-10s %8s  %s%n", "NODE", "OUTCOME", "MS", "REASON");
         for (JobSummary j : summary.jobs()) {

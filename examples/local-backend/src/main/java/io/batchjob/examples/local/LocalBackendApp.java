@@ -110,7 +110,9 @@ public final class LocalBackendApp implements Callable<Integer> {
                         out.println("no execution started: " + outcome);
                         return 2;
                     }
-                    ExecutionSummary summary = started.completion().get(cfg.jobTimeout().toSeconds() * 2 + 60, TimeUnit.SECONDS);
+                    ExecutionSummary summary = cfg.jobTimeoutLimit().isPresent()
+                            ? started.completion().get(cfg.jobTimeoutLimit().get().toSeconds() * 2 + 60, TimeUnit.SECONDS)
+                            : started.completion().get();
                     print(summary, out);
                     return summary.allSucceeded() ? 0 : 1;
                 }
