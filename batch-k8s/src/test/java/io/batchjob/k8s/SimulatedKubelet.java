@@ -29,7 +29,10 @@ import java.util.function.UnaryOperator;
 public final class SimulatedKubelet implements AutoCloseable {
 
     public enum Behaviour { SUCCEED, FAIL, HOLD_RUNNING, PENDING_FOREVER, IMAGE_PULL_ERROR, UNSCHEDULABLE,
-        /** Runs the first container's command and args as a local process with the container's env; its exit code decides. */
+        /**
+         * Runs the first container's command and args as a local process with the container's env (ConfigMap volume
+         * mounts materialised locally); its exit code decides.
+         */
         RUN_COMMAND }
 
     private final KubernetesClient client;
@@ -139,11 +142,21 @@ public final class SimulatedKubelet implements AutoCloseable {
         var container = pod.getSpec().getContainers().get(0);
         List<String> command = new java.util.ArrayList<>(java.util.Optional.ofNullable(container.getCommand()).orElse(List.of()));
         command.addAll(java.util.Optional.ofNullable(container.getArgs()).orElse(List.of()));
+        java.nio.file.Path mounts = null;
+        try {
+            // ConfigMap volumes (e.g. the Go chart's run.sh) are written to a temporary directory, and paths into
+            // their mounts in the command are pointed there: the image is ignored, the host's tools stand in for it.
+            mounts = java.nio.file.Files.createTempDirectory("kubelet-mounts-");
+            command = configMapMounts(pod, container, mounts, command);
+        } catch (java.io.IOException e) {
+            output.put(pod.getMetadata().getName(), e.toString());
+            return 127;
+        }
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         String path = env.get("PATH");
         env.clear();
-        env.put("PATH", path); // the image is ignored: the host's tools stand in for it
+        env.put("PATH", path);
         java.util.Optional.ofNullable(container.getEnv()).orElse(List.of()).stream().filter(e -> e.getValue() != null)
                 .forEach(e -> env.put(e.getName(), e.getValue()));
         try {
@@ -161,6 +174,48 @@ public final class SimulatedKubelet implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 130;
+        } finally {
+            deleteQuietly(mounts);
+        }
+    }
+
+    /** Materialises the container's ConfigMap mounts under {@code root}; returns the command with mount paths mapped there. */
+    private List<String> configMapMounts(Pod pod, io.fabric8.kubernetes.api.model.Container container, java.nio.file.Path root,
+                                         List<String> command) throws java.io.IOException {
+        Map<String, io.fabric8.kubernetes.api.model.Volume> volumes = new java.util.HashMap<>();
+        java.util.Optional.ofNullable(pod.getSpec().getVolumes()).orElse(List.of()).forEach(v -> volumes.put(v.getName(), v));
+        List<String> mapped = new java.util.ArrayList<>(command);
+        int i = 0;
+        for (var mount : java.util.Optional.ofNullable(container.getVolumeMounts()).orElse(List.of())) {
+            var volume = volumes.get(mount.getName());
+            if (volume == null || volume.getConfigMap() == null) {
+                continue;
+            }
+            var configMap = client.configMaps().inNamespace(namespace).withName(volume.getConfigMap().getName()).get();
+            Map<String, String> data = configMap == null || configMap.getData() == null ? Map.of() : configMap.getData();
+            java.nio.file.Path local = root.resolve("mount-" + i++);
+            if (mount.getSubPath() != null && !mount.getSubPath().isEmpty()) {
+                java.nio.file.Files.writeString(local, data.getOrDefault(mount.getSubPath(), ""));
+            } else {
+                java.nio.file.Files.createDirectories(local);
+                for (Map.Entry<String, String> e : data.entrySet()) {
+                    java.nio.file.Files.writeString(local.resolve(e.getKey()), e.getValue());
+                }
+            }
+            String target = local.toString();
+            mapped.replaceAll(arg -> arg.replace(mount.getMountPath(), target));
+        }
+        return mapped;
+    }
+
+    private static void deleteQuietly(java.nio.file.Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (java.io.IOException e) {
+            // a temporary directory
         }
     }
 

@@ -52,6 +52,17 @@ public final class SandboxCluster implements AutoCloseable {
      */
     public static SandboxCluster start(int nodes, String configYaml, String podTemplate, Path reports, Listen listen,
                                        Function<Pod, SimulatedKubelet.Behaviour> behaviour) throws Exception {
+        return start(nodes, CONFIG_MAP, Map.of("config.yaml", configYaml, "pod-template.yaml", podTemplate), reports, listen, behaviour);
+    }
+
+    /**
+     * @param configMapName the controller's ConfigMap ({@code CONFIG_MAP_NAME})
+     * @param configMapData its data: {@code config.yaml}, {@code pod-template.yaml} and anything else the job pods
+     *                      mount from it (e.g. the Go chart's {@code run.sh})
+     * @param behaviour     what the kubelet does with each pod (normally: run its command)
+     */
+    public static SandboxCluster start(int nodes, String configMapName, Map<String, String> configMapData, Path reports, Listen listen,
+                                       Function<Pod, SimulatedKubelet.Behaviour> behaviour) throws Exception {
         SimulatedKubelet[] kubeletRef = new SimulatedKubelet[1];
         MockApiServer api = new MockApiServer() {
             @Override
@@ -81,12 +92,12 @@ public final class SandboxCluster implements AutoCloseable {
                     .addNewPort().withName("callback").withPort(8090).endPort()
                     .addNewPort().withName("reports").withPort(8080).endPort()
                     .addNewPort().withName("metrics").withPort(9153).endPort().endSpec().build()).create();
-            client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata().withName(CONFIG_MAP).endMetadata()
-                    .withData(Map.of("config.yaml", configYaml, "pod-template.yaml", podTemplate)).build()).create();
+            client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata().withName(configMapName).endMetadata()
+                    .withData(configMapData).build()).create();
             Path kubeconfig = writeKubeconfig(client.getConfiguration().getMasterUrl());
             kubelet = new SimulatedKubelet(client, NAMESPACE, behaviour).start();
             kubeletRef[0] = kubelet;
-            ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", NAMESPACE, "CONFIG_MAP_NAME", CONFIG_MAP,
+            ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", NAMESPACE, "CONFIG_MAP_NAME", configMapName,
                     "POD_IP", "127.0.0.1", "HOSTNAME", "sandbox-controller", "REPORT_DIRECTORY", reports.toString()));
             Controller controller = Controller.start(env, client, listen, Clock.systemUTC());
             return new SandboxCluster(server, client, kubelet, controller, kubeconfig);
