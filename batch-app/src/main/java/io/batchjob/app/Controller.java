@@ -167,7 +167,7 @@ public final class Controller implements AutoCloseable {
                 health.handler(), worker));
 
         TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.runOnStartup(), cfg.startupDelay(), clock,
-                timer, cause -> engine.trigger(cause.name().toLowerCase(Locale.ROOT))));
+                timer, cause -> trigger(engine, cause)));
         leadership = own(Leadership.of(env.devMode(), client, env.namespace(), cfg, env.hostname(),
                 () -> {
                     engine.activate();
@@ -181,6 +181,15 @@ public final class Controller implements AutoCloseable {
         LOG.info("batch-job-controller {} started: name={}, podPoolSize={}, reportHistory={}, cron='{}'{}", BuildInfo.version(),
                 cfg.name(), cfg.podPoolSize(), cfg.reportHistory(), cfg.cronExpression(), env.devMode() ? " (DEV_MODE: no leader election)" : "");
         leadership.start();
+    }
+
+    /** The start-up trigger leaves an execution resumed at start-up to finish; the schedule follows concurrencyPolicy. */
+    private static void trigger(ExecutionEngine engine, TriggerScheduler.Cause cause) {
+        if (cause == TriggerScheduler.Cause.STARTUP) {
+            engine.triggerAtStartup("startup");
+        } else {
+            engine.trigger(cause.name().toLowerCase(Locale.ROOT));
+        }
     }
 
     private <T extends AutoCloseable> T own(T resource) {

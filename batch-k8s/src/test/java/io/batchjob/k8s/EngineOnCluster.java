@@ -50,7 +50,7 @@ public final class EngineOnCluster implements AutoCloseable {
         election = new LeaderElection(client, namespace, leaseName, identity, leaseDuration, renewDeadline, Duration.ofMillis(250),
                 () -> {
                     engine.activate();
-                    engine.trigger("startup");
+                    engine.triggerAtStartup("startup");
                 }, engine::deactivate);
         election.start();
         return this;

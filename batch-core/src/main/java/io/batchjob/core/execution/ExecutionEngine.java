@@ -196,11 +196,26 @@ public final class ExecutionEngine implements AutoCloseable {
      * @param cause what triggered it, for logs and the summary ({@code schedule}, {@code manual}, ...)
      */
     public TriggerOutcome trigger(String cause) {
+        return trigger(cause, false);
+    }
+
+    /**
+     * The start-up trigger ({@code runOnStartup}): as {@link #trigger(String)}, except that an
+     * execution this controller resumed when it became active is left to finish — a restart or a
+     * new leader completes what it took over instead of replacing it.
+     */
+    public TriggerOutcome triggerAtStartup(String cause) {
+        return trigger(cause, true);
+    }
+
+    private TriggerOutcome trigger(String cause, boolean keepResumed) {
         Execution replaced;
         synchronized (this) {
             String busy = closed ? "the engine is closed"
                     : !activated ? "this controller is not active (not the leader)"
                     : starting ? "another trigger is starting an execution"
+                    : active != null && keepResumed && active.resumed
+                    ? "execution " + active.id + " was resumed at start-up and still runs"
                     : active != null && concurrencyPolicy == ConcurrencyPolicy.FORBID
                     ? "execution " + active.id + " is still running (concurrencyPolicy: Forbid)"
                     : null;

@@ -48,6 +48,31 @@ class ResumeTest {
     }
 
     @Test
+    void theStartUpTriggerLeavesAResumedExecutionToFinishWhileAScheduledOneReplacesIt() throws Exception {
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(NODES).poolSize(2).build()) {
+            h.engine.activate();
+            String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+            await().until(() -> h.backend.runningNodes(id).size() == 2);
+            h.engine.deactivate();
+            h.backend.detachListeners();
+
+            RecordingListener listener = new RecordingListener();
+            try (ExecutionEngine next = successor(h, listener)) {
+                assertThat(next.activate()).contains(id);
+
+                assertThat(next.triggerAtStartup("startup")).isInstanceOfSatisfying(TriggerOutcome.Skipped.class,
+                        s -> assertThat(s.reason()).isEqualTo("execution " + id + " was resumed at start-up and still runs"));
+                assertThat(h.backend.runningNodes(id)).hasSize(2);
+
+                assertThat(next.trigger("schedule")).as("concurrencyPolicy Replace").isInstanceOf(TriggerOutcome.Started.class);
+                await().until(() -> listener.finished.size() == 1);
+                assertThat(listener.finished.get(0).executionId()).isEqualTo(id);
+                assertThat(listener.finished.get(0).counts()).containsEntry(JobOutcome.REPLACED, NODES.size());
+            }
+        }
+    }
+
+    @Test
     void aRestartedControllerFinishesTheExecutionWithoutRunningANodeTwice() throws Exception {
         try (EngineHarness h = EngineHarness.builder(reports).nodes(NODES).poolSize(2).build()) {
             h.engine.activate();

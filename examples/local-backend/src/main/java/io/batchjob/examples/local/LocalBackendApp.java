@@ -119,7 +119,13 @@ public final class LocalBackendApp implements Callable<Integer> {
                 CountDownLatch stop = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
                 try (TriggerScheduler scheduler = new TriggerScheduler(cfg.schedule().orElse(null), cfg.runOnStartup(), cfg.startupDelay(),
-                        Clock.systemDefaultZone(), timer, cause -> engine.trigger(cause.name().toLowerCase(java.util.Locale.ROOT)))) {
+                        Clock.systemDefaultZone(), timer, cause -> {
+                            if (cause == TriggerScheduler.Cause.STARTUP) {
+                                engine.triggerAtStartup("startup");
+                            } else {
+                                engine.trigger(cause.name().toLowerCase(java.util.Locale.ROOT));
+                            }
+                        })) {
                     scheduler.start();
                     out.println("running; Ctrl-C stops");
                     stop.await();
