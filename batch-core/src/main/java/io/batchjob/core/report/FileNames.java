@@ -37,6 +37,24 @@ public final class FileNames {
         return problem(name) == null;
     }
 
+    /**
+     * Control, format, separator (line/paragraph), private-use and unassigned characters, and
+     * Unicode's default-ignorable code points (rendered as nothing: variation selectors, fillers,
+     * tag characters, the combining grapheme joiner, ...): a name must look like what it is.
+     */
+    static boolean isInvisible(int cp) {
+        int type = Character.getType(cp);
+        if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                || type == Character.PARAGRAPH_SEPARATOR || type == Character.PRIVATE_USE || type == Character.UNASSIGNED
+                || type == Character.SURROGATE) {
+            return true;
+        }
+        // Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) beyond the format characters above.
+        return cp == 0x034F || cp == 0x115F || cp == 0x1160 || cp == 0x17B4 || cp == 0x17B5 || cp == 0x3164 || cp == 0xFFA0
+                || (cp >= 0x180B && cp <= 0x180F) || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0x2060 && cp <= 0x206F)
+                || (cp >= 0x1BCA0 && cp <= 0x1BCA3) || (cp >= 0xE0000 && cp <= 0xE0FFF);
+    }
+
     private static String problem(String name) {
         if (name == null || name.isEmpty()) {
             return "the file name is empty";
@@ -44,7 +62,7 @@ public final class FileNames {
         if (name.equals(".") || name.equals("..")) {
             return "the file name '" + name + "' is not allowed";
         }
-        for (int i = 0; i < name.length(); i++) {
+        for (int i = 0; i < name.length(); ) {
             char c = name.charAt(i);
             if (c == '/' || c == '\\') {
                 return "the file name must not contain '" + c + "': directories are not allowed";
@@ -52,21 +70,16 @@ public final class FileNames {
             if (c == 0) {
                 return "the file name must not contain a NUL character";
             }
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
-                    i++;
-                    continue;
-                }
+            if (Character.isHighSurrogate(c) && !(i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1)))
+                    || Character.isLowSurrogate(c)) {
                 return "the file name contains an invalid (unpaired surrogate) character";
             }
-            if (Character.isLowSurrogate(c)) {
-                return "the file name contains an invalid (unpaired surrogate) character";
+            // By code point, so that characters beyond the BMP (tags, musical format marks) are checked too.
+            int cp = name.codePointAt(i);
+            if (isInvisible(cp)) {
+                return String.format("the file name must not contain control or invisible characters (found U+%04X)", cp);
             }
-            int type = Character.getType(c);
-            if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-                    || type == Character.PARAGRAPH_SEPARATOR) {
-                return String.format("the file name must not contain control or invisible characters (found U+%04X)", (int) c);
-            }
+            i += Character.charCount(cp);
         }
         if (Character.isWhitespace(name.charAt(0)) || Character.isWhitespace(name.charAt(name.length() - 1))
                 || Character.isSpaceChar(name.charAt(0)) || Character.isSpaceChar(name.charAt(name.length() - 1))) {

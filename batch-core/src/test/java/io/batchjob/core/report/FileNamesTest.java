@@ -18,7 +18,13 @@ class FileNamesTest {
                 "a/b", "a\\b", "./x", "x/..", "x/.", "..//..", "a\u0000b", "\u0000", "name\n.txt", "name\r",
                 "tab\tname", "\u001b[31mred", "del\u007f", "c1\u0085", "bidi\u202Etxt.exe", "zero\u200Bwidth",
                 "line\u2028sep", "para\u2029sep", "bom\uFEFF", "bad\uD800surrogate", "\uDC00low", " leading", "trailing ",
-                "\u00A0nbsp", "%2e%2e%2f", "..%2F..%2Fetc", "a%5Cb", "x".repeat(256), "ä".repeat(128), "../" + "x".repeat(300), "%00".replace("%00", "\u0000"));
+                "\u00A0nbsp", "%2e%2e%2f", "..%2F..%2Fetc", "a%5Cb", "x".repeat(256), "ä".repeat(128), "../" + "x".repeat(300), "%00".replace("%00", "\u0000"),
+                // Invisible beyond the BMP and default-ignorable ones: tag characters, musical format marks, variation
+                // selectors, fillers, the combining grapheme joiner, private use, unassigned.
+                "tag" + new String(Character.toChars(0xE0041)) + ".txt", "beam" + new String(Character.toChars(0x1D173)) + ".txt",
+                "vs\uFE0F.txt", "vs" + new String(Character.toChars(0xE0100)) + ".txt", "filler\u3164.txt", "hangul\u115F.txt",
+                "cgj\u034F.txt", "mongolian\u180E.txt", "word\u2060joiner", "private\uE000.txt",
+                "private" + new String(Character.toChars(0xF0000)) + ".txt", "unassigned\u0378.txt");
     }
 
     @ParameterizedTest
