@@ -156,29 +156,28 @@ public final class CallbackApi {
         if (!ReportStore.isExecutionId(executionId)) {
             throw new HttpProblem(406, "execution " + printable(executionId) + " is not running: execution IDs are numbers");
         }
-        boolean known = true;
-        try {
-            engine.checkAcceptsCallbacks(executionId, node);
-        } catch (UnknownJobException e) {
-            if (!settings.devMode()) {
-                throw e;
-            }
-            known = false;
-            LOG.info("dev mode: accepting a callback for an unknown job: {}", e.getMessage());
-        }
         if (settings.auth() == CallbackAuth.TOKEN) {
-            // The secret in the path (the injected URLs) or in an Authorization header (Bearer, or Basic from user info).
+            // Credentials first: a caller without its job's secret learns nothing about executions or nodes.
             Optional<String> secret = pathSecret.or(() -> Credentials.presentedSecret(exchange));
             if (secret.isEmpty()) {
                 exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Basic realm=\"batch-job-controller callbacks\"");
                 throw new HttpProblem(401, "missing credentials: call the URL from CALLBACK_SERVICE_*_URL as it is "
                         + "(it carries the job's secret) or send 'Authorization: Bearer $CALLBACK_TOKEN'");
             }
-            if (!known || !engine.verifySecret(executionId, node, secret.get())) {
+            if (!engine.verifySecret(executionId, node, secret.get())) {
                 exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Basic realm=\"batch-job-controller callbacks\"");
-                throw new HttpProblem(401, "invalid credentials for node " + node + " in execution " + executionId
-                        + ": each job may only use its own CALLBACK_TOKEN, and only while it runs");
+                throw new HttpProblem(401, "invalid credentials: each job may only use its own CALLBACK_TOKEN, on its own"
+                        + " URLs, and only while it runs");
             }
+        }
+        try {
+            // Without token auth, as the Go controller: 406 for an unknown execution or node.
+            engine.checkAcceptsCallbacks(executionId, node);
+        } catch (UnknownJobException e) {
+            if (!settings.devMode()) {
+                throw e;
+            }
+            LOG.info("dev mode: accepting a callback for an unknown job: {}", e.getMessage());
         }
     }
 

@@ -121,9 +121,11 @@ class HostileCallbackTest {
                 h("node over-long", "POST", "/report/" + "n".repeat(300) + "/{ID}/result", A, "{}", 400, "invalid node name"),
                 h("execution not a number", "POST", "/report/node-a/abc/result", A, "{}", 406, "execution abc is not running"),
                 h("execution negative", "POST", "/report/node-a/-1/result", A, "{}", 406, "execution -1 is not running"),
-                h("execution unknown", "POST", "/report/node-a/1/result", A, "{}", 406, "execution 1 is not running"),
-                h("node unknown", "POST", "/report/node-z/{ID}/result", A, "{}", 406, "node node-z is not part of execution"),
-                h("node pending", "POST", "/report/node-c/{ID}/result", A, "{}", 406, "has not started yet"),
+                // With token auth a caller whose secret does not fit learns nothing about executions or nodes.
+                h("execution unknown", "POST", "/report/node-a/1/result", A, "{}", 401, "invalid credentials: each job may only use its own"),
+                h("node unknown", "POST", "/report/node-z/{ID}/result", A, "{}", 401, "invalid credentials: each job may only use its own"),
+                h("node pending", "POST", "/report/node-c/{ID}/result", A, "{}", 401, "invalid credentials: each job may only use its own"),
+                h("unknown execution, no credentials", "POST", "/report/node-z/1/result", List.of(), "{}", 401, "missing credentials"),
                 // bodies
                 h("result malformed", "POST", "/report/node-a/{ID}/result", A, "{\"m\":[", 400, "the body is not valid JSON"),
                 h("result wrong type", "POST", "/report/node-a/{ID}/result", A, "{\"m\":[{\"value\":\"1\"}]}", 400, "'m'[0].value: expected a number, found a string"),
@@ -173,6 +175,7 @@ class HostileCallbackTest {
         assertThat(r.body).doesNotContain(f.secret("node-a")).doesNotContain("Exception").doesNotContain("\tat ");
         if (r.status == 401) {
             assertThat(r.headers).containsIgnoringCase("WWW-Authenticate: Basic");
+            assertThat(r.body).as("an unauthenticated caller learns no execution ID").doesNotContain(f.executionId);
         }
         // Multipart temp files are removed when the exchange ends, just after the response.
         await().untilAsserted(() -> assertThat(f.snapshot()).isEqualTo(before));

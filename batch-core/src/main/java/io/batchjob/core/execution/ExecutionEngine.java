@@ -703,8 +703,7 @@ public final class ExecutionEngine implements AutoCloseable {
             ex = active;
         }
         if (ex == null || !ex.id.equals(executionId)) {
-            throw new UnknownJobException("execution " + executionId + " is not running"
-                    + (ex == null ? "" : " (the running execution is " + ex.id + ")"));
+            throw new UnknownJobException("execution " + executionId + " is not running");
         }
         return ex;
     }
