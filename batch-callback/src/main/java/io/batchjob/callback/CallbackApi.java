@@ -20,6 +20,7 @@ import io.batchjob.core.spi.JobEventPublisher;
 import io.undertow.Handlers;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.server.RoutingHandler;
 import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.RequestLimitingHandler;
@@ -119,6 +120,10 @@ public final class CallbackApi {
             try (MDC.MDCCloseable a = MDC.putCloseable("node", printable(node));
                  MDC.MDCCloseable b = MDC.putCloseable("executionID", printable(executionId))) {
                 checkJob(exchange, node, executionId, Optional.ofNullable(params.get("secret")));
+                // Only now, with the caller known, ask for the body (curl waits 1 s for this before large uploads).
+                if (HttpContinue.requiresContinueResponse(exchange)) {
+                    HttpContinue.sendContinueResponseBlocking(exchange);
+                }
                 endpoint.handle(exchange, node, executionId);
             }
         });

@@ -37,16 +37,23 @@ final class ProblemHandler implements HttpHandler {
         try {
             next.handleRequest(exchange);
         } catch (HttpProblem p) {
-            drain(exchange);
+            if (p.status() == 401) {
+                refuseUnread(exchange); // a caller without credentials gets no reading of its body
+            } else {
+                drain(exchange);
+            }
             PlainText.send(exchange, p.status(), p.getMessage());
         } catch (InvalidResultException | InvalidFileNameException e) {
             drain(exchange);
             PlainText.send(exchange, 400, e.getMessage());
         } catch (UnknownJobException e) {
-            drain(exchange);
+            refuseUnread(exchange);
             PlainText.send(exchange, 406, e.getMessage());
         } catch (SizeLimitExceededException e) {
             PlainText.send(exchange, 413, "the body is larger than the limit of " + e.limit() + " bytes");
+        } catch (io.undertow.util.ParameterLimitException e) {
+            drain(exchange);
+            PlainText.send(exchange, 400, "too many parts or parameters: at most " + UndertowServer.MAX_PARAMETERS + " per request");
         } catch (RequestTooBigException | MultiPartParserDefinition.FileTooLargeException e) {
             PlainText.send(exchange, 413, "the body is larger than the limit of " + exchange.getMaxEntitySize() + " bytes");
         } catch (ReportStorageException e) {
@@ -57,8 +64,39 @@ final class ProblemHandler implements HttpHandler {
             LOG.debug("reading a callback body failed: {}", e.toString());
             PlainText.send(exchange, 400, "the request body could not be read: " + e.getMessage());
         } catch (Exception e) {
+            if (e.getCause() instanceof io.undertow.util.ParameterLimitException limit) {
+                // The multipart parser wraps it: more parts than UndertowOptions.MAX_PARAMETERS.
+                drain(exchange);
+                PlainText.send(exchange, 400, "too many parts or parameters: at most " + UndertowServer.MAX_PARAMETERS + " per request");
+                return;
+            }
             LOG.error("callback failed unexpectedly", e);
             PlainText.send(exchange, 500, "internal error: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * Answers without waiting for the body: only what has already arrived is discarded (without
+     * blocking, so that a sender that stalls holds nothing), the connection closes after the
+     * answer, and a client that asked {@code Expect: 100-continue} never sends it.
+     */
+    private static void refuseUnread(HttpServerExchange exchange) {
+        exchange.setPersistent(false);
+        if (exchange.isRequestComplete() || io.undertow.server.protocol.http.HttpContinue.requiresContinueResponse(exchange)) {
+            return;
+        }
+        org.xnio.channels.StreamSourceChannel channel = exchange.getRequestChannel();
+        if (channel == null) {
+            return; // the body was being read already
+        }
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(8192);
+        try {
+            long total = 0;
+            for (int n; total < DRAIN_LIMIT && (n = channel.read(buffer)) > 0; buffer.clear()) {
+                total += n;
+            }
+        } catch (IOException e) {
+            // closing anyway
         }
     }
 

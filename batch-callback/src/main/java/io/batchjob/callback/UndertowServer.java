@@ -53,6 +53,9 @@ public final class UndertowServer implements AutoCloseable {
         }
     }
 
+    /** Query parameters or multipart parts one request may carry; more is a 400. */
+    static final int MAX_PARAMETERS = 100;
+
     /**
      * @param name   for logs, e.g. {@code callback}
      * @param host   address to bind ({@code 0.0.0.0} in a pod, {@code 127.0.0.1} in tests)
@@ -67,7 +70,7 @@ public final class UndertowServer implements AutoCloseable {
                 // Paths are decoded once by Undertow; an encoded '/' never becomes a separator.
                 .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
                 .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
-                .setServerOption(UndertowOptions.MAX_PARAMETERS, 100)
+                .setServerOption(UndertowOptions.MAX_PARAMETERS, MAX_PARAMETERS)
                 .setServerOption(UndertowOptions.MAX_HEADERS, 100)
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 30_000)
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 120_000)

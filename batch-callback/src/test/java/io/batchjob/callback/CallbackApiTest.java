@@ -241,4 +241,90 @@ class CallbackApiTest {
             assertThat(f.reports.resolve(f.executionId).resolve("node-a-late.txt")).doesNotExist();
         }
     }
+
+    /** Sends the head of a request with Expect: 100-continue and returns the first status line the server answers. */
+    private static String firstAnswerToExpectContinue(int port, String path, String authorization) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5_000);
+            String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                    + (authorization == null ? "" : "Authorization: " + authorization + "\r\n") + "\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String status = in.readLine();
+            if (status != null && status.contains(" 100 ")) {
+                for (String header = in.readLine(); header != null && !header.isEmpty(); header = in.readLine()) {
+                    // the interim answer's headers, up to its blank line
+                }
+                socket.getOutputStream().write("hello".getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+                String finalStatus = in.readLine();
+                return status + " then " + finalStatus;
+            }
+            return status;
+        }
+    }
+
+    @Test
+    void expectContinueIsAnsweredOnceTheCallerIsKnownAndRefusedAtOnceOtherwise(@TempDir Path dir) throws Exception {
+        try (CallbackFixture f = CallbackFixture.standard(dir)) {
+            String path = java.net.URI.create(f.injectedUrl("node-a", "file")).getRawPath() + "?name=continued.txt";
+            assertThat(firstAnswerToExpectContinue(f.server.port(), path, null))
+                    .isEqualTo("HTTP/1.1 100 Continue then HTTP/1.1 200 OK");
+            assertThat(f.reports.resolve(f.executionId).resolve("node-a-continued.txt")).hasContent("hello");
+            // Without credentials the answer comes at once, no body is asked for.
+            assertThat(firstAnswerToExpectContinue(f.server.port(), "/report/node-a/" + f.executionId + "/file?name=x.txt", null))
+                    .startsWith("HTTP/1.1 401");
+        }
+    }
+
+    @Test
+    void halfSentRequestsWithoutCredentialsAreAnsweredAtOnceAndHoldNothing(@TempDir Path dir) throws Exception {
+        try (CallbackFixture f = CallbackFixture.standard(dir)) {
+            List<java.net.Socket> attackers = new java.util.ArrayList<>();
+            try {
+                // More than the 16 request slots: each announces a large body, sends 3 bytes and waits.
+                for (int i = 0; i < 24; i++) {
+                    java.net.Socket s = new java.net.Socket("127.0.0.1", f.server.port());
+                    s.setSoTimeout(2_000);
+                    s.getOutputStream().write(("POST /report/x/1/result HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nabc")
+                            .getBytes(StandardCharsets.UTF_8));
+                    s.getOutputStream().flush();
+                    attackers.add(s);
+                }
+                for (java.net.Socket s : attackers) {
+                    String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                    assertThat(status).as("answered at once, without its body").startsWith("HTTP/1.1 401");
+                }
+                long start = System.nanoTime();
+                HttpResponse<String> legit = f.post(f.injectedUrl("node-a", "result"), null, null, "{\"m\":[{\"value\":1}]}".getBytes());
+                assertThat(legit.statusCode()).isEqualTo(200);
+                assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).as("a job's callback during the attack")
+                        .isLessThan(java.time.Duration.ofSeconds(2));
+            } finally {
+                for (java.net.Socket s : attackers) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aMultipartUploadWithTooManyPartsIsA400AndStoresNothing(@TempDir Path dir) throws Exception {
+        try (CallbackFixture f = CallbackFixture.standard(dir)) {
+            StringBuilder body = new StringBuilder();
+            for (int i = 0; i < 150; i++) {
+                body.append("--b\r\nContent-Disposition: form-data; name=\"f").append(i).append("\"; filename=\"p").append(i)
+                        .append(".txt\"\r\nContent-Type: text/plain\r\n\r\nx\r\n");
+            }
+            body.append("--b--\r\n");
+            HttpResponse<String> r = f.post(f.injectedUrl("node-a", "file"), null, "multipart/form-data; boundary=b",
+                    body.toString().getBytes(StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+            assertThat(r.body()).startsWith("too many parts or parameters");
+            try (var files = Files.list(f.reports.resolve(f.executionId))) {
+                assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("node-a-p"));
+            }
+        }
+    }
 }
