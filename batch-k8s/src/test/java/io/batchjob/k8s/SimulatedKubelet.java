@@ -132,6 +132,8 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
 
     private final Map<String, String> output = new ConcurrentHashMap<>();
+    /** Job processes running now; stopped (with their children) when the kubelet closes. */
+    private final Set<Process> processes = ConcurrentHashMap.newKeySet();
 
     /** What a RUN_COMMAND pod printed (stdout and stderr), by pod name. */
     public Map<String, String> output() {
@@ -159,8 +161,10 @@ public final class SimulatedKubelet implements AutoCloseable {
         env.put("PATH", path);
         java.util.Optional.ofNullable(container.getEnv()).orElse(List.of()).stream().filter(e -> e.getValue() != null)
                 .forEach(e -> env.put(e.getName(), e.getValue()));
+        Process p = null;
         try {
-            Process p = pb.start();
+            p = pb.start();
+            processes.add(p);
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -175,8 +179,16 @@ public final class SimulatedKubelet implements AutoCloseable {
             Thread.currentThread().interrupt();
             return 130;
         } finally {
+            if (p != null) {
+                processes.remove(p);
+            }
             deleteQuietly(mounts);
         }
+    }
+
+    /** The job processes running now (a job script and whatever it started). */
+    public Set<Process> processes() {
+        return Set.copyOf(processes);
     }
 
     /** Materialises the container's ConfigMap mounts under {@code root}; returns the command with mount paths mapped there. */
@@ -291,6 +303,17 @@ public final class SimulatedKubelet implements AutoCloseable {
     public void close() throws InterruptedException {
         if (informer != null) {
             informer.stop();
+        }
+        // As a node going away: the job processes (and what they started) end with the kubelet.
+        for (Process p : processes) {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+        }
+        for (Process p : processes) {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
         }
         executor.shutdownNow();
         executor.awaitTermination(5, TimeUnit.SECONDS);
