@@ -72,6 +72,7 @@ public final class CallbackApi {
     private final CallbackSettings settings;
     private final CallbackObserver observer;
     private final Path multipartTemp;
+    private final EventRateLimit eventRateLimit = new EventRateLimit(System::nanoTime);
 
     public CallbackApi(ExecutionEngine engine, ReportStore store, JobEventPublisher events, CallbackSettings settings,
                        CallbackObserver observer) {
@@ -261,6 +262,12 @@ public final class CallbackApi {
     }
 
     private void event(HttpServerExchange exchange, String node, String executionId) throws IOException {
+        long retryAfter = eventRateLimit.acquire(executionId, node);
+        if (retryAfter > 0) {
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Long.toString(retryAfter));
+            throw new HttpProblem(429, "too many events from this job: at most " + EventRateLimit.BURST + " at once and "
+                    + (int) EventRateLimit.PER_SECOND + " a second; retry after " + retryAfter + " s");
+        }
         byte[] body = readSmallBody(exchange);
         JsonNode root;
         try {
