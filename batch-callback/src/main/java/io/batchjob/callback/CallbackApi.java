@@ -212,11 +212,11 @@ public final class CallbackApi {
         List<String> stored = new ArrayList<>();
         try (ReportStore.Batch batch = store.batch(executionId)) {
             if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
-                storeParts(exchange, node, batch, stored);
+                storeParts(exchange, executionId, node, batch, stored);
             } else {
                 String name = UploadNames.of(exchange);
                 FileNames.requireSafe(name);
-                String target = node + "-" + name;
+                String target = ownTarget(executionId, node, name);
                 batch.add(target, exchange.getInputStream(), settings.maxUploadSize());
                 stored.add(target);
             }
@@ -227,7 +227,22 @@ public final class CallbackApi {
         PlainText.send(exchange, 200, "stored " + String.join(", ", stored));
     }
 
-    private void storeParts(HttpServerExchange exchange, String node, ReportStore.Batch batch, List<String> stored) throws Exception {
+    /**
+     * {@code <node>-<name>}, unless that is another node's file: node {@code a} uploading
+     * {@code b.json} would write {@code a-b.json}, the result of node {@code a-b}.
+     */
+    private String ownTarget(String executionId, String node, String name) {
+        String target = node + "-" + name;
+        Optional<String> owner = engine.nodeOwningFile(executionId, target);
+        if (owner.isPresent() && !owner.get().equals(node)) {
+            throw new HttpProblem(400, "the file name '" + printable(name) + "' would be stored as '" + printable(target)
+                    + "', a file of node " + printable(owner.get()) + ": a job may only write its own files; choose another name");
+        }
+        return target;
+    }
+
+    private void storeParts(HttpServerExchange exchange, String executionId, String node, ReportStore.Batch batch, List<String> stored)
+            throws Exception {
         Files.createDirectories(multipartTemp);
         MultiPartParserDefinition multipart = new MultiPartParserDefinition(multipartTemp);
         multipart.setMaxIndividualFileSize(settings.maxUploadSize());
@@ -248,7 +263,7 @@ public final class CallbackApi {
                         throw new HttpProblem(400, "the multipart part '" + printable(field) + "' has no file name");
                     }
                     FileNames.requireSafe(name);
-                    String target = node + "-" + name;
+                    String target = ownTarget(executionId, node, name);
                     try (InputStream in = value.getFileItem().getInputStream()) {
                         batch.add(target, in, settings.maxUploadSize());
                     }

@@ -327,4 +327,30 @@ class CallbackApiTest {
             }
         }
     }
+
+    @Test
+    void aNodeCannotWriteAnotherNodesFilesWhenTheirNamesShareAPrefix(@TempDir Path dir) throws Exception {
+        try (CallbackFixture f = new CallbackFixture(dir, List.of("x", "x-y", "z"), io.batchjob.core.config.CallbackAuth.TOKEN, false,
+                1 << 20, 64 << 10, 16, 512)) {
+            assertThat(f.post(f.injectedUrl("x-y", "result"), null, null, "{\"m\":[{\"value\":1}]}".getBytes()).statusCode()).isEqualTo(200);
+            List<String> before = f.snapshot();
+            // x-y.json is node x-y's result, x-y-report.txt its upload, x-y-container-job.log its log.
+            for (String name : List.of("y.json", "y-report.txt", "y-container-job.log")) {
+                HttpResponse<String> raw = f.post(f.injectedUrl("x", "file") + "?name=" + name, null, "text/plain", "forged".getBytes());
+                assertThat(raw.statusCode()).as(name).isEqualTo(400);
+                assertThat(raw.body()).contains("a file of node x-y: a job may only write its own files");
+            }
+            HttpResponse<String> multipart = f.post(f.injectedUrl("x", "file"), null, "multipart/form-data; boundary=b",
+                    ("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"y.json\"\r\n\r\nforged\r\n--b--\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
+            assertThat(multipart.statusCode()).isEqualTo(400);
+            await().untilAsserted(() -> assertThat(f.snapshot()).isEqualTo(before));
+            assertThat(f.reports.resolve(f.executionId).resolve("x-y.json")).hasContent("{\"m\":[{\"value\":1}]}");
+            // Its own files, also with a dash, are fine.
+            assertThat(f.post(f.injectedUrl("x", "file") + "?name=z-notes.txt", null, "text/plain", "mine".getBytes()).statusCode())
+                    .isEqualTo(200);
+            assertThat(f.post(f.injectedUrl("x-y", "file") + "?name=y.json", null, "text/plain", "mine".getBytes()).statusCode())
+                    .isEqualTo(200);
+        }
+    }
 }

@@ -46,9 +46,15 @@ final class CallbackFixture implements AutoCloseable {
     final HttpClient client = HttpClient.newHttpClient();
 
     CallbackFixture(Path base, CallbackAuth auth, boolean devMode, long maxUpload, long maxResult, int maxConcurrent, int maxQueued) {
+        this(base, List.of("node-a", "node-b", "node-c"), auth, devMode, maxUpload, maxResult, maxConcurrent, maxQueued);
+    }
+
+    /** The first two nodes run, the others wait. */
+    CallbackFixture(Path base, List<String> nodes, CallbackAuth auth, boolean devMode, long maxUpload, long maxResult, int maxConcurrent,
+                    int maxQueued) {
         this.base = base;
         this.reports = base.resolve("reports");
-        this.harness = EngineHarness.builder(reports).nodes(List.of("node-a", "node-b", "node-c")).poolSize(2).auth(auth).build();
+        this.harness = EngineHarness.builder(reports).nodes(nodes).poolSize(2).auth(auth).build();
         this.engine = harness.engine;
         engine.activate();
         this.executionId = ((TriggerOutcome.Started) engine.trigger("test")).executionId();

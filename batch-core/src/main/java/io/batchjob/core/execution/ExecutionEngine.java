@@ -63,6 +63,8 @@ public final class ExecutionEngine implements AutoCloseable {
     public static final String SUMMARY_FILE = "_summary.json";
     /** One line per ended job, so a resumed execution does not run a node twice. */
     public static final String JOURNAL_FILE = "_jobs.jsonl";
+    /** One line (the node) per result received, so a resumed execution knows who reported without trusting file names. */
+    public static final String RESULTS_FILE = "_results.log";
 
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionEngine.class);
 
@@ -566,6 +568,7 @@ public final class ExecutionEngine implements AutoCloseable {
                 LOG.warn("execution {}: skipping an unreadable journal line: {}", id, e.getOriginalMessage());
             }
         }
+        java.util.Set<String> reportedNodes = new java.util.HashSet<>(store.readLines(id, RESULTS_FILE));
         Map<String, ExistingJob> existing = new LinkedHashMap<>();
         for (ExistingJob j : backend.existingJobs()) {
             if (j.executionId().equals(id)) {
@@ -593,7 +596,8 @@ public final class ExecutionEngine implements AutoCloseable {
                 job.secret = running.callbackSecret() != null ? running.callbackSecret() : CallbackSecrets.newSecret();
                 // A creation time ahead of our clock (skew with the API server) counts as now.
                 job.startedAt = running.createdAt() != null && running.createdAt().isBefore(now) ? running.createdAt() : now;
-                job.reported = store.hasFile(id, node + ".json");
+                // What the engine recorded, not a file name: another node's upload could have made "<node>.json".
+                job.reported = reportedNodes.contains(node);
                 job.holdsSlot = true;
                 ex.inFlight++;
                 adopted.put(job, running);
@@ -626,6 +630,14 @@ public final class ExecutionEngine implements AutoCloseable {
         }));
         advance(ex);
         return Optional.of(id);
+    }
+
+    private void recordResult(String executionId, String node) {
+        try {
+            store.appendLine(executionId, RESULTS_FILE, node);
+        } catch (RuntimeException e) {
+            LOG.warn("could not record the result of node {} in execution {}: {}", node, executionId, e.toString());
+        }
     }
 
     private void journal(String executionId, JobSummary summary) {
@@ -687,6 +699,9 @@ public final class ExecutionEngine implements AutoCloseable {
         Execution ex = runningExecution(executionId);
         synchronized (ex) {
             Job job = jobAcceptingCallbacksLocked(ex, executionId, node);
+            if (!job.reported) {
+                events.execute(() -> recordResult(executionId, node));
+            }
             job.reported = true;
             publish(l -> l.onResultReceived(executionId, node, result));
             if (job.state == JobState.NO_REPORT) {
@@ -695,6 +710,31 @@ public final class ExecutionEngine implements AutoCloseable {
                 recordEndLocked(ex, job.summary());
             }
         }
+    }
+
+    /**
+     * The node of the running execution a report file belongs to: the one whose result it is
+     * ({@code <node>.json}) or whose prefix it carries ({@code <node>-*}), the longest such node
+     * when names share a prefix ({@code a-b-x.txt} is node {@code a-b}'s, not {@code a}'s).
+     * Empty when no node of the running execution claims it, or no such execution runs.
+     */
+    public Optional<String> nodeOwningFile(String executionId, String fileName) {
+        Execution ex;
+        synchronized (this) {
+            ex = active;
+        }
+        if (ex == null || !ex.id.equals(executionId)) {
+            return Optional.empty();
+        }
+        String owner = null;
+        synchronized (ex) {
+            for (String node : ex.jobs.keySet()) {
+                if ((fileName.equals(node + ".json") || fileName.startsWith(node + "-")) && (owner == null || node.length() > owner.length())) {
+                    owner = node;
+                }
+            }
+        }
+        return Optional.ofNullable(owner);
     }
 
     private Execution runningExecution(String executionId) {

@@ -73,6 +73,33 @@ class ResumeTest {
     }
 
     @Test
+    void afterARestartReportedMeansAResultTheEngineRecordedNotAFileThatHappensToExist() throws Exception {
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a", "b")).poolSize(2).build()) {
+            h.engine.activate();
+            String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+            await().until(() -> h.backend.runningNodes(id).size() == 2);
+            h.engine.resultReceived(id, "a", RESULT);
+            h.store.write(id, "a.json", "{}".getBytes());
+            await().until(() -> h.store.readLines(id, ExecutionEngine.RESULTS_FILE).size() == 1);
+            // b never reported; a file named like its result appears anyway (e.g. written by another node).
+            h.store.write(id, "b.json", "{}".getBytes());
+            h.engine.deactivate();
+            h.backend.detachListeners();
+
+            RecordingListener listener = new RecordingListener();
+            try (ExecutionEngine next = successor(h, listener)) {
+                assertThat(next.activate()).contains(id);
+                h.backend.end(id, "a", JobEnd.succeeded());
+                h.backend.end(id, "b", JobEnd.succeeded());
+                await().until(() -> listener.finished.size() == 1);
+                Map<String, JobOutcome> outcomes = listener.finished.get(0).jobs().stream()
+                        .collect(java.util.stream.Collectors.toMap(JobSummary::node, JobSummary::outcome));
+                assertThat(outcomes).containsEntry("a", JobOutcome.SUCCEEDED).containsEntry("b", JobOutcome.NO_REPORT);
+            }
+        }
+    }
+
+    @Test
     void aRestartedControllerFinishesTheExecutionWithoutRunningANodeTwice() throws Exception {
         try (EngineHarness h = EngineHarness.builder(reports).nodes(NODES).poolSize(2).build()) {
             h.engine.activate();
