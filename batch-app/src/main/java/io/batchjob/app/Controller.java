@@ -180,6 +180,8 @@ public final class Controller implements AutoCloseable {
                 }));
         LOG.info("batch-job-controller {} started: name={}, podPoolSize={}, reportHistory={}, cron='{}'{}", BuildInfo.version(),
                 cfg.name(), cfg.podPoolSize(), cfg.reportHistory(), cfg.cronExpression(), env.devMode() ? " (DEV_MODE: no leader election)" : "");
+        // Liveness: a controller that can neither lead nor compete would never run a job again.
+        health.addLiveness(HealthEndpoints.of("leader-election", leadership::isCompeting, "Lease " + cfg.leaseName()));
         leadership.start();
     }
 

@@ -22,15 +22,25 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * schedule, deactivate the engine). {@link #close()} releases the lease so another controller takes
  * over without waiting for it to expire. Callbacks run one at a time on their own thread, never on
  * the elector's renew thread.
+ *
+ * <p>fabric8's elector ends when leadership is lost (a renew that missed its deadline, e.g. during
+ * an API stall); this class then competes again after the retry period, for as long as it is not
+ * closed — a controller that lost the Lease leads again when it can, never sits idle.
  */
 public final class LeaderElection implements Leadership {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaderElection.class);
 
-    private final LeaderElector elector;
+    /** A fresh fabric8 elector per attempt: one that has ended is not started again. */
+    private final java.util.function.Supplier<LeaderElector> electors;
     private final ExecutorService callbacks;
     private final AtomicBoolean leading = new AtomicBoolean();
-    private CompletableFuture<?> running;
+    private final Duration retryPeriod;
+    private final java.util.concurrent.ScheduledExecutorService restarts;
+    // Volatile so that isCompeting (a health check) never waits for a start that is blocked on the API.
+    private volatile CompletableFuture<?> running;
+    private volatile boolean closed;
+    private volatile boolean restartScheduled;
 
     /**
      * @param identity this controller's identity in the Lease (its pod name)
@@ -42,7 +52,13 @@ public final class LeaderElection implements Leadership {
             t.setDaemon(true);
             return t;
         });
-        this.elector = new LeaderElectorBuilder(client, callbacks).withConfig(new LeaderElectionConfigBuilder()
+        this.retryPeriod = retryPeriod;
+        this.restarts = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "leader-election-restart");
+            t.setDaemon(true);
+            return t;
+        });
+        this.electors = () -> new LeaderElectorBuilder(client, callbacks).withConfig(new LeaderElectionConfigBuilder()
                         .withName(leaseName)
                         .withLock(new LeaseLock(namespace, leaseName, identity))
                         .withLeaseDuration(leaseDuration)
@@ -65,12 +81,46 @@ public final class LeaderElection implements Leadership {
                 .build();
     }
 
-    /** Starts competing for the lease (returns at once). */
+    /** Starts competing for the lease (returns at once, or once fabric8 has started its attempt). */
     @Override
-    public synchronized void start() {
-        if (running == null) {
-            running = elector.start();
+    public void start() {
+        CompletableFuture<?> starting = new CompletableFuture<>();
+        synchronized (this) {
+            restartScheduled = false;
+            if (running != null || closed) {
+                return;
+            }
+            running = starting; // a placeholder while fabric8 starts, outside the monitor
         }
+        CompletableFuture<?> attempt = electors.get().start();
+        synchronized (this) {
+            if (closed || running != starting) {
+                attempt.cancel(true);
+                return;
+            }
+            running = attempt;
+        }
+        attempt.whenComplete((done, error) -> {
+            synchronized (this) {
+                if (closed || running != attempt) {
+                    return; // closed, or already competing again
+                }
+                running = null;
+                restartScheduled = true;
+            }
+            LOG.warn("leader election ended ({}); competing again in {}", error == null ? "leadership lost" : error.toString(),
+                    retryPeriod);
+            try {
+                restarts.schedule(this::start, retryPeriod.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closed meanwhile
+            }
+        });
+    }
+
+    @Override
+    public boolean isCompeting() {
+        return !closed && (running != null || restartScheduled || leading.get());
     }
 
     @Override
@@ -80,11 +130,17 @@ public final class LeaderElection implements Leadership {
 
     /** Stops competing and releases the lease if this controller holds it. */
     @Override
-    public synchronized void close() {
-        if (running != null) {
-            running.cancel(true);
-            running = null; // with releaseOnCancel, cancelling stops leading and releases the Lease in this call
+    public void close() {
+        CompletableFuture<?> attempt;
+        synchronized (this) {
+            closed = true;
+            attempt = running;
+            running = null;
         }
+        if (attempt != null) {
+            attempt.cancel(true); // with releaseOnCancel, cancelling stops leading and releases the Lease in this call
+        }
+        restarts.shutdownNow();
         io.batchjob.core.Shutdown.gracefully(callbacks, Duration.ofSeconds(5));
     }
 }

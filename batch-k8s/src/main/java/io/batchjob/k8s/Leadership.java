@@ -16,6 +16,14 @@ public interface Leadership extends AutoCloseable {
 
     boolean isLeader();
 
+    /**
+     * Whether this controller leads or competes for leadership (a liveness check: {@code false}
+     * means it can never dispatch again, and a restart is the cure).
+     */
+    default boolean isCompeting() {
+        return true;
+    }
+
     @Override
     void close();
 

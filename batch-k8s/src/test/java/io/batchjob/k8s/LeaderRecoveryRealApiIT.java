@@ -1,0 +1,74 @@
+package io.batchjob.k8s;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A single controller loses its Lease while the API server stalls (its process is paused, SIGSTOP):
+ * it stops leading, keeps competing (liveness stays true), and leads again once the API answers.
+ * Its own API server, since the test freezes it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LeaderRecoveryRealApiIT {
+
+    private TestApiServer server;
+    private RealApiCluster cluster;
+
+    @BeforeAll
+    void startOwnServer() {
+        RealApiServerExtension.requireBinary();
+        server = TestApiServer.startDedicated("leader-recovery");
+        cluster = RealApiCluster.create(server, "leader-recovery");
+    }
+
+    @AfterAll
+    void stopServer() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void aControllerThatLostTheLeaseDuringAnApiStallLeadsAgainWhenTheApiAnswers() {
+        AtomicInteger started = new AtomicInteger();
+        AtomicInteger stopped = new AtomicInteger();
+        KubernetesClient client = cluster.adminClient(c -> c.withRequestTimeout(2_000).withRequestRetryBackoffLimit(0));
+        try (LeaderElection election = new LeaderElection(client, cluster.namespace(), "recovery-leader-election", "controller-0",
+                Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(300), started::incrementAndGet, stopped::incrementAndGet)) {
+            election.start();
+            await().atMost(Duration.ofSeconds(20)).until(election::isLeader);
+
+            server.pause();
+            try {
+                await().atMost(Duration.ofSeconds(20)).until(() -> !election.isLeader());
+                assertThat(stopped).hasValue(1);
+                // Not leading, still competing: /healthz stays 200, the process is not idle.
+                await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(election::isCompeting);
+            } finally {
+                server.resume();
+            }
+
+            await().atMost(Duration.ofSeconds(30)).until(election::isLeader);
+            assertThat(started).as("led again after the stall").hasValue(2);
+            assertThat(cluster.admin().leases().withName("recovery-leader-election").get().getSpec().getHolderIdentity())
+                    .isEqualTo("controller-0");
+        }
+        assertThat(new LeaderElection(client, cluster.namespace(), "x", "y", Duration.ofSeconds(3), Duration.ofSeconds(2),
+                Duration.ofMillis(300), () -> { }, () -> { })).satisfies(e -> {
+            e.close();
+            assertThat(e.isCompeting()).as("a closed election competes no more").isFalse();
+        });
+    }
+}
