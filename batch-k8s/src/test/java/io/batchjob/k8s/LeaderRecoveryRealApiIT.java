@@ -20,23 +20,21 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LeaderRecoveryRealApiIT {
 
+    private DedicatedApiServer dedicated;
     private TestApiServer server;
     private RealApiCluster cluster;
 
     @BeforeAll
     void startOwnServer() {
-        RealApiServerExtension.requireBinary();
-        server = TestApiServer.startDedicated("leader-recovery");
-        cluster = RealApiCluster.create(server, "leader-recovery");
+        dedicated = DedicatedApiServer.start("leader-recovery");
+        server = dedicated.server();
+        cluster = dedicated.cluster();
     }
 
     @AfterAll
     void stopServer() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (server != null) {
-            server.close();
+        if (dedicated != null) {
+            dedicated.close();
         }
     }
 

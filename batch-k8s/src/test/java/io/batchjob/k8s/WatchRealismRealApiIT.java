@@ -41,6 +41,7 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WatchRealismRealApiIT {
 
+    private DedicatedApiServer dedicated;
     private TestApiServer server;
     private RealApiCluster cluster;
 
@@ -49,18 +50,15 @@ class WatchRealismRealApiIT {
 
     @BeforeAll
     void startOwnServer() {
-        RealApiServerExtension.requireBinary();
-        server = TestApiServer.startDedicated("watch-realism", "--watch-cache=false");
-        cluster = RealApiCluster.create(server, "watch-realism");
+        dedicated = DedicatedApiServer.start("watch-realism", "--watch-cache=false");
+        server = dedicated.server();
+        cluster = dedicated.cluster();
     }
 
     @AfterAll
     void stopServer() {
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (server != null) {
-            server.close();
+        if (dedicated != null) {
+            dedicated.close();
         }
     }
 
