@@ -193,6 +193,10 @@ public final class CallbackApi {
         JobResult result = ResultParser.parse(body, settings.metricPrefix(), lenient);
         // Accepted as the Go controller accepted it; said once here so the job's author can fix it.
         lenient.forEach(w -> LOG.warn("result of node {} in execution {}: {}", node, executionId, w));
+        if (result.valueCount() > settings.maxSeriesPerResult()) {
+            throw new HttpProblem(413, "the result has " + result.valueCount() + " values, more than maxSeriesPerResult ("
+                    + settings.maxSeriesPerResult() + "): send fewer label sets, or raise the limit in config.yaml");
+        }
         store.write(executionId, node + ".json", body);
         exchange.putAttachment(STORED, (long) body.length);
         try {

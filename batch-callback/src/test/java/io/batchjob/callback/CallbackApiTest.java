@@ -353,4 +353,18 @@ class CallbackApiTest {
                     .isEqualTo(200);
         }
     }
+
+    @Test
+    void aResultWithMoreSeriesThanMaxSeriesPerResultIsA413AndStoresNothing(@TempDir Path dir) throws Exception {
+        try (CallbackFixture f = new CallbackFixture(dir, List.of("node-a", "node-b"), io.batchjob.core.config.CallbackAuth.TOKEN, false,
+                1 << 20, 64 << 10, 16, 512, 3)) {
+            String three = "{\"m\":[{\"value\":1},{\"value\":2}],\"n\":[{\"value\":3}]}";
+            assertThat(f.post(f.injectedUrl("node-a", "result"), null, null, three.getBytes()).statusCode()).isEqualTo(200);
+            HttpResponse<String> r = f.post(f.injectedUrl("node-b", "result"), null, null,
+                    "{\"m\":[{\"value\":1},{\"value\":2},{\"value\":3},{\"value\":4}]}".getBytes());
+            assertThat(r.statusCode()).isEqualTo(413);
+            assertThat(r.body()).isEqualTo("the result has 4 values, more than maxSeriesPerResult (3): send fewer label sets, or raise the limit in config.yaml\n");
+            assertThat(f.reports.resolve(f.executionId).resolve("node-b.json")).doesNotExist();
+        }
+    }
 }

@@ -49,9 +49,15 @@ final class CallbackFixture implements AutoCloseable {
         this(base, List.of("node-a", "node-b", "node-c"), auth, devMode, maxUpload, maxResult, maxConcurrent, maxQueued);
     }
 
-    /** The first two nodes run, the others wait. */
     CallbackFixture(Path base, List<String> nodes, CallbackAuth auth, boolean devMode, long maxUpload, long maxResult, int maxConcurrent,
                     int maxQueued) {
+        this(base, nodes, auth, devMode, maxUpload, maxResult, maxConcurrent, maxQueued,
+                io.batchjob.core.config.ControllerConfig.DEFAULT_MAX_SERIES_PER_RESULT);
+    }
+
+    /** The first two nodes run, the others wait. */
+    CallbackFixture(Path base, List<String> nodes, CallbackAuth auth, boolean devMode, long maxUpload, long maxResult, int maxConcurrent,
+                    int maxQueued, int maxSeries) {
         this.base = base;
         this.reports = base.resolve("reports");
         this.harness = EngineHarness.builder(reports).nodes(nodes).poolSize(2).auth(auth).build();
@@ -66,7 +72,7 @@ final class CallbackFixture implements AutoCloseable {
             events.add(event);
         };
         CallbackApi api = new CallbackApi(engine, harness.store, publisher,
-                new CallbackSettings(auth, "batch_job", maxUpload, maxResult, devMode, maxConcurrent, maxQueued), observed::add);
+                new CallbackSettings(auth, "batch_job", maxUpload, maxResult, devMode, maxConcurrent, maxQueued, maxSeries), observed::add);
         this.worker = UndertowServer.newWorker(2, 16);
         this.server = UndertowServer.start("callback", "127.0.0.1", 0, api.handler(), worker);
     }

@@ -103,10 +103,33 @@ public final class ResultMetrics implements ExecutionListener {
     public void onExecutionStarted(ExecutionStart start) {
         currentExecutionId.set(Double.parseDouble(start.executionId()));
         pods.set(start.nodes().size());
+        // Results come only from running jobs: only the running execution's series can be replaced.
+        synchronized (published) {
+            published.clear();
+            publishedExecution = start.executionId();
+        }
     }
+
+    /**
+     * The series each node's last result set, for the running execution: a node's new result
+     * replaces them (the stored {@code <node>.json} and the metrics agree, and re-posting cannot
+     * pile up series). Guarded by itself; listener calls come from the engine's one events thread.
+     */
+    private final Map<String, List<Runnable>> published = new java.util.HashMap<>();
+    private String publishedExecution = "";
 
     @Override
     public void onResultReceived(String executionId, String node, JobResult result) {
+        List<Runnable> removals = new ArrayList<>();
+        synchronized (published) {
+            if (executionId.equals(publishedExecution)) {
+                List<Runnable> earlier = published.remove(node);
+                if (earlier != null) {
+                    earlier.forEach(Runnable::run);
+                }
+                published.put(node, removals);
+            }
+        }
         result.metrics().forEach((suffix, values) -> {
             CustomGauge g = gauges.get(suffix);
             if (g == null) {
@@ -119,6 +142,7 @@ public final class ResultMetrics implements ExecutionListener {
                 }
                 labelValues[labelValues.length - 2] = node;
                 set(g.gauge(), labelValues, executionId, v.value());
+                removals.add(() -> remove(g.gauge(), labelValues));
             }
         });
         set(processing, new String[]{node, null}, executionId, 0);
@@ -135,6 +159,16 @@ public final class ResultMetrics implements ExecutionListener {
         processing.removeIf(l -> executionId.equals(l.get(l.size() - 1)));
         duration.removeIf(l -> executionId.equals(l.get(l.size() - 1)));
         gauges.values().forEach(g -> g.gauge().removeIf(l -> executionId.equals(l.get(l.size() - 1))));
+    }
+
+    /** Removes a series set by {@link #set} (and its "latest" copy). */
+    private void remove(Gauge gauge, String[] labelValues) {
+        gauge.remove(labelValues);
+        if (latest) {
+            String[] copy = labelValues.clone();
+            copy[copy.length - 1] = LATEST;
+            gauge.remove(copy);
+        }
     }
 
     /** Sets the series of the execution, and the "latest" series when configured. The last label is the execution. */

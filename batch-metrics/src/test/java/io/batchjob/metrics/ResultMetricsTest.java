@@ -137,6 +137,28 @@ class ResultMetricsTest {
     }
 
     @Test
+    void aNodesNewResultReplacesTheSeriesOfItsPreviousOneInsteadOfPilingUp() throws Exception {
+        ResultMetrics metrics = new ResultMetrics(config("latestMetricsLabel: true\n"), registry, "1.2.3");
+        metrics.onExecutionStarted(new ExecutionStart("20261127090000", "schedule", T0, List.of("ok", "other"), false));
+        List<MetricValue> many = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            many.add(new MetricValue(i, Map.of("label_a", "a" + i, "label_b", "b")));
+        }
+        metrics.onResultReceived("20261127090000", "ok", new JobResult(Map.of("my_metric", many)));
+        metrics.onResultReceived("20261127090000", "other", new JobResult(Map.of("my_metric",
+                List.of(new MetricValue(5, Map.of("label_a", "x", "label_b", "y"))))));
+
+        metrics.onResultReceived("20261127090000", "ok", new JobResult(Map.of("my_metric",
+                List.of(new MetricValue(3, Map.of("label_a", "a7", "label_b", "b"))))));
+
+        assertThat(Scrape.lines(Scrape.scrape(serve()), "scan_my_metric")).containsExactlyInAnyOrder(
+                "scan_my_metric{executionID=20261127090000,label_a=a7,label_b=b,node=ok} 3.0",
+                "scan_my_metric{executionID=latest,label_a=a7,label_b=b,node=ok} 3.0",
+                "scan_my_metric{executionID=20261127090000,label_a=x,label_b=y,node=other} 5.0",
+                "scan_my_metric{executionID=latest,label_a=x,label_b=y,node=other} 5.0");
+    }
+
+    @Test
     void pruningRemovesExactlyThePrunedExecutionsSeries() throws Exception {
         ResultMetrics metrics = new ResultMetrics(config("latestMetricsLabel: true\n"), registry, "1.2.3");
         scriptedExecution(metrics, "20261127080000");

@@ -39,7 +39,7 @@ public final class ConfigLoader {
             "reportDirectory", "reportHistory", "podPoolSize", "runOnStartup", "startupDelay", "callbackServiceName",
             "callbackServicePort", "custom", "latestMetricsLabel", "leaderElectionResourceLock", "savePodLog",
             "metrics", "healthProbePort", "reportServerPort", "jobTimeout", "maxUploadSize", "maxResultSize",
-            "callbackAuth", "concurrencyPolicy");
+            "callbackAuth", "concurrencyPolicy", "maxSeriesPerResult");
     private static final Set<String> METRICS_KEYS = Set.of("prefix", "gauges", "port");
     private static final Set<String> GAUGE_KEYS = Set.of("help", "labels");
     private static final Set<String> DEPRECATED_LOCKS = Set.of("configmaps", "endpoints", "configmapsleases", "endpointsleases");
@@ -137,6 +137,7 @@ public final class ConfigLoader {
             duration("jobTimeout", b::jobTimeout);
             size("maxUploadSize", b::maxUploadSize);
             size("maxResultSize", b::maxResultSize);
+            integer("maxSeriesPerResult", b::maxSeriesPerResult);
             string("callbackAuth", v -> {
                 switch (v) {
                     case "token" -> b.callbackAuth(CallbackAuth.TOKEN);

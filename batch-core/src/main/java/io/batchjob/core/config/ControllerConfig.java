@@ -49,6 +49,7 @@ import java.util.regex.Pattern;
  * @param maxResultSize              largest accepted result or event body (new)
  * @param callbackAuth               how job pods authenticate callbacks (new)
  * @param concurrencyPolicy          what a trigger does while an execution runs (new; default Replace, as in Go)
+ * @param maxSeriesPerResult         most values (metric series) one result may carry (new; more is refused with 413)
  */
 public record ControllerConfig(
         String name,
@@ -76,7 +77,8 @@ public record ControllerConfig(
         long maxUploadSize,
         long maxResultSize,
         CallbackAuth callbackAuth,
-        ConcurrencyPolicy concurrencyPolicy) {
+        ConcurrencyPolicy concurrencyPolicy,
+        int maxSeriesPerResult) {
 
     public static final String DEFAULT_CRON = "42 3 * * *";
     public static final Path DEFAULT_REPORT_DIRECTORY = Path.of("/var/www");
@@ -88,6 +90,7 @@ public record ControllerConfig(
     public static final int DEFAULT_REPORT_SERVER_PORT = 8080;
     public static final long DEFAULT_MAX_UPLOAD_SIZE = 100L << 20;
     public static final long DEFAULT_MAX_RESULT_SIZE = 1L << 20;
+    public static final int DEFAULT_MAX_SERIES_PER_RESULT = 10_000;
 
     /** Values of {@code leaderElectionResourceLock} the Go controller knew; only Leases are used. */
     public static final Set<String> KNOWN_RESOURCE_LOCKS =
@@ -106,7 +109,7 @@ public record ControllerConfig(
         List<String> problems = validate(name, jobServiceAccount, jobImagePullSecrets, jobNodeSelector, cronExpression,
                 cronTimeZone, reportDirectory, reportHistory, podPoolSize, startupDelay, callbackServiceName,
                 callbackServicePort, metrics, healthProbePort, reportServerPort, jobTimeout, maxUploadSize,
-                maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy);
+                maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy, maxSeriesPerResult);
         if (!problems.isEmpty()) {
             throw new ConfigException("config", problems);
         }
@@ -162,6 +165,7 @@ public record ControllerConfig(
         b.maxResultSize = maxResultSize;
         b.callbackAuth = callbackAuth;
         b.concurrencyPolicy = concurrencyPolicy;
+        b.maxSeriesPerResult = maxSeriesPerResult;
         return b;
     }
 
@@ -172,7 +176,7 @@ public record ControllerConfig(
                                  int callbackServicePort, MetricsConfig metrics, int healthProbePort,
                                  int reportServerPort, Duration jobTimeout, long maxUploadSize, long maxResultSize,
                                  CallbackAuth callbackAuth, String resourceLock, CustomSettings custom,
-                                 ConcurrencyPolicy concurrencyPolicy) {
+                                 ConcurrencyPolicy concurrencyPolicy, int maxSeriesPerResult) {
         List<String> p = new ArrayList<>();
         if (name == null || name.isEmpty()) {
             p.add("key 'name' is required: set it to the controller's name (lower-case letters, digits, '-' and '.', at most 63 characters)");
@@ -270,6 +274,9 @@ public record ControllerConfig(
         if (concurrencyPolicy == null) {
             p.add("key 'concurrencyPolicy' must not be null");
         }
+        if (maxSeriesPerResult < 1) {
+            p.add("key 'maxSeriesPerResult': value " + maxSeriesPerResult + " is invalid: must be at least 1");
+        }
         if (resourceLock == null) {
             p.add("key 'leaderElectionResourceLock' must not be null");
         }
@@ -360,6 +367,7 @@ public record ControllerConfig(
         private long maxResultSize = DEFAULT_MAX_RESULT_SIZE;
         private CallbackAuth callbackAuth = CallbackAuth.TOKEN;
         private ConcurrencyPolicy concurrencyPolicy = ConcurrencyPolicy.REPLACE;
+        private int maxSeriesPerResult = DEFAULT_MAX_SERIES_PER_RESULT;
 
         private Builder() {
         }
@@ -390,6 +398,7 @@ public record ControllerConfig(
         public Builder maxResultSize(long v) { this.maxResultSize = v; return this; }
         public Builder callbackAuth(CallbackAuth v) { this.callbackAuth = v; return this; }
         public Builder concurrencyPolicy(ConcurrencyPolicy v) { this.concurrencyPolicy = v; return this; }
+        public Builder maxSeriesPerResult(int v) { this.maxSeriesPerResult = v; return this; }
 
         /** @throws ConfigException listing every invalid value */
         public ControllerConfig build() {
@@ -409,14 +418,14 @@ public record ControllerConfig(
                     runOnUnscheduledNodes, cronExpression, cronTimeZone, reportDirectory, reportHistory, podPoolSize,
                     runOnStartup, startupDelay, callbackServiceName, callbackServicePort, custom, latestMetricsLabel,
                     leaderElectionResourceLock, savePodLog, metrics, healthProbePort, reportServerPort, jobTimeout,
-                    maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy);
+                    maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult);
         }
 
         List<String> problems() {
             return validate(name, jobServiceAccount, jobImagePullSecrets, jobNodeSelector, cronExpression,
                     cronTimeZone, reportDirectory, reportHistory, podPoolSize, startupDelay, callbackServiceName,
                     callbackServicePort, metrics, healthProbePort, reportServerPort, jobTimeout, maxUploadSize,
-                    maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy);
+                    maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy, maxSeriesPerResult);
         }
     }
 }

@@ -125,6 +125,7 @@ class ConfigLoaderTest {
         assertThat(c.metrics().port()).isEqualTo(9153);
         assertThat(c.reportServerPort()).isEqualTo(8080);
         assertThat(c.jobTimeoutLimit()).as("no per-job limit unless configured, as in the Go controller").isEmpty();
+        assertThat(c.maxSeriesPerResult()).isEqualTo(10_000);
         assertThat(c.concurrencyPolicy()).as("each trigger replaces the running execution, as in the Go controller")
                 .isEqualTo(ConcurrencyPolicy.REPLACE);
         assertThat(c.maxUploadSize()).isEqualTo(100L << 20);
@@ -205,6 +206,7 @@ class ConfigLoaderTest {
                 bad("name: a\ncallbackServicePort: 70000", "key 'callbackServicePort': value 70000 is invalid: must be a port from 1 to 65535"),
                 bad("name: a\nhealthProbePort: 8090", "keys 'callbackServicePort' and 'healthProbePort' both use port 8090"),
                 bad("name: a\ncronTimeZone: Mars/Olympus", "key 'cronTimeZone': value 'Mars/Olympus' is not a time zone"),
+                bad("name: a\nmaxSeriesPerResult: 0", "key 'maxSeriesPerResult': value 0 is invalid: must be at least 1"),
                 bad("name: a\nconcurrencyPolicy: Allow", "key 'concurrencyPolicy': value 'Allow' is invalid: use 'Replace'"),
                 bad("name: a\nconcurrencyPolicy: 1", "key 'concurrencyPolicy': expected a string, found number 1"),
                 bad("name: a\njobTimeout: 0s", "key 'jobTimeout': value 0s is invalid: must be a duration greater than 0"),
