@@ -1,29 +1,49 @@
 package io.batchjob.k8s;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 /**
  * A test class's own API server with one namespace in it, for tests that restart, pause or compact
- * the server (the shared one of {@link RealApi} must stay up for the other classes). Skips or fails
- * as {@link RealApi} does when the binary is missing.
+ * the server (the shared one of {@link RealApi} must stay up for the other classes). Register it as
+ * a static {@code @RegisterExtension} field: it starts before the class's tests and stops after
+ * them, and skips or fails as {@link RealApi} does when the binary is missing.
  */
-public final class DedicatedApiServer implements AutoCloseable {
+public final class DedicatedApiServer implements BeforeAllCallback, AfterAllCallback {
 
-    private final TestApiServer server;
-    private final RealApiCluster cluster;
+    private final String name;
+    private final String[] extraApiServerArgs;
+    private TestApiServer server;
+    private RealApiCluster cluster;
 
-    private DedicatedApiServer(TestApiServer server, RealApiCluster cluster) {
-        this.server = server;
-        this.cluster = cluster;
+    private DedicatedApiServer(String name, String... extraApiServerArgs) {
+        this.name = name;
+        this.extraApiServerArgs = extraApiServerArgs;
     }
 
-    /** Starts a server named {@code name} with a namespace of the same name. */
-    public static DedicatedApiServer start(String name, String... extraApiServerArgs) {
+    /** A server named {@code name} with a namespace of the same name, started with these extra kube-apiserver flags. */
+    public static DedicatedApiServer named(String name, String... extraApiServerArgs) {
+        return new DedicatedApiServer(name, extraApiServerArgs);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
         RealApiServerExtension.requireBinary();
-        TestApiServer server = TestApiServer.startDedicated(name, extraApiServerArgs);
+        server = TestApiServer.startDedicated(name, extraApiServerArgs);
+        cluster = RealApiCluster.create(server, name);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
         try {
-            return new DedicatedApiServer(server, RealApiCluster.create(server, name));
-        } catch (RuntimeException e) {
-            server.close();
-            throw e;
+            if (cluster != null) {
+                cluster.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
         }
     }
 
@@ -33,14 +53,5 @@ public final class DedicatedApiServer implements AutoCloseable {
 
     public RealApiCluster cluster() {
         return cluster;
-    }
-
-    @Override
-    public void close() {
-        try {
-            cluster.close();
-        } finally {
-            server.close();
-        }
     }
 }

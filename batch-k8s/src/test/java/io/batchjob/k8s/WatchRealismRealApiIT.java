@@ -10,10 +10,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -38,35 +36,19 @@ import static org.awaitility.Awaitility.await;
  * watch from a compacted revision reaches etcd and is answered 410, as happens on a busy cluster
  * after a long disconnection; with the cache on, the same happens once the cache's window has passed.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WatchRealismRealApiIT {
 
-    private DedicatedApiServer dedicated;
-    private TestApiServer server;
-    private RealApiCluster cluster;
+    @RegisterExtension
+    static final DedicatedApiServer API = DedicatedApiServer.named("watch-realism", "--watch-cache=false");
 
     @TempDir
     Path reports;
 
-    @BeforeAll
-    void startOwnServer() {
-        dedicated = DedicatedApiServer.start("watch-realism", "--watch-cache=false");
-        server = dedicated.server();
-        cluster = dedicated.cluster();
-    }
-
-    @AfterAll
-    void stopServer() {
-        if (dedicated != null) {
-            dedicated.close();
-        }
-    }
-
     private Map<String, String> nodes(String pool, int count) {
         for (int i = 1; i <= count; i++) {
-            cluster.createNode(pool + "-" + i, true, false, Map.of("pool", pool), 0);
+            API.cluster().createNode(pool + "-" + i, true, false, Map.of("pool", pool), 0);
         }
-        Map<String, String> selector = new HashMap<>(cluster.nodeLabel());
+        Map<String, String> selector = new HashMap<>(API.cluster().nodeLabel());
         selector.put("pool", pool);
         return selector;
     }
@@ -76,22 +58,22 @@ class WatchRealismRealApiIT {
         Map<String, String> selector = nodes("restart", 6);
         LoadedConfig loaded = ConfigLoader.load("name: restart\npodPoolSize: 2\n", JobPodFactoryTest.TEMPLATE, "test");
         AtomicReference<SimulatedKubelet.Behaviour> behaviour = new AtomicReference<>(SimulatedKubelet.Behaviour.HOLD_RUNNING);
-        try (EngineOnCluster controller = new EngineOnCluster(cluster.adminClient(c -> c), cluster.namespace(), loaded, reports,
+        try (EngineOnCluster controller = new EngineOnCluster(API.cluster().adminClient(c -> c), API.cluster().namespace(), loaded, reports,
                 selector, Duration.ofSeconds(30), null)) {
             controller.engine.activate();
             TriggerOutcome.Started started;
-            try (SimulatedKubelet kubelet = new SimulatedKubelet(cluster.admin(), cluster.namespace(), p -> behaviourOf(p, behaviour.get()))
+            try (SimulatedKubelet kubelet = new SimulatedKubelet(API.cluster().admin(), API.cluster().namespace(), p -> behaviourOf(p, behaviour.get()))
                     .onlyLabelled(Map.of(JobLabels.OWNER, "restart")).start()) {
                 started = (TriggerOutcome.Started) controller.engine.trigger("manual");
                 await().atMost(Duration.ofSeconds(20)).until(() -> running("restart").size() == 2);
             }
 
-            server.restart();
+            API.server().restart();
 
             // A new kubelet (the old one's watch died with the server) ends the running pods and runs the rest.
             behaviour.set(SimulatedKubelet.Behaviour.SUCCEED);
-            try (KubernetesClient kubeletClient = server.adminClient();
-                 SimulatedKubelet kubelet = new SimulatedKubelet(kubeletClient, cluster.namespace(), p -> behaviourOf(p, behaviour.get()))
+            try (KubernetesClient kubeletClient = API.server().adminClient();
+                 SimulatedKubelet kubelet = new SimulatedKubelet(kubeletClient, API.cluster().namespace(), p -> behaviourOf(p, behaviour.get()))
                          .onlyLabelled(Map.of(JobLabels.OWNER, "restart")).start()) {
                 for (Pod pod : running("restart")) {
                     kubelet.finish(pod.getMetadata().getName(), pod.getSpec().getNodeName().endsWith("-1") ? 1 : 0);
@@ -108,16 +90,16 @@ class WatchRealismRealApiIT {
         Map<String, String> selector = nodes("gone", 6);
         LoadedConfig loaded = ConfigLoader.load("name: gone\npodPoolSize: 2\n", JobPodFactoryTest.TEMPLATE, "test");
         AtomicReference<SimulatedKubelet.Behaviour> behaviour = new AtomicReference<>(SimulatedKubelet.Behaviour.HOLD_RUNNING);
-        URI api = URI.create(server.url());
+        URI api = URI.create(API.server().url());
         try (TcpProxy network = new TcpProxy(api.getPort());
-             EngineOnCluster controller = new EngineOnCluster(cluster.adminClient(c -> c.withMasterUrl("https://127.0.0.1:" + network.port())),
-                     cluster.namespace(), loaded, reports, selector, Duration.ofSeconds(30), null);
-             SimulatedKubelet kubelet = new SimulatedKubelet(cluster.admin(), cluster.namespace(), p -> behaviourOf(p, behaviour.get()))
+             EngineOnCluster controller = new EngineOnCluster(API.cluster().adminClient(c -> c.withMasterUrl("https://127.0.0.1:" + network.port())),
+                     API.cluster().namespace(), loaded, reports, selector, Duration.ofSeconds(30), null);
+             SimulatedKubelet kubelet = new SimulatedKubelet(API.cluster().admin(), API.cluster().namespace(), p -> behaviourOf(p, behaviour.get()))
                      .onlyLabelled(Map.of(JobLabels.OWNER, "gone")).start()) {
             controller.engine.activate();
             TriggerOutcome.Started started = (TriggerOutcome.Started) controller.engine.trigger("manual");
             await().atMost(Duration.ofSeconds(20)).until(() -> running("gone").size() == 2);
-            String seenVersion = cluster.admin().pods().withLabel(JobLabels.OWNER, "gone").list().getMetadata().getResourceVersion();
+            String seenVersion = API.cluster().admin().pods().withLabel(JobLabels.OWNER, "gone").list().getMetadata().getResourceVersion();
 
             // The controller loses the API server; meanwhile both running jobs end and etcd compacts their history away.
             network.cut();
@@ -126,9 +108,9 @@ class WatchRealismRealApiIT {
             for (Pod pod : ending) {
                 kubelet.finish(pod.getMetadata().getName(), pod.getSpec().getNodeName().endsWith("-1") ? 1 : 0);
             }
-            cluster.admin().configMaps().resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+            API.cluster().admin().configMaps().resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
                     .withName("after-the-ends").endMetadata().build()).create();
-            server.compactEtcd();
+            API.server().compactEtcd();
             assertThat(watchFrom(seenVersion)).as("a watch from before the compaction").isEqualTo(410);
 
             network.restore();
@@ -146,7 +128,7 @@ class WatchRealismRealApiIT {
     /** The HTTP code with which the server ends a pod watch from {@code resourceVersion} (0: it did not). */
     private int watchFrom(String resourceVersion) throws Exception {
         CompletableFuture<Integer> code = new CompletableFuture<>();
-        try (var ignored = cluster.admin().pods().withResourceVersion(resourceVersion).watch(new Watcher<Pod>() {
+        try (var ignored = API.cluster().admin().pods().withResourceVersion(resourceVersion).watch(new Watcher<Pod>() {
             @Override
             public void eventReceived(Action action, Pod resource) {
             }
@@ -171,7 +153,7 @@ class WatchRealismRealApiIT {
     }
 
     private List<Pod> pods(String name) {
-        return cluster.admin().pods().withLabel(JobLabels.OWNER, name).list().getItems();
+        return API.cluster().admin().pods().withLabel(JobLabels.OWNER, name).list().getItems();
     }
 
     private List<Pod> running(String name) {
