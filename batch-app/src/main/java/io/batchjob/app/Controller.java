@@ -33,7 +33,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.undertow.server.HttpHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.XnioWorker;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -55,6 +54,9 @@ public final class Controller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
     /** How long a pod may fail to start (image pull errors, unschedulable) before its job is given up. */
     static final Duration START_GRACE = Duration.ofMinutes(2);
+    /** Listings and the start of downloads; a download in progress holds no thread. */
+    static final int REPORT_THREADS = 4;
+    static final int HEALTH_THREADS = 2;
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private ControllerConfig config;
@@ -114,8 +116,7 @@ public final class Controller implements AutoCloseable {
         ControllerMetrics controllerMetrics = new ControllerMetrics(registry,
                 () -> engineRef[0] == null ? 0 : engineRef[0].progress().map(ExecutionProgress::running).orElse(0));
 
-        XnioWorker worker = UndertowServer.newWorker(2, CallbackSettings.DEFAULT_MAX_CONCURRENT + 8);
-        resources.push(worker::shutdown);
+        // Each server has threads of its own: slow downloads or a flood of callbacks never starve /healthz (or each other).
         // The callback port must be known before the engine builds job environments: bind first.
         HttpHandler[] callbackHandler = new HttpHandler[1];
         callbackServer = own(UndertowServer.start("callback", listen.host(), port(listen.callbackPort(), cfg.callbackServicePort()),
@@ -126,7 +127,8 @@ public final class Controller implements AutoCloseable {
                     } else {
                         callbackHandler[0].handleRequest(exchange);
                     }
-                }, worker));
+                }, UndertowServer.Limits.threads(CallbackSettings.DEFAULT_MAX_CONCURRENT + 2)
+                        .withMaxEntitySize(Math.max(cfg.maxUploadSize(), cfg.maxResultSize()))));
 
         JobEnvironment jobEnvironment = new JobEnvironment(env.namespace(), new CallbackEndpoint(callbackHost, callbackServer.port()),
                 cfg.callbackAuth(), List.of());
@@ -154,7 +156,7 @@ public final class Controller implements AutoCloseable {
                 CallbackSettings.of(cfg, env.devMode()), controllerMetrics).handler();
 
         reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),
-                new ReportServer(store).handler(), worker));
+                new ReportServer(store).handler(), UndertowServer.Limits.threads(REPORT_THREADS)));
         metricsServer = own(MetricsServer.start(registry, listen.host(), port(listen.metricsPort(), cfg.metrics().port())));
         HealthEndpoints health = new HealthEndpoints()
                 .addLiveness(HealthEndpoints.reportDirectory(store.root()))
@@ -164,7 +166,7 @@ public final class Controller implements AutoCloseable {
                 .addReadiness(HealthEndpoints.listening("report", listen.host(), reportServer.port()))
                 .addReadiness(HealthEndpoints.listening("metrics", listen.host(), metricsServer.port()));
         healthServer = own(UndertowServer.start("health", listen.host(), port(listen.healthPort(), cfg.healthProbePort()),
-                health.handler(), worker));
+                health.handler(), UndertowServer.Limits.threads(HEALTH_THREADS)));
 
         TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.runOnStartup(), cfg.startupDelay(), clock,
                 timer, cause -> trigger(engine, cause)));

@@ -22,7 +22,6 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.server.RoutingHandler;
-import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.RequestLimitingHandler;
 import io.undertow.server.handlers.form.FormData;
 import io.undertow.server.handlers.form.FormParserFactory;
@@ -53,8 +52,11 @@ import java.util.regex.Pattern;
  * <p>The chain, outermost first: observe (status and latency to the {@link CallbackObserver}) →
  * limit (bounded concurrency, 503 beyond the queue) → route (404 unknown path, 405 wrong method) →
  * blocking dispatch to a worker → error mapping → the endpoint. Each endpoint checks, in order:
- * path values (400), that the job is running (406, unless dev mode), the job's secret (401, with
- * {@code callbackAuth: token}), the body (400/413); only then does it store anything.
+ * path values (400), the job's secret (401, with {@code callbackAuth: token}; answered at once,
+ * the body unread, the connection closed), that the job is running (406, unless dev mode), that
+ * the job has fewer than {@link JobSlots#PER_JOB} callbacks in progress (429), the body (400/413,
+ * read with an idle timeout); only then does it store anything. A result the engine has no room
+ * for is refused with 503 and {@code Retry-After} before it is stored.
  */
 public final class CallbackApi {
 
@@ -73,6 +75,7 @@ public final class CallbackApi {
     private final CallbackObserver observer;
     private final Path multipartTemp;
     private final EventRateLimit eventRateLimit = new EventRateLimit(System::nanoTime);
+    private final JobSlots jobSlots = new JobSlots();
 
     public CallbackApi(ExecutionEngine engine, ReportStore store, JobEventPublisher events, CallbackSettings settings,
                        CallbackObserver observer) {
@@ -121,14 +124,17 @@ public final class CallbackApi {
             try (MDC.MDCCloseable a = MDC.putCloseable("node", printable(node));
                  MDC.MDCCloseable b = MDC.putCloseable("executionID", printable(executionId))) {
                 checkJob(exchange, node, executionId, Optional.ofNullable(params.get("secret")));
-                // Only now, with the caller known, ask for the body (curl waits 1 s for this before large uploads).
-                if (HttpContinue.requiresContinueResponse(exchange)) {
-                    HttpContinue.sendContinueResponseBlocking(exchange);
+                // One job never holds more than a few of the request slots, however it sends.
+                try (JobSlots.Slot slot = jobSlots.acquire(executionId, node)) {
+                    // Only now, with the caller known, ask for the body (curl waits 1 s for this before large uploads).
+                    if (HttpContinue.requiresContinueResponse(exchange)) {
+                        HttpContinue.sendContinueResponseBlocking(exchange);
+                    }
+                    endpoint.handle(exchange, node, executionId);
                 }
-                endpoint.handle(exchange, node, executionId);
             }
         });
-        BlockingHandler blocking = new BlockingHandler(inner);
+        HttpHandler blocking = IdleTimeoutBlocking.handler(settings.bodyIdleTimeout(), inner);
         return exchange -> {
             exchange.putAttachment(ENDPOINT, name);
             blocking.handleRequest(exchange);
@@ -197,13 +203,25 @@ public final class CallbackApi {
             throw new HttpProblem(413, "the result has " + result.valueCount() + " values, more than maxSeriesPerResult ("
                     + settings.maxSeriesPerResult() + "): send fewer label sets, or raise the limit in config.yaml");
         }
-        store.write(executionId, node + ".json", body);
-        exchange.putAttachment(STORED, (long) body.length);
+        ExecutionEngine.ResultAdmission admission;
         try {
-            engine.resultReceived(executionId, node, result);
+            // Room first (503 + Retry-After when the engine is behind): nothing is stored that the engine then refuses.
+            admission = engine.admitResult(executionId, node, result.valueCount());
         } catch (UnknownJobException e) {
             if (!settings.devMode()) {
                 throw e; // the execution ended between the check and now
+            }
+            admission = null;
+        }
+        try (ExecutionEngine.ResultAdmission held = admission) {
+            store.write(executionId, node + ".json", body);
+            exchange.putAttachment(STORED, (long) body.length);
+            if (held != null) {
+                held.accept(result);
+            }
+        } catch (UnknownJobException e) {
+            if (!settings.devMode()) {
+                throw e;
             }
         }
         LOG.debug("result stored: {} values", result.valueCount());
@@ -222,6 +240,7 @@ public final class CallbackApi {
                 FileNames.requireSafe(name);
                 String target = ownTarget(executionId, node, name);
                 batch.add(target, exchange.getInputStream(), settings.maxUploadSize());
+                requireWholeBody(exchange, batch.stagedBytes());
                 stored.add(target);
             }
             long bytes = batch.stagedBytes();
@@ -283,9 +302,8 @@ public final class CallbackApi {
     private void event(HttpServerExchange exchange, String node, String executionId) throws IOException {
         long retryAfter = eventRateLimit.acquire(executionId, node);
         if (retryAfter > 0) {
-            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, Long.toString(retryAfter));
             throw new HttpProblem(429, "too many events from this job: at most " + EventRateLimit.BURST + " at once and "
-                    + (int) EventRateLimit.PER_SECOND + " a second; retry after " + retryAfter + " s");
+                    + (int) EventRateLimit.PER_SECOND + " a second; retry after " + retryAfter + " s", (int) retryAfter);
         }
         byte[] body = readSmallBody(exchange);
         JsonNode root;
@@ -375,7 +393,17 @@ public final class CallbackApi {
             if (body.length > limit) {
                 throw new SizeLimitExceededException(limit);
             }
+            requireWholeBody(exchange, body.length);
             return body;
+        }
+    }
+
+    /** A body that ended before its Content-Length is a broken request, never a complete one. */
+    private static void requireWholeBody(HttpServerExchange exchange, long received) throws IOException {
+        long declared = exchange.getRequestContentLength();
+        if (declared >= 0 && received != declared) {
+            exchange.setPersistent(false);
+            throw new java.io.EOFException("the body ended after " + received + " of " + declared + " bytes");
         }
     }
 

@@ -14,17 +14,37 @@ import io.batchjob.core.config.ControllerConfig;
  * @param maxConcurrent  requests handled at once
  * @param maxQueued      requests waiting beyond that (at least 1: Undertow reads 0 as "unbounded"); more get 503
  * @param maxSeriesPerResult most values one result may carry; more is refused with 413
+ * @param bodyIdleTimeout how long a request body may pause; then the request ends with 408 and its
+ *                        connection closes, and nothing of it is stored
  */
 public record CallbackSettings(CallbackAuth auth, String metricPrefix, long maxUploadSize, long maxResultSize,
-                               boolean devMode, int maxConcurrent, int maxQueued, int maxSeriesPerResult) {
+                               boolean devMode, int maxConcurrent, int maxQueued, int maxSeriesPerResult,
+                               java.time.Duration bodyIdleTimeout) {
 
     public static final int DEFAULT_MAX_CONCURRENT = 16;
     public static final int DEFAULT_MAX_QUEUED = 512;
+    /** How long a request body may pause before the request is given up. */
+    public static final java.time.Duration DEFAULT_BODY_IDLE_TIMEOUT = java.time.Duration.ofSeconds(15);
 
     public CallbackSettings {
         if (maxConcurrent < 1 || maxQueued < 1 || maxSeriesPerResult < 1) {
             throw new IllegalArgumentException("maxConcurrent, maxQueued and maxSeriesPerResult must be at least 1");
         }
+        if (bodyIdleTimeout.isNegative() || bodyIdleTimeout.isZero()) {
+            throw new IllegalArgumentException("bodyIdleTimeout must be positive");
+        }
+    }
+
+    /** With the default body idle timeout. */
+    public CallbackSettings(CallbackAuth auth, String metricPrefix, long maxUploadSize, long maxResultSize, boolean devMode,
+                            int maxConcurrent, int maxQueued, int maxSeriesPerResult) {
+        this(auth, metricPrefix, maxUploadSize, maxResultSize, devMode, maxConcurrent, maxQueued, maxSeriesPerResult,
+                DEFAULT_BODY_IDLE_TIMEOUT);
+    }
+
+    /** The largest body any callback accepts: the callback listener's limit (see {@link UndertowServer.Limits}). */
+    public long maxBodySize() {
+        return Math.max(maxUploadSize, maxResultSize);
     }
 
     /** With the default {@code maxSeriesPerResult}. */

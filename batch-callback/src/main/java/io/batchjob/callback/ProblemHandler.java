@@ -16,8 +16,9 @@ import java.io.IOException;
 
 /**
  * Turns what endpoint code throws into a status and a plain-text message: 400 for invalid input,
- * 406 for unknown jobs, 413 for too-large bodies, 500 for storage failures (with a short reason,
- * never a stack trace). Runs on the worker thread, around one endpoint.
+ * 406 for unknown jobs, 413 for too-large bodies, 429/503 with {@code Retry-After} for a job over
+ * its limits or a busy engine, 500 for storage failures (with a short reason, never a stack
+ * trace). Runs on the worker thread, around one endpoint.
  */
 final class ProblemHandler implements HttpHandler {
 
@@ -37,7 +38,10 @@ final class ProblemHandler implements HttpHandler {
         try {
             next.handleRequest(exchange);
         } catch (HttpProblem p) {
-            if (p.status() == 401) {
+            if (p.retryAfterSeconds() > 0) {
+                exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, p.retryAfterSeconds());
+            }
+            if (p.status() == 401 || p.status() == 429) {
                 refuseUnread(exchange); // a caller without credentials gets no reading of its body
             } else {
                 drain(exchange);
@@ -46,6 +50,10 @@ final class ProblemHandler implements HttpHandler {
         } catch (InvalidResultException | InvalidFileNameException e) {
             drain(exchange);
             PlainText.send(exchange, 400, e.getMessage());
+        } catch (io.batchjob.core.execution.EngineBusyException e) {
+            drain(exchange);
+            exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, e.retryAfterSeconds());
+            PlainText.send(exchange, 503, e.getMessage());
         } catch (UnknownJobException e) {
             refuseUnread(exchange);
             PlainText.send(exchange, 406, e.getMessage());
@@ -59,6 +67,10 @@ final class ProblemHandler implements HttpHandler {
         } catch (ReportStorageException e) {
             LOG.error("storing a callback failed: {}", e.getMessage());
             PlainText.send(exchange, 500, "the report could not be stored: " + rootMessage(e));
+        } catch (IdleTimeoutBlocking.BodyIdleTimeoutException e) {
+            LOG.debug("callback body stalled: {}", e.getMessage());
+            exchange.setPersistent(false);
+            PlainText.send(exchange, 408, e.getMessage() + "; nothing was stored");
         } catch (IOException e) {
             // The client's side of the body failed (reset, truncated): nothing was kept.
             LOG.debug("reading a callback body failed: {}", e.toString());

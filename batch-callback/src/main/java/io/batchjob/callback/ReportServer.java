@@ -7,7 +7,6 @@ import io.batchjob.core.report.FileNames;
 import io.batchjob.core.report.ReportStore;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.server.handlers.BlockingHandler;
 import io.undertow.server.handlers.resource.PathResourceManager;
 import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
@@ -65,9 +64,19 @@ public final class ReportServer {
                 .setWelcomeFiles();
     }
 
-    /** The handler for the report port. */
+    /**
+     * The handler for the report port. It runs on a worker thread but never in blocking mode:
+     * listings and files go out through Undertow's asynchronous sender, so a client that reads
+     * slowly (or not at all) holds a connection, not a thread.
+     */
     public HttpHandler handler() {
-        return new BlockingHandler(this::handle);
+        return exchange -> {
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(this::handle); // listings read the disk: not on the IO thread
+                return;
+            }
+            handle(exchange);
+        };
     }
 
     private void handle(HttpServerExchange exchange) throws Exception {

@@ -41,6 +41,8 @@ final class CallbackFixture implements AutoCloseable {
     final List<JobEvent> events = new CopyOnWriteArrayList<>();
     final List<CallbackObserver.CallbackRequest> observed = new CopyOnWriteArrayList<>();
     volatile JobEventPublisher.JobEventException eventFailure;
+    /** Short, so that tests of stalled bodies are quick; the product's is {@link CallbackSettings#DEFAULT_BODY_IDLE_TIMEOUT}. */
+    static final java.time.Duration BODY_IDLE_TIMEOUT = java.time.Duration.ofSeconds(2);
     final XnioWorker worker;
     final UndertowServer server;
     final HttpClient client = HttpClient.newHttpClient();
@@ -58,13 +60,25 @@ final class CallbackFixture implements AutoCloseable {
     /** The first two nodes run, the others wait. */
     CallbackFixture(Path base, List<String> nodes, CallbackAuth auth, boolean devMode, long maxUpload, long maxResult, int maxConcurrent,
                     int maxQueued, int maxSeries) {
+        this(base, nodes, 2, auth, devMode, maxUpload, maxResult, maxConcurrent, maxQueued, maxSeries);
+    }
+
+    /** The first {@code running} nodes run, the others wait. */
+    CallbackFixture(Path base, List<String> nodes, int running, CallbackAuth auth, boolean devMode, long maxUpload, long maxResult,
+                    int maxConcurrent, int maxQueued, int maxSeries) {
+        this(base, nodes, running, auth, devMode, maxUpload, maxResult, maxConcurrent, maxQueued, maxSeries, b -> b);
+    }
+
+    /** As above, with the engine harness adjusted (listeners, backlog). */
+    CallbackFixture(Path base, List<String> nodes, int running, CallbackAuth auth, boolean devMode, long maxUpload, long maxResult,
+                    int maxConcurrent, int maxQueued, int maxSeries, java.util.function.UnaryOperator<EngineHarness.Builder> adjust) {
         this.base = base;
         this.reports = base.resolve("reports");
-        this.harness = EngineHarness.builder(reports).nodes(nodes).poolSize(2).auth(auth).build();
+        this.harness = adjust.apply(EngineHarness.builder(reports).nodes(nodes).poolSize(running).auth(auth)).build();
         this.engine = harness.engine;
         engine.activate();
         this.executionId = ((TriggerOutcome.Started) engine.trigger("test")).executionId();
-        await().until(() -> harness.backend.running() == 2);
+        await().until(() -> harness.backend.running() == Math.min(running, nodes.size()));
         JobEventPublisher publisher = event -> {
             if (eventFailure != null) {
                 throw eventFailure;
@@ -72,9 +86,11 @@ final class CallbackFixture implements AutoCloseable {
             events.add(event);
         };
         CallbackApi api = new CallbackApi(engine, harness.store, publisher,
-                new CallbackSettings(auth, "batch_job", maxUpload, maxResult, devMode, maxConcurrent, maxQueued, maxSeries), observed::add);
+                new CallbackSettings(auth, "batch_job", maxUpload, maxResult, devMode, maxConcurrent, maxQueued, maxSeries,
+                        BODY_IDLE_TIMEOUT), observed::add);
         this.worker = UndertowServer.newWorker(2, 16);
-        this.server = UndertowServer.start("callback", "127.0.0.1", 0, api.handler(), worker);
+        this.server = UndertowServer.start("callback", "127.0.0.1", 0, api.handler(), worker,
+                UndertowServer.Limits.threads(16).withMaxEntitySize(Math.max(maxUpload, maxResult)));
     }
 
     static CallbackFixture standard(Path base) {

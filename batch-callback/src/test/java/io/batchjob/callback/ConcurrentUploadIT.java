@@ -22,8 +22,9 @@ import java.util.zip.CRC32;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * 200 concurrent uploads of 1 MiB each. Failsafe runs this with -Xmx96m: bodies that were held in
- * memory (200 MiB) could not fit, so passing shows they stream to disk.
+ * 200 concurrent uploads of 1 MiB each, two from each of 100 running jobs (the most one job may
+ * have in progress). Failsafe runs this with -Xmx96m: bodies that were held in memory (200 MiB)
+ * could not fit, so passing shows they stream to disk.
  */
 class ConcurrentUploadIT {
 
@@ -75,14 +76,16 @@ class ConcurrentUploadIT {
 
     @Test
     void twoHundredConcurrentOneMebibyteUploadsAllArriveIntact() throws Exception {
-        try (CallbackFixture f = new CallbackFixture(base, CallbackAuth.TOKEN, false, 2 << 20, 64 << 10,
-                CallbackSettings.DEFAULT_MAX_CONCURRENT, CallbackSettings.DEFAULT_MAX_QUEUED)) {
-            String auth = f.basic("node-a");
+        List<String> nodes = java.util.stream.IntStream.range(0, UPLOADS / JobSlots.PER_JOB).mapToObj(i -> "node-" + i).toList();
+        try (CallbackFixture f = new CallbackFixture(base, nodes, nodes.size(), CallbackAuth.TOKEN, false, 2 << 20, 64 << 10,
+                CallbackSettings.DEFAULT_MAX_CONCURRENT, CallbackSettings.DEFAULT_MAX_QUEUED,
+                io.batchjob.core.config.ControllerConfig.DEFAULT_MAX_SERIES_PER_RESULT)) {
             List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
             for (int i = 0; i < UPLOADS; i++) {
                 int seed = i;
-                futures.add(f.client.sendAsync(HttpRequest.newBuilder(URI.create(f.url("node-a", "file") + "?name=upload-" + i + ".bin"))
-                        .header("Authorization", auth)
+                String node = nodes.get(i % nodes.size());
+                futures.add(f.client.sendAsync(HttpRequest.newBuilder(URI.create(f.url(node, "file") + "?name=upload-" + i + ".bin"))
+                        .header("Authorization", f.basic(node))
                         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new Content(seed))).build(), HttpResponse.BodyHandlers.ofString()));
             }
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
@@ -90,7 +93,7 @@ class ConcurrentUploadIT {
             for (int i = 0; i < UPLOADS; i++) {
                 HttpResponse<String> r = futures.get(i).get();
                 assertThat(r.statusCode()).as("upload %d: %s", i, r.body()).isEqualTo(200);
-                Path stored = f.reports.resolve(f.executionId).resolve("node-a-upload-" + i + ".bin");
+                Path stored = f.reports.resolve(f.executionId).resolve(nodes.get(i % nodes.size()) + "-upload-" + i + ".bin");
                 assertThat(Files.size(stored)).isEqualTo(SIZE);
                 try (InputStream in = Files.newInputStream(stored)) {
                     assertThat(crc(in)).as("content of upload %d", i).isEqualTo(crc(new Content(i)));

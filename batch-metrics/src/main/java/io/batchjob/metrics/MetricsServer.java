@@ -1,40 +1,63 @@
 package io.batchjob.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
-import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
+import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
+import io.prometheus.metrics.exporter.common.PrometheusHttpResponse;
+import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.RequestLimitingHandler;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.nio.ByteBuffer;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.Enumeration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves {@code /metrics} on its own port with prometheus-metrics' {@link MetricsHandler}
+ * Serves {@code /metrics} on its own port with prometheus-metrics' {@link PrometheusScrapeHandler}
  * (Prometheus text or OpenMetrics by {@code Accept}, gzip when asked, {@code name[]} filters).
  * In front of it a strict gate: only the exact path {@code /metrics} (404 otherwise) and only
- * {@code GET}/{@code HEAD} (405 with {@code Allow} otherwise). At most {@value #THREADS} scrapes run
- * at once and {@value #QUEUE} wait; more connections are refused, so a flood of scrapes cannot
- * exhaust memory or threads.
+ * {@code GET}/{@code HEAD} (405 with {@code Allow} otherwise).
+ *
+ * <p>Slow clients cannot block scrapes: Undertow reads request headers on its IO thread without
+ * blocking (a slowloris connection holds no thread), and the finished exposition is written with
+ * the asynchronous sender (a client that does not read holds no thread either, and is cut off
+ * after 15 s without progress). {@value #THREADS} threads render; at most {@value #IN_FLIGHT}
+ * scrapes are in progress and {@value #QUEUE} wait; more get 503 with {@code Retry-After}.
  */
 public final class MetricsServer implements AutoCloseable {
 
     public static final String PATH = "/metrics";
     static final int THREADS = 2;
-    static final int QUEUE = 8;
+    /** Scrapes in progress, rendering or being sent; each holds its exposition in memory. */
+    static final int IN_FLIGHT = 16;
+    static final int QUEUE = 16;
 
-    private final HttpServer server;
-    private final ThreadPoolExecutor executor;
+    private final Undertow server;
+    private final XnioWorker worker;
+    private final int port;
 
-    private MetricsServer(HttpServer server, ThreadPoolExecutor executor) {
+    private MetricsServer(Undertow server, XnioWorker worker, int port) {
         this.server = server;
-        this.executor = executor;
+        this.worker = worker;
+        this.port = port;
     }
 
     /**
@@ -42,66 +65,184 @@ public final class MetricsServer implements AutoCloseable {
      * @param port the port, 0 for any free one
      */
     public static MetricsServer start(PrometheusRegistry registry, String host, int port) throws IOException {
-        AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUE), r -> {
-                    Thread t = new Thread(r, "metrics-http-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.AbortPolicy());
+        XnioWorker worker = Xnio.getInstance(MetricsServer.class.getClassLoader()).createWorker(OptionMap.builder()
+                .set(Options.WORKER_IO_THREADS, 1)
+                .set(Options.WORKER_TASK_CORE_THREADS, THREADS)
+                .set(Options.WORKER_TASK_MAX_THREADS, THREADS)
+                .set(Options.TCP_NODELAY, true)
+                .set(Options.WORKER_NAME, "metrics-http")
+                .getMap());
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
-            server.createContext("/", new Gate(new MetricsHandler(registry)));
-            server.setExecutor(executor);
-            server.start();
-            return new MetricsServer(server, executor);
-        } catch (IOException | RuntimeException e) {
-            executor.shutdownNow();
+            PrometheusScrapeHandler scrape = new PrometheusScrapeHandler(registry);
+            RequestLimitingHandler limited = new RequestLimitingHandler(IN_FLIGHT, QUEUE, new Gate(scrape));
+            limited.getRequestLimit().setFailureHandler(exchange -> {
+                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, 1);
+                reply(exchange, 503, "too many scrapes at once; retry in a second\n");
+            });
+            Undertow undertow = Undertow.builder()
+                    .setWorker(worker)
+                    .addHttpListener(port, host, limited)
+                    .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
+                    .setServerOption(UndertowOptions.MAX_HEADERS, 100)
+                    .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 30_000)
+                    .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 120_000)
+                    // A client that stops reading its exposition loses the connection, and its slot.
+                    .setSocketOption(Options.WRITE_TIMEOUT, 15_000)
+                    .build();
+            undertow.start();
+            int bound = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+            return new MetricsServer(undertow, worker, bound);
+        } catch (RuntimeException e) {
+            worker.shutdownNow();
             throw e;
         }
     }
 
     /** The bound port. */
     public int port() {
-        return server.getAddress().getPort();
+        return port;
     }
 
-    /** Stops accepting, lets running scrapes finish for up to a second, then stops the threads. */
+    /** Stops accepting, lets running scrapes finish for up to five seconds, then stops the threads. */
     @Override
     public void close() {
-        server.stop(1);
-        io.batchjob.core.Shutdown.gracefully(executor, java.time.Duration.ofSeconds(5));
+        server.stop();
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            worker.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
-    /** Lets only GET/HEAD of exactly /metrics through to the library's handler. */
-    private record Gate(HttpHandler metrics) implements HttpHandler {
+    private static void reply(HttpServerExchange exchange, int status, String text) {
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
+        exchange.getResponseHeaders().put(Headers.X_CONTENT_TYPE_OPTIONS, "nosniff");
+        if (Methods.HEAD.equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+            exchange.endExchange();
+        } else {
+            exchange.getResponseSender().send(text);
+        }
+    }
+
+    /** Lets only GET/HEAD of exactly /metrics through to the library's handler, on a worker thread. */
+    private record Gate(PrometheusScrapeHandler scrape) implements HttpHandler {
         @Override
-        public void handle(HttpExchange exchange) throws IOException {
-            try (exchange) {
-                String path = exchange.getRequestURI().getRawPath();
-                if (!PATH.equals(path)) {
-                    reply(exchange, 404, "not found: metrics are served at " + PATH + "\n");
-                    return;
-                }
-                String method = exchange.getRequestMethod();
-                if (!method.equals("GET") && !method.equals("HEAD")) {
-                    exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                    reply(exchange, 405, "method " + method + " is not allowed: use GET or HEAD\n");
-                    return;
-                }
-                metrics.handle(exchange);
+        public void handleRequest(HttpServerExchange exchange) {
+            // The raw path too: "/%6detrics" is not our path, whatever it decodes to.
+            if (!PATH.equals(exchange.getRequestPath()) || !PATH.equals(exchange.getRequestURI())) {
+                reply(exchange, 404, "not found: metrics are served at " + PATH + "\n");
+                return;
             }
+            if (!Methods.GET.equals(exchange.getRequestMethod()) && !Methods.HEAD.equals(exchange.getRequestMethod())) {
+                exchange.getResponseHeaders().put(Headers.ALLOW, "GET, HEAD");
+                reply(exchange, 405, "method " + exchange.getRequestMethod() + " is not allowed: use GET or HEAD\n");
+                return;
+            }
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(this::render); // rendering is CPU work: not on the IO thread
+                return;
+            }
+            render(exchange);
         }
 
-        private static void reply(HttpExchange exchange, int status, String text) throws IOException {
-            byte[] body = text.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            exchange.sendResponseHeaders(status, exchange.getRequestMethod().equals("HEAD") ? -1 : body.length);
-            if (!exchange.getRequestMethod().equals("HEAD")) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
+        private void render(HttpServerExchange exchange) {
+            try (UndertowExchange adapter = new UndertowExchange(exchange)) {
+                scrape.handleRequest(adapter);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * prometheus-metrics' view of an Undertow exchange. The body is collected and then sent
+     * asynchronously: the worker thread is free while the client reads.
+     */
+    private static final class UndertowExchange implements PrometheusHttpExchange, PrometheusHttpRequest, PrometheusHttpResponse {
+        private final HttpServerExchange exchange;
+        private ByteArrayOutputStream body;
+
+        UndertowExchange(HttpServerExchange exchange) {
+            this.exchange = exchange;
+        }
+
+        @Override
+        public PrometheusHttpRequest getRequest() {
+            return this;
+        }
+
+        @Override
+        public PrometheusHttpResponse getResponse() {
+            return this;
+        }
+
+        @Override
+        public String getQueryString() {
+            return exchange.getQueryString();
+        }
+
+        @Override
+        public Enumeration<String> getHeaders(String name) {
+            HeaderValues values = exchange.getRequestHeaders().get(name);
+            return values == null ? Collections.emptyEnumeration() : Collections.enumeration(values);
+        }
+
+        @Override
+        public String getMethod() {
+            return exchange.getRequestMethod().toString();
+        }
+
+        @Override
+        public String getRequestPath() {
+            return exchange.getRequestPath();
+        }
+
+        @Override
+        public String[] getParameterValues(String name) {
+            Deque<String> values = exchange.getQueryParameters().get(name);
+            return values == null ? null : values.toArray(String[]::new);
+        }
+
+        @Override
+        public void setHeader(String name, String value) {
+            exchange.getResponseHeaders().put(HttpString.tryFromString(name), value);
+        }
+
+        @Override
+        public OutputStream sendHeadersAndGetBody(int statusCode, int contentLength) {
+            exchange.setStatusCode(statusCode);
+            if (contentLength > 0) {
+                exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, contentLength);
+            }
+            body = new ByteArrayOutputStream(Math.max(contentLength, 1024));
+            return body;
+        }
+
+        @Override
+        public void handleException(IOException e) throws IOException {
+            throw e;
+        }
+
+        @Override
+        public void handleException(RuntimeException e) {
+            throw e;
+        }
+
+        @Override
+        public void close() {
+            if (exchange.isResponseStarted()) {
+                return;
+            }
+            if (body == null || Methods.HEAD.equals(exchange.getRequestMethod())) {
+                exchange.endExchange();
+            } else {
+                exchange.getResponseSender().send(ByteBuffer.wrap(body.toByteArray()));
             }
         }
     }

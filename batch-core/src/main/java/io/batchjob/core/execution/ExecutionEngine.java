@@ -85,6 +85,7 @@ public final class ExecutionEngine implements AutoCloseable {
     private final ThreadPoolExecutor events;
     private final ExecutionIds ids;
     private final ObjectWriter journalWriter;
+    private final ResultBacklog backlog;
 
     // Guarded by "this".
     private boolean activated;
@@ -110,6 +111,7 @@ public final class ExecutionEngine implements AutoCloseable {
         List<String> existing = store.executionIds();
         this.ids = new ExecutionIds(clock, existing.isEmpty() ? 0 : Long.parseLong(existing.get(existing.size() - 1)));
         this.journalWriter = store.json().writer().without(SerializationFeature.INDENT_OUTPUT);
+        this.backlog = new ResultBacklog(b.resultBacklogValues);
     }
 
     public static Builder builder() {
@@ -690,24 +692,91 @@ public final class ExecutionEngine implements AutoCloseable {
 
     /**
      * Records that a job's result arrived (the caller has stored it) and tells listeners. A job that
-     * ended without a result becomes succeeded.
+     * ended without a result becomes succeeded. Same as {@link #admitResult} followed by
+     * {@link ResultAdmission#accept}.
      *
      * @throws UnknownJobException when the execution is not running or the node is not part of it
+     * @throws EngineBusyException when the job's previous result is still being processed, or too
+     *                             many result values wait for the listeners
      */
     public void resultReceived(String executionId, String node, JobResult result) {
-        Objects.requireNonNull(result, "result");
-        Execution ex = runningExecution(executionId);
-        synchronized (ex) {
-            Job job = jobAcceptingCallbacksLocked(ex, executionId, node);
-            if (!job.reported) {
-                events.execute(() -> recordResult(executionId, node));
+        try (ResultAdmission admission = admitResult(executionId, node, result.valueCount())) {
+            admission.accept(result);
+        }
+    }
+
+    /**
+     * Reserves room for a job's result before the caller stores it, so that a result the engine
+     * cannot take is refused before anything is written: the stored {@code <node>.json} and what
+     * listeners saw always agree. Close the admission in any case; {@link ResultAdmission#accept}
+     * hands the result over.
+     *
+     * @param values the result's {@link JobResult#valueCount()}
+     * @throws UnknownJobException when the execution is not running or the node is not part of it
+     * @throws EngineBusyException when the job's previous result is still being processed, or too
+     *                             many result values wait for the listeners (bounded memory whatever jobs send)
+     */
+    public ResultAdmission admitResult(String executionId, String node, long values) {
+        checkAcceptsCallbacks(executionId, node);
+        String key = executionId + "/" + node;
+        backlog.admit(key, values);
+        return new ResultAdmission(executionId, node, key, values);
+    }
+
+    /** Room for one result, reserved by {@link #admitResult}. Not thread-safe: one caller uses it. */
+    public final class ResultAdmission implements AutoCloseable {
+        private final String executionId;
+        private final String node;
+        private final String key;
+        private final long values;
+        private boolean handedOver;
+
+        private ResultAdmission(String executionId, String node, String key, long values) {
+            this.executionId = executionId;
+            this.node = node;
+            this.key = key;
+            this.values = values;
+        }
+
+        /**
+         * Hands the stored result over: recorded, listeners told (on the events thread).
+         *
+         * @throws UnknownJobException when the execution ended since the admission
+         */
+        public void accept(JobResult result) {
+            Objects.requireNonNull(result, "result");
+            if (handedOver) {
+                throw new IllegalStateException("this admission was used already");
             }
-            job.reported = true;
-            publish(l -> l.onResultReceived(executionId, node, result));
-            if (job.state == JobState.NO_REPORT) {
-                job.moveTo(JobState.SUCCEEDED);
-                job.reason = "";
-                recordEndLocked(ex, job.summary());
+            Execution ex = runningExecution(executionId);
+            synchronized (ex) {
+                Job job = jobAcceptingCallbacksLocked(ex, executionId, node);
+                if (!job.reported) {
+                    events.execute(() -> recordResult(executionId, node));
+                }
+                job.reported = true;
+                handedOver = true;
+                // The reservation ends when the listeners have seen the result, not before.
+                queue(() -> {
+                    try {
+                        notifyListeners(l -> l.onResultReceived(executionId, node, result));
+                    } finally {
+                        backlog.release(key, values);
+                    }
+                }, () -> backlog.release(key, values));
+                if (job.state == JobState.NO_REPORT) {
+                    job.moveTo(JobState.SUCCEEDED);
+                    job.reason = "";
+                    recordEndLocked(ex, job.summary());
+                }
+            }
+        }
+
+        /** Frees the reservation unless the result was handed over (then the events thread frees it). */
+        @Override
+        public void close() {
+            if (!handedOver) {
+                backlog.release(key, values);
             }
         }
     }
@@ -790,10 +859,16 @@ public final class ExecutionEngine implements AutoCloseable {
         if (listeners.isEmpty()) {
             return;
         }
+        queue(() -> notifyListeners(call), () -> { });
+    }
+
+    /** Runs a task on the events thread; when the engine is closed, runs {@code dropped} instead, here. */
+    private void queue(Runnable task, Runnable dropped) {
         try {
-            events.execute(() -> notifyListeners(call));
+            events.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             LOG.debug("engine closed; notification dropped");
+            dropped.run();
         }
     }
 
@@ -828,6 +903,7 @@ public final class ExecutionEngine implements AutoCloseable {
         private ReportStore store;
         private JobEnvironment environment;
         private final List<ExecutionListener> listeners = new ArrayList<>();
+        private long resultBacklogValues = ResultBacklog.DEFAULT_LIMIT_VALUES;
         private Clock clock = Clock.systemUTC();
         private TaskTimer timer;
         private int dispatchThreads = 4;
@@ -887,6 +963,18 @@ public final class ExecutionEngine implements AutoCloseable {
                 throw new IllegalArgumentException("dispatchThreads must be at least 1");
             }
             this.dispatchThreads = threads;
+            return this;
+        }
+
+        /**
+         * How many parsed result values may wait for the listeners (default 200,000, about 16 MiB);
+         * beyond it results are refused with {@link EngineBusyException} until the listeners catch up.
+         */
+        public Builder resultBacklogValues(long values) {
+            if (values < 1) {
+                throw new IllegalArgumentException("resultBacklogValues must be at least 1");
+            }
+            this.resultBacklogValues = values;
             return this;
         }
 

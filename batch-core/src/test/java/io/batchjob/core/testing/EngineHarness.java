@@ -44,7 +44,9 @@ public final class EngineHarness implements AutoCloseable {
                 .build();
         this.nodes.addAll(b.nodes);
         NodeSource source = b.nodeSource != null ? b.nodeSource : () -> List.copyOf(nodes);
-        this.engine = ExecutionEngine.builder()
+        ExecutionEngine.Builder engineBuilder = ExecutionEngine.builder();
+        b.extraListeners.forEach(engineBuilder::listener); // before the recording one: a blocking listener holds it up
+        this.engine = engineBuilder
                 .config(config)
                 .nodeSource(source)
                 .backend(backend)
@@ -52,6 +54,7 @@ public final class EngineHarness implements AutoCloseable {
                 .jobEnvironment(new JobEnvironment("test-ns", new CallbackEndpoint("10.0.0.1", 8090), b.auth, b.contributors))
                 .listener(listener)
                 .clock(clock)
+                .resultBacklogValues(b.resultBacklogValues)
                 .timer(timer)
                 .build();
     }
@@ -82,6 +85,8 @@ public final class EngineHarness implements AutoCloseable {
         private CallbackAuth auth = CallbackAuth.TOKEN;
         private io.batchjob.core.config.ConcurrencyPolicy concurrencyPolicy = io.batchjob.core.config.ConcurrencyPolicy.REPLACE;
         private final List<JobEnvContributor> contributors = new ArrayList<>();
+        private final List<io.batchjob.core.spi.ExecutionListener> extraListeners = new ArrayList<>();
+        private long resultBacklogValues = 200_000;
 
         private Builder(Path reportDir) {
             this.reportDir = reportDir;
@@ -96,6 +101,8 @@ public final class EngineHarness implements AutoCloseable {
         public Builder auth(CallbackAuth v) { this.auth = v; return this; }
         public Builder concurrencyPolicy(io.batchjob.core.config.ConcurrencyPolicy v) { this.concurrencyPolicy = v; return this; }
         public Builder contributor(JobEnvContributor v) { this.contributors.add(v); return this; }
+        public Builder listener(io.batchjob.core.spi.ExecutionListener v) { this.extraListeners.add(v); return this; }
+        public Builder resultBacklogValues(long v) { this.resultBacklogValues = v; return this; }
 
         public EngineHarness build() {
             return new EngineHarness(this);

@@ -18,7 +18,6 @@ import io.batchjob.core.schedule.TriggerScheduler;
 import io.batchjob.core.spi.CallbackObserver;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobSummary;
-import org.xnio.XnioWorker;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -81,14 +80,16 @@ public final class LocalBackendApp implements Callable<Integer> {
         ReportStore store = new ReportStore(reports);
         List<String> command = cfg.custom().stringList("command");
 
-        XnioWorker worker = UndertowServer.newWorker(2, 16);
         try (ExecutorTaskTimer timer = new ExecutorTaskTimer(1, "local-timer");
              LocalProcessBackend backend = new LocalProcessBackend(command, Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), store)) {
             // The engine needs the callback port and the API needs the engine: bind first, then build.
-            UndertowServer reportServer = UndertowServer.start("report", "127.0.0.1", reportPort, new ReportServer(store).handler(), worker);
+            // Each server with threads of its own; the callback listener admits bodies up to the configured limits (chunked too).
+            UndertowServer reportServer = UndertowServer.start("report", "127.0.0.1", reportPort, new ReportServer(store).handler(),
+                    UndertowServer.Limits.threads(4));
             io.undertow.server.HttpHandler[] callbackHandler = new io.undertow.server.HttpHandler[1];
             UndertowServer callbackServer = UndertowServer.start("callback", "127.0.0.1", callbackPort,
-                    exchange -> callbackHandler[0].handleRequest(exchange), worker);
+                    exchange -> callbackHandler[0].handleRequest(exchange), UndertowServer.Limits.threads(CallbackSettings.DEFAULT_MAX_CONCURRENT + 2)
+                            .withMaxEntitySize(Math.max(cfg.maxUploadSize(), cfg.maxResultSize())));
             try (reportServer; callbackServer;
                  ExecutionEngine engine = ExecutionEngine.builder()
                          .config(cfg)
@@ -132,8 +133,6 @@ public final class LocalBackendApp implements Callable<Integer> {
                 }
                 return 0;
             }
-        } finally {
-            worker.shutdown();
         }
     }
 

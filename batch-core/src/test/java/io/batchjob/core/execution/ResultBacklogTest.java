@@ -1,0 +1,89 @@
+package io.batchjob.core.execution;
+
+import io.batchjob.core.result.JobResult;
+import io.batchjob.core.result.MetricValue;
+import io.batchjob.core.spi.ExecutionListener;
+import io.batchjob.core.testing.EngineHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The hand-off of results to the events thread is bounded: per job and in values. */
+class ResultBacklogTest {
+
+    @TempDir
+    Path reports;
+
+    private static JobResult values(int n) {
+        return new JobResult(Map.of("m", IntStream.range(0, n).mapToObj(i -> new MetricValue(i, Map.of("i", "" + i))).toList()));
+    }
+
+    /** Holds the events thread in onResultReceived until released. */
+    static final class Gate implements ExecutionListener {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch entered = new CountDownLatch(1);
+
+        @Override
+        public void onResultReceived(String executionId, String node, JobResult result) {
+            entered.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    void aJobWaitsForItsPreviousResultAndAllJobsShareAValueBudget() throws Exception {
+        Gate gate = new Gate();
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("node-0", "node-1", "node-2", "node-3")).poolSize(4)
+                .listener(gate).resultBacklogValues(10).build()) {
+            h.engine.activate();
+            String id = ((TriggerOutcome.Started) h.engine.trigger("test")).executionId();
+            await().until(() -> h.backend.running() == 4);
+
+            h.engine.resultReceived(id, "node-0", values(3)); // taken by the events thread, which then blocks in the gate
+            assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
+            h.engine.resultReceived(id, "node-1", values(5)); // queued behind it: 8 of 10 values
+
+            assertThatThrownBy(() -> h.engine.resultReceived(id, "node-1", values(1)))
+                    .as("a job's second result while its first waits").isInstanceOf(EngineBusyException.class)
+                    .hasMessageContaining("previous result of this job").satisfies(e ->
+                            assertThat(((EngineBusyException) e).retryAfterSeconds()).isPositive());
+            assertThatThrownBy(() -> h.engine.resultReceived(id, "node-2", values(3)))
+                    .as("beyond the value budget").isInstanceOf(EngineBusyException.class).hasMessageContaining("retry");
+            h.engine.resultReceived(id, "node-2", values(2)); // within it: 10 of 10
+
+            // A refused admission stores nothing and reserves nothing; the admission can be given back unused.
+            try (ExecutionEngine.ResultAdmission unused = h.engine.admitResult(id, "node-3", 0)) {
+                assertThat(unused).isNotNull();
+            }
+
+            gate.release.countDown();
+            await().until(() -> h.listener.events.stream().filter(e -> e.startsWith("result:")).count() == 3);
+            // Once processed, a job may send again, and an empty backlog takes a result larger than the budget.
+            await().untilAsserted(() -> h.engine.resultReceived(id, "node-0", values(50)));
+            await().untilAsserted(() -> h.engine.resultReceived(id, "node-1", values(1)));
+        }
+    }
+
+    @Test
+    void anAdmissionForAJobThatIsNotRunningIsRefusedAsUnknown() throws Exception {
+        try (EngineHarness h = EngineHarness.builder(reports).build()) {
+            h.engine.activate();
+            h.engine.trigger("test");
+            assertThatThrownBy(() -> h.engine.admitResult("19990101000000", "node-0", 1)).isInstanceOf(UnknownJobException.class);
+        }
+    }
+}
