@@ -112,6 +112,9 @@ public final class Controller implements AutoCloseable {
         PrometheusRegistry registry = new PrometheusRegistry();
         JvmMetrics.builder().register(registry);
         ResultMetrics resultMetrics = new ResultMetrics(cfg, registry, BuildInfo.version());
+        // The series of the executions kept in the history, as before the restart.
+        int replayed = io.batchjob.core.execution.ExecutionRecords.replay(store, cfg.metrics().prefix(), resultMetrics);
+        LOG.info("result metrics of {} kept executions restored from {}", replayed, store.root());
         ExecutionEngine[] engineRef = new ExecutionEngine[1];
         ControllerMetrics controllerMetrics = new ControllerMetrics(registry,
                 () -> engineRef[0] == null ? 0 : engineRef[0].progress().map(ExecutionProgress::running).orElse(0));

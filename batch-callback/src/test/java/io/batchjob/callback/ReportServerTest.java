@@ -21,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -272,6 +273,53 @@ class ReportServerTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(r.body()).startsWith("not ok\nreport-directory: FAILED");
+        }
+    }
+
+    /**
+     * Thirty clients that ask for a large file and never read it hold connections, not threads:
+     * with four worker threads, listings and downloads still answer at once.
+     */
+    @Test
+    void slowDownloadsHoldNoThreads(@TempDir Path dir) throws Exception {
+        ReportStore big = new ReportStore(dir.resolve("reports"));
+        byte[] data = new byte[8 << 20];
+        new java.util.Random(3).nextBytes(data);
+        big.write("20261127090000", "node-a-big.bin", data);
+        big.write("20261127090000", "node-a-small.txt", "small".getBytes(StandardCharsets.UTF_8));
+        List<Socket> slow = new java.util.ArrayList<>();
+        try (UndertowServer own = UndertowServer.start("report", "127.0.0.1", 0, new ReportServer(big).handler(),
+                UndertowServer.Limits.threads(4))) {
+            for (int i = 0; i < 30; i++) {
+                Socket s = new Socket();
+                s.setReceiveBufferSize(4096);
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", own.port()));
+                s.getOutputStream().write("GET /20261127090000/node-a-big.bin HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            Thread.sleep(500); // the downloads start and stall on full socket buffers
+            for (String path : List.of("/", "/20261127090000/", "/20261127090000/node-a-small.txt")) {
+                long start = System.nanoTime();
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + path))
+                        .timeout(java.time.Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).as(path).isLessThan(java.time.Duration.ofSeconds(2));
+            }
+            // A stalled download still completes intact once its client reads.
+            Socket first = slow.get(0);
+            first.setSoTimeout(20_000);
+            java.io.InputStream in = first.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.read());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 200").contains("Content-Length: " + data.length);
+            assertThat(in.readNBytes(data.length)).isEqualTo(data);
+        } finally {
+            for (Socket s : slow) {
+                s.close();
+            }
         }
     }
 }

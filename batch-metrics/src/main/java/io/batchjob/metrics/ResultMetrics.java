@@ -34,7 +34,8 @@ import java.util.Map;
  * </ul>
  * With {@code latestMetricsLabel} every per-node series is also written with
  * {@code executionID="latest"}. Series of an execution are removed when it is pruned from the
- * report history.
+ * report history. At start-up the controller replays the kept executions' records into it
+ * ({@link io.batchjob.core.execution.ExecutionRecords#replay}), so a restart loses no series.
  */
 public final class ResultMetrics implements ExecutionListener {
 
@@ -104,9 +105,12 @@ public final class ResultMetrics implements ExecutionListener {
         currentExecutionId.set(Double.parseDouble(start.executionId()));
         pods.set(start.nodes().size());
         // Results come only from running jobs: only the running execution's series can be replaced.
+        // The same execution again (resumed after its records were replayed at start-up) keeps what it published.
         synchronized (published) {
-            published.clear();
-            publishedExecution = start.executionId();
+            if (!start.executionId().equals(publishedExecution)) {
+                published.clear();
+                publishedExecution = start.executionId();
+            }
         }
     }
 

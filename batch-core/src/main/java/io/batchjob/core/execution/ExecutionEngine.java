@@ -557,20 +557,13 @@ public final class ExecutionEngine implements AutoCloseable {
         if (store.hasFile(id, SUMMARY_FILE)) {
             return Optional.empty();
         }
-        Optional<ExecutionPlan> plan = store.readJson(id, PLAN_FILE, ExecutionPlan.class);
-        if (plan.isEmpty()) {
+        Optional<ExecutionRecords> records = ExecutionRecords.read(store, id);
+        if (records.isEmpty()) {
             return Optional.empty();
         }
-        Map<String, JobSummary> ended = new LinkedHashMap<>();
-        for (String line : store.readLines(id, JOURNAL_FILE)) {
-            try {
-                JobSummary s = store.json().readValue(line, JobSummary.class);
-                ended.put(s.node(), s); // a later line (late result) wins
-            } catch (JsonProcessingException e) {
-                LOG.warn("execution {}: skipping an unreadable journal line: {}", id, e.getOriginalMessage());
-            }
-        }
-        java.util.Set<String> reportedNodes = new java.util.HashSet<>(store.readLines(id, RESULTS_FILE));
+        Optional<ExecutionPlan> plan = Optional.of(records.get().plan());
+        Map<String, JobSummary> ended = records.get().ended();
+        java.util.Set<String> reportedNodes = records.get().reported();
         Map<String, ExistingJob> existing = new LinkedHashMap<>();
         for (ExistingJob j : backend.existingJobs()) {
             if (j.executionId().equals(id)) {

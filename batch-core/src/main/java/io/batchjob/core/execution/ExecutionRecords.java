@@ -1,0 +1,96 @@
+package io.batchjob.core.execution;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.result.JobResult;
+import io.batchjob.core.result.ResultParser;
+import io.batchjob.core.spi.ExecutionListener;
+import io.batchjob.core.spi.ExecutionStart;
+import io.batchjob.core.spi.JobSummary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the engine recorded about one execution in the report directory: its plan
+ * ({@code _plan.json}), the ends of its jobs ({@code _jobs.jsonl}, a later line for a node wins)
+ * and the nodes whose result it accepted ({@code _results.log}) — never guessed from file names,
+ * which another node's upload could have made. Read when an execution is resumed, and at start-up
+ * to tell listeners (the result metrics) about the executions kept in the history.
+ *
+ * @param plan     the plan
+ * @param ended    each ended job's last summary, by node
+ * @param reported the nodes whose result was accepted, in order
+ */
+public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended, Set<String> reported) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutionRecords.class);
+
+    /** The records of an execution, empty when it has no readable plan (not started by an engine). */
+    public static Optional<ExecutionRecords> read(ReportStore store, String executionId) {
+        Optional<ExecutionPlan> plan = store.readJson(executionId, ExecutionEngine.PLAN_FILE, ExecutionPlan.class);
+        if (plan.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, JobSummary> ended = new LinkedHashMap<>();
+        for (String line : store.readLines(executionId, ExecutionEngine.JOURNAL_FILE)) {
+            try {
+                JobSummary s = store.json().readValue(line, JobSummary.class);
+                ended.put(s.node(), s); // a later line (a late result) wins
+            } catch (JsonProcessingException e) {
+                LOG.warn("execution {}: skipping an unreadable journal line: {}", executionId, e.getOriginalMessage());
+            }
+        }
+        Set<String> reported = new LinkedHashSet<>(store.readLines(executionId, ExecutionEngine.RESULTS_FILE));
+        return Optional.of(new ExecutionRecords(plan.get(), Map.copyOf(ended), Set.copyOf(reported)));
+    }
+
+    /**
+     * Tells a listener about every kept execution (oldest first) as if it were happening now: its
+     * start, each accepted result (parsed again from {@code <node>.json}) and each job end. So the
+     * result metrics of the history survive a restart. Unreadable results are skipped with a warning.
+     *
+     * @param metricPrefix the prefix results are parsed with
+     * @return how many executions were replayed
+     */
+    public static int replay(ReportStore store, String metricPrefix, ExecutionListener listener) {
+        int replayed = 0;
+        for (String id : store.executionIds()) {
+            Optional<ExecutionRecords> records = read(store, id);
+            if (records.isEmpty()) {
+                continue;
+            }
+            ExecutionRecords r = records.get();
+            listener.onExecutionStarted(new ExecutionStart(id, r.plan().cause(), r.plan().startedAt(), r.plan().nodes(), true));
+            for (String node : r.reported()) {
+                storedResult(store, id, node, metricPrefix).ifPresent(result -> listener.onResultReceived(id, node, result));
+            }
+            r.ended().values().forEach(summary -> listener.onJobEnded(id, summary));
+            replayed++;
+        }
+        return replayed;
+    }
+
+    private static Optional<JobResult> storedResult(ReportStore store, String id, String node, String metricPrefix) {
+        Path file = store.fileOf(id, node + ".json");
+        try {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty();
+            }
+            return Optional.of(ResultParser.parse(Files.readAllBytes(file), metricPrefix, new ArrayList<>()));
+        } catch (IOException | RuntimeException e) { // InvalidResultException included
+            LOG.warn("execution {}: the stored result of node {} cannot be read again: {}", id, node, e.getMessage());
+            return Optional.empty();
+        }
+    }
+}
