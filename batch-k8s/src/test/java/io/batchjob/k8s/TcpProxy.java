@@ -17,6 +17,8 @@ import java.util.concurrent.Executors;
  * A loopback TCP proxy in front of an API server that a test can cut: {@link #cut()} closes every
  * connection through it and refuses new ones until {@link #restore()}. One client's network
  * partition (its watches break, its requests fail) while other clients reach the server directly.
+ * {@link #stall()} instead keeps every connection open and forwards nothing until {@link #flow()}:
+ * an API server that hangs (requests time out, nothing is refused).
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -29,6 +31,8 @@ public final class TcpProxy implements AutoCloseable {
         return t;
     });
     private volatile boolean cut;
+    private final Object stallLock = new Object();
+    private boolean stalled; // guarded by stallLock
 
     public TcpProxy(int targetPort) {
         this.targetPort = targetPort;
@@ -54,6 +58,29 @@ public final class TcpProxy implements AutoCloseable {
     /** Accepts connections again. */
     public void restore() {
         cut = false;
+    }
+
+    /** Holds every byte in both directions, on open and new connections, until {@link #flow()}. */
+    public void stall() {
+        synchronized (stallLock) {
+            stalled = true;
+        }
+    }
+
+    /** Forwards again, starting with what was held. */
+    public void flow() {
+        synchronized (stallLock) {
+            stalled = false;
+            stallLock.notifyAll();
+        }
+    }
+
+    private void awaitFlow() throws InterruptedException {
+        synchronized (stallLock) {
+            while (stalled) {
+                stallLock.wait();
+            }
+        }
     }
 
     private void acceptLoop() {
@@ -91,9 +118,12 @@ public final class TcpProxy implements AutoCloseable {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             for (int n; (n = in.read(buffer)) >= 0; ) {
+                awaitFlow();
                 out.write(buffer, 0, n);
                 out.flush();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (IOException e) {
             // a cut or a closed peer ends the connection
         } finally {
@@ -114,6 +144,7 @@ public final class TcpProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        flow();
         try {
             listener.close();
         } catch (IOException e) {
