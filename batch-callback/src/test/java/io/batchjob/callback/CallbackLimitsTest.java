@@ -109,24 +109,26 @@ class CallbackLimitsTest {
         try (CallbackFixture f = new CallbackFixture(base, List.of("node-a", "node-b", "node-c"), 3, CallbackAuth.TOKEN, false, 1 << 20,
                 1 << 20, 16, 512, ControllerConfig.DEFAULT_MAX_SERIES_PER_RESULT, b -> b.listener(gate).resultBacklogValues(10))) {
             try {
+                // node-a's result is being delivered (the listener holds it); node-b's waits: 8 of 10 values.
                 assertThat(f.post(f.url("node-a", "result"), f.basic("node-a"), null, result(3).getBytes(StandardCharsets.UTF_8)).statusCode())
                         .isEqualTo(200);
-                // 3 values wait for the listeners; 8 more exceed the backlog of 10.
-                HttpResponse<String> busy = f.post(f.url("node-b", "result"), f.basic("node-b"), null,
-                        result(8).getBytes(StandardCharsets.UTF_8));
+                assertThat(f.post(f.url("node-b", "result"), f.basic("node-b"), null, result(8).getBytes(StandardCharsets.UTF_8)).statusCode())
+                        .isEqualTo(200);
+                // 3 more exceed the backlog: 503 with Retry-After, and nothing stored.
+                HttpResponse<String> busy = f.post(f.url("node-c", "result"), f.basic("node-c"), null,
+                        result(3).getBytes(StandardCharsets.UTF_8));
                 assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
                 assertThat(busy.headers().firstValue("Retry-After")).contains("1");
-                assertThat(f.reports.resolve(f.executionId).resolve("node-b.json")).as("refused before storing").doesNotExist();
-                // The same job again while its previous result waits: 503 too, and the stored result stays the first one.
-                HttpResponse<String> again = f.post(f.url("node-a", "result"), f.basic("node-a"), null,
-                        result(1).getBytes(StandardCharsets.UTF_8));
-                assertThat(again.statusCode()).isEqualTo(503);
-                assertThat(Files.readString(f.reports.resolve(f.executionId).resolve("node-a.json"))).isEqualTo(result(3));
+                assertThat(f.reports.resolve(f.executionId).resolve("node-c.json")).as("refused before storing").doesNotExist();
+                // node-b re-posting replaces its waiting result (no refusal, no growth); the stored file is the newer one.
+                assertThat(f.post(f.url("node-b", "result"), f.basic("node-b"), null, result(2).getBytes(StandardCharsets.UTF_8)).statusCode())
+                        .isEqualTo(200);
+                assertThat(Files.readString(f.reports.resolve(f.executionId).resolve("node-b.json"))).isEqualTo(result(2));
             } finally {
                 gate.release.countDown();
             }
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(f.post(f.url("node-b", "result"), f.basic("node-b"), null,
-                    result(8).getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200));
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(f.post(f.url("node-c", "result"), f.basic("node-c"), null,
+                    result(3).getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200));
         }
     }
 

@@ -689,8 +689,7 @@ public final class ExecutionEngine implements AutoCloseable {
      * {@link ResultAdmission#accept}.
      *
      * @throws UnknownJobException when the execution is not running or the node is not part of it
-     * @throws EngineBusyException when the job's previous result is still being processed, or too
-     *                             many result values wait for the listeners
+     * @throws EngineBusyException when too many result values wait for the listeners
      */
     public void resultReceived(String executionId, String node, JobResult result) {
         try (ResultAdmission admission = admitResult(executionId, node, result.valueCount())) {
@@ -701,33 +700,31 @@ public final class ExecutionEngine implements AutoCloseable {
     /**
      * Reserves room for a job's result before the caller stores it, so that a result the engine
      * cannot take is refused before anything is written: the stored {@code <node>.json} and what
-     * listeners saw always agree. Close the admission in any case; {@link ResultAdmission#accept}
-     * hands the result over.
+     * listeners see always agree. Close the admission in any case; {@link ResultAdmission#accept}
+     * hands the result over. A job's result still waiting for the listeners when a newer one is
+     * accepted is replaced by it: listeners see the newest.
      *
      * @param values the result's {@link JobResult#valueCount()}
      * @throws UnknownJobException when the execution is not running or the node is not part of it
-     * @throws EngineBusyException when the job's previous result is still being processed, or too
-     *                             many result values wait for the listeners (bounded memory whatever jobs send)
+     * @throws EngineBusyException when too many result values wait for the listeners (bounded
+     *                             memory whatever jobs send); retry later
      */
     public ResultAdmission admitResult(String executionId, String node, long values) {
         checkAcceptsCallbacks(executionId, node);
-        String key = executionId + "/" + node;
-        backlog.admit(key, values);
-        return new ResultAdmission(executionId, node, key, values);
+        backlog.reserve(values);
+        return new ResultAdmission(executionId, node, values);
     }
 
     /** Room for one result, reserved by {@link #admitResult}. Not thread-safe: one caller uses it. */
     public final class ResultAdmission implements AutoCloseable {
         private final String executionId;
         private final String node;
-        private final String key;
         private final long values;
         private boolean handedOver;
 
-        private ResultAdmission(String executionId, String node, String key, long values) {
+        private ResultAdmission(String executionId, String node, long values) {
             this.executionId = executionId;
             this.node = node;
-            this.key = key;
             this.values = values;
         }
 
@@ -749,14 +746,16 @@ public final class ExecutionEngine implements AutoCloseable {
                 }
                 job.reported = true;
                 handedOver = true;
-                // The reservation ends when the listeners have seen the result, not before.
-                queue(() -> {
-                    try {
-                        notifyListeners(l -> l.onResultReceived(executionId, node, result));
-                    } finally {
-                        backlog.release(key, values);
-                    }
-                }, () -> backlog.release(key, values));
+                String key = executionId + "/" + node;
+                if (backlog.offer(key, result, values)) {
+                    // One task per waiting result; it delivers the newest one offered by then.
+                    queue(() -> {
+                        JobResult newest = backlog.take(key);
+                        if (newest != null) {
+                            notifyListeners(l -> l.onResultReceived(executionId, node, newest));
+                        }
+                    }, () -> backlog.take(key));
+                }
                 if (job.state == JobState.NO_REPORT) {
                     job.moveTo(JobState.SUCCEEDED);
                     job.reason = "";
@@ -765,11 +764,11 @@ public final class ExecutionEngine implements AutoCloseable {
             }
         }
 
-        /** Frees the reservation unless the result was handed over (then the events thread frees it). */
+        /** Gives the reservation back unless the result was handed over. */
         @Override
         public void close() {
             if (!handedOver) {
-                backlog.release(key, values);
+                backlog.cancel(values);
             }
         }
     }

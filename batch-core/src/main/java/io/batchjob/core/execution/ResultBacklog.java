@@ -1,26 +1,34 @@
 package io.batchjob.core.execution;
 
-import java.util.HashSet;
-import java.util.Set;
+import io.batchjob.core.result.JobResult;
+
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * Bounds the parsed results handed to the events thread and not yet processed: at most one per
- * job (a job re-posting faster than listeners keep up waits for its previous result), and at most
- * {@code limitValues} values in all — except that an empty backlog always takes one result, so a
- * result as large as {@code maxSeriesPerResult} allows is never refused for its size alone.
- * Without this bound one job re-posting large results in parallel fills the heap.
+ * Bounds the parsed results handed to the events thread and not yet processed. A job has at most
+ * one result waiting: a newer one replaces it there (the listeners would replace it anyway, and
+ * the stored {@code <node>.json} is the newer one too), so a job re-posting faster than the
+ * listeners keep up costs no memory and slows no other job. All waiting and reserved results
+ * together stay within {@code limitValues} values — except that an empty backlog always takes
+ * one result, so a result as large as {@code maxSeriesPerResult} allows is never refused for its
+ * size alone; beyond it admissions fail with {@link EngineBusyException}.
  *
- * <p>Thread-safe: callback threads admit, the events thread releases; both briefly hold this
- * object's monitor and nothing else.
+ * <p>Thread-safe: callback threads reserve and offer, the events thread takes; all briefly hold
+ * this object's monitor and nothing else.
  */
 final class ResultBacklog {
 
     /** The default bound: about 16 MiB of parsed values. */
     static final long DEFAULT_LIMIT_VALUES = 200_000;
 
+    private record Waiting(JobResult result, long values) {
+    }
+
     private final long limitValues;
-    private final Set<String> queuedJobs = new HashSet<>();
-    private long queuedValues;
+    private final Map<String, Waiting> waiting = new HashMap<>();
+    private long waitingValues;
+    private long reservedValues;
 
     ResultBacklog(long limitValues) {
         if (limitValues < 1) {
@@ -30,29 +38,51 @@ final class ResultBacklog {
     }
 
     /**
-     * Reserves room for one result of a job.
+     * Reserves room for a result about to be stored.
      *
-     * @throws EngineBusyException when the job's previous result is still queued or the backlog is full
+     * @throws EngineBusyException when the backlog is full
      */
-    synchronized void admit(String job, long values) {
-        if (queuedJobs.contains(job)) {
-            throw new EngineBusyException("the previous result of this job is still being processed; send the new one in a second", 1);
+    synchronized void reserve(long values) {
+        long used = waitingValues + reservedValues;
+        if (used > 0 && used + values > limitValues) {
+            throw new EngineBusyException("the controller is processing " + used + " result values; retry in a second", 1);
         }
-        if (queuedValues > 0 && queuedValues + values > limitValues) {
-            throw new EngineBusyException("the controller is processing " + queuedValues + " result values; retry in a second", 1);
-        }
-        queuedJobs.add(job);
-        queuedValues += values;
+        reservedValues += values;
     }
 
-    /** Frees what {@link #admit} reserved: the result was processed, or never handed over. */
-    synchronized void release(String job, long values) {
-        if (queuedJobs.remove(job)) {
-            queuedValues -= values;
-        }
+    /** Gives a reservation back unused. */
+    synchronized void cancel(long values) {
+        reservedValues -= values;
     }
 
-    synchronized long queuedValues() {
-        return queuedValues;
+    /**
+     * Turns a reservation into a waiting result of the job.
+     *
+     * @return true when the caller must queue a task that {@link #take}s it; false when it replaced
+     * a result still waiting (whose task takes the newer one)
+     */
+    synchronized boolean offer(String job, JobResult result, long values) {
+        reservedValues -= values;
+        Waiting earlier = waiting.put(job, new Waiting(result, values));
+        waitingValues += values;
+        if (earlier != null) {
+            waitingValues -= earlier.values();
+            return false;
+        }
+        return true;
+    }
+
+    /** The job's waiting result (the newest offered), removed; null if none. */
+    synchronized JobResult take(String job) {
+        Waiting w = waiting.remove(job);
+        if (w == null) {
+            return null;
+        }
+        waitingValues -= w.values();
+        return w.result();
+    }
+
+    synchronized long usedValues() {
+        return waitingValues + reservedValues;
     }
 }

@@ -45,36 +45,44 @@ class ResultBacklogTest {
     }
 
     @Test
-    void aJobWaitsForItsPreviousResultAndAllJobsShareAValueBudget() throws Exception {
+    void aJobsWaitingResultIsReplacedByItsNewerOneAndAllJobsShareAValueBudget() throws Exception {
         Gate gate = new Gate();
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutionListener recorder = new ExecutionListener() {
+            @Override
+            public void onResultReceived(String executionId, String node, JobResult result) {
+                seen.add(node + ":" + result.valueCount());
+            }
+        };
         try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("node-0", "node-1", "node-2", "node-3")).poolSize(4)
-                .listener(gate).resultBacklogValues(10).build()) {
+                .listener(gate).listener(recorder).resultBacklogValues(10).build()) {
             h.engine.activate();
             String id = ((TriggerOutcome.Started) h.engine.trigger("test")).executionId();
             await().until(() -> h.backend.running() == 4);
 
             h.engine.resultReceived(id, "node-0", values(3)); // taken by the events thread, which then blocks in the gate
             assertThat(gate.entered.await(10, TimeUnit.SECONDS)).isTrue();
-            h.engine.resultReceived(id, "node-1", values(5)); // queued behind it: 8 of 10 values
+            h.engine.resultReceived(id, "node-1", values(5)); // waits: 5 of 10 values
+            h.engine.resultReceived(id, "node-1", values(2)); // replaces it: 2 of 10
+            h.engine.resultReceived(id, "node-1", values(4)); // and again: 4 of 10
 
-            assertThatThrownBy(() -> h.engine.resultReceived(id, "node-1", values(1)))
-                    .as("a job's second result while its first waits").isInstanceOf(EngineBusyException.class)
-                    .hasMessageContaining("previous result of this job").satisfies(e ->
-                            assertThat(((EngineBusyException) e).retryAfterSeconds()).isPositive());
-            assertThatThrownBy(() -> h.engine.resultReceived(id, "node-2", values(3)))
-                    .as("beyond the value budget").isInstanceOf(EngineBusyException.class).hasMessageContaining("retry");
-            h.engine.resultReceived(id, "node-2", values(2)); // within it: 10 of 10
+            assertThatThrownBy(() -> h.engine.resultReceived(id, "node-2", values(7)))
+                    .as("beyond the value budget").isInstanceOf(EngineBusyException.class).hasMessageContaining("retry")
+                    .satisfies(e -> assertThat(((EngineBusyException) e).retryAfterSeconds()).isPositive());
+            h.engine.resultReceived(id, "node-2", values(6)); // within it: 10 of 10
 
-            // A refused admission stores nothing and reserves nothing; the admission can be given back unused.
+            // An admission given back unused reserves nothing.
             try (ExecutionEngine.ResultAdmission unused = h.engine.admitResult(id, "node-3", 0)) {
                 assertThat(unused).isNotNull();
             }
 
             gate.release.countDown();
-            await().until(() -> h.listener.events.stream().filter(e -> e.startsWith("result:")).count() == 3);
-            // Once processed, a job may send again, and an empty backlog takes a result larger than the budget.
+            // Listeners saw node-1's newest result once, not each replaced one.
+            await().until(() -> seen.size() == 3);
+            assertThat(seen).containsExactly("node-0:3", "node-1:4", "node-2:6");
+            // Once processed, an empty backlog takes a result larger than the budget.
             await().untilAsserted(() -> h.engine.resultReceived(id, "node-0", values(50)));
-            await().untilAsserted(() -> h.engine.resultReceived(id, "node-1", values(1)));
+            await().until(() -> seen.contains("node-0:50"));
         }
     }
 
