@@ -203,7 +203,7 @@ public final class CallbackApi {
             throw new HttpProblem(413, "the result has " + result.valueCount() + " values, more than maxSeriesPerResult ("
                     + settings.maxSeriesPerResult() + "): send fewer label sets, or raise the limit in config.yaml");
         }
-        ExecutionEngine.ResultAdmission admission;
+        io.batchjob.core.execution.ResultAdmission admission;
         try {
             // Room first (503 + Retry-After when the engine is behind): nothing is stored that the engine then refuses.
             admission = engine.admitResult(executionId, node, result.valueCount());
@@ -213,7 +213,7 @@ public final class CallbackApi {
             }
             admission = null;
         }
-        try (ExecutionEngine.ResultAdmission held = admission) {
+        try (io.batchjob.core.execution.ResultAdmission held = admission) {
             store.write(executionId, node + ".json", body);
             exchange.putAttachment(STORED, (long) body.length);
             if (held != null) {

@@ -19,7 +19,7 @@ class ProgressLogTest {
 
     @Test
     void logsEachTenPercentStepWithDoneTotalAndTheExecution(@TempDir Path reports) throws Exception {
-        Logger logger = (Logger) LoggerFactory.getLogger(ExecutionEngine.class);
+        Logger logger = (Logger) LoggerFactory.getLogger(ExecutionRun.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);

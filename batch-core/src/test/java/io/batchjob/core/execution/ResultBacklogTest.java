@@ -72,7 +72,7 @@ class ResultBacklogTest {
             h.engine.resultReceived(id, "node-2", values(6)); // within it: 10 of 10
 
             // An admission given back unused reserves nothing.
-            try (ExecutionEngine.ResultAdmission unused = h.engine.admitResult(id, "node-3", 0)) {
+            try (ResultAdmission unused = h.engine.admitResult(id, "node-3", 0)) {
                 assertThat(unused).isNotNull();
             }
 

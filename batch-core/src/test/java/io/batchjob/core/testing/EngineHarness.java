@@ -44,7 +44,7 @@ public final class EngineHarness implements AutoCloseable {
                 .build();
         this.nodes.addAll(b.nodes);
         NodeSource source = b.nodeSource != null ? b.nodeSource : () -> List.copyOf(nodes);
-        ExecutionEngine.Builder engineBuilder = ExecutionEngine.builder();
+        io.batchjob.core.execution.ExecutionEngineBuilder engineBuilder = ExecutionEngine.builder();
         b.extraListeners.forEach(engineBuilder::listener); // before the recording one: a blocking listener holds it up
         this.engine = engineBuilder
                 .config(config)

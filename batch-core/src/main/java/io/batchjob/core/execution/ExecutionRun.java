@@ -1,0 +1,379 @@
+package io.batchjob.core.execution;
+
+import io.batchjob.core.config.GoDuration;
+import io.batchjob.core.spi.ExecutionSummary;
+import io.batchjob.core.spi.ExistingJob;
+import io.batchjob.core.spi.JobEnd;
+import io.batchjob.core.spi.JobLaunchException;
+import io.batchjob.core.spi.JobOutcome;
+import io.batchjob.core.spi.JobRequest;
+import io.batchjob.core.spi.JobSummary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.function.Consumer;
+
+/**
+ * Runs one execution: fills the pool with pending jobs, ends jobs as the backend reports them or
+ * their timeout fires, and finishes the execution when every job ended. All state lives in the
+ * {@link Execution} and is guarded by its monitor; backend calls run on dispatch threads, never
+ * under the monitor; records and notifications are queued on the events thread while the monitor
+ * is held, so listeners see the order in which the state changed.
+ *
+ * <p>It runs on the {@link RunContext.Settings} it was started with, whatever the engine's
+ * configuration becomes meanwhile.
+ */
+final class ExecutionRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutionRun.class);
+
+    final Execution ex;
+    private final RunContext.Settings settings;
+    private final RunContext context;
+    /** Called on the events thread once the summary is written, before listeners hear of it. */
+    private final Consumer<ExecutionRun> onFinished;
+
+    ExecutionRun(Execution ex, RunContext.Settings settings, RunContext context, Consumer<ExecutionRun> onFinished) {
+        this.ex = ex;
+        this.settings = settings;
+        this.context = context;
+        this.onFinished = onFinished;
+    }
+
+    String id() {
+        return ex.id;
+    }
+
+    RunContext.Settings settings() {
+        return settings;
+    }
+
+    // ---------------------------------------------------------------- dispatch
+
+    /** Fills free slots with pending jobs and finishes the execution when nothing is left. */
+    void advance() {
+        List<Job> toLaunch = new ArrayList<>();
+        ExecutionSummary finished = null;
+        synchronized (ex) {
+            if (ex.stopped || ex.finishing) {
+                return;
+            }
+            while (ex.inFlight < settings.poolSize() && !ex.pending.isEmpty()) {
+                Job job = ex.pending.poll();
+                job.moveTo(JobState.LAUNCHING);
+                job.secret = CallbackSecrets.newSecret();
+                job.startedAt = context.clock().instant();
+                job.holdsSlot = true;
+                ex.inFlight++;
+                ex.peakInFlight = Math.max(ex.peakInFlight, ex.inFlight);
+                if (settings.jobTimeout() != null) {
+                    job.timeout = context.timer().schedule(settings.jobTimeout(), () -> onTimeout(job));
+                }
+                String node = job.node;
+                context.events().publish(l -> l.onJobStarted(ex.id, node));
+                toLaunch.add(job);
+            }
+            if (ex.isComplete()) {
+                ex.finishing = true;
+                finished = ex.summary(context.clock().instant());
+            }
+        }
+        for (Job job : toLaunch) {
+            context.dispatch().execute(() -> launch(job));
+        }
+        if (finished != null) {
+            finish(finished);
+        }
+    }
+
+    private void launch(Job job) {
+        String secret;
+        synchronized (ex) {
+            // Timed out while queued, or handed over: nothing to start.
+            if (ex.stopped || job.state != JobState.LAUNCHING) {
+                return;
+            }
+            secret = job.secret;
+        }
+        try (MDC.MDCCloseable a = MDC.putCloseable("executionID", ex.id); MDC.MDCCloseable b = MDC.putCloseable("node", job.node)) {
+            JobRequest request;
+            try {
+                request = new JobRequest(ex.id, job.node, secret, context.environment().build(ex.id, job.node, secret), settings.jobTimeout());
+            } catch (RuntimeException e) {
+                onJobEnd(job, JobEnd.failed("cannot build the job environment: " + e.getMessage()));
+                return;
+            }
+            try {
+                context.backend().launch(request, end -> onJobEnd(job, end));
+            } catch (JobLaunchException e) {
+                LOG.warn("job for node {} could not be created: {}", job.node, e.getMessage());
+                onJobEnd(job, JobEnd.failed("cannot create the job: " + e.getMessage()));
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("job for node {} could not be created", job.node, e);
+                onJobEnd(job, JobEnd.failed("cannot create the job: " + e));
+                return;
+            }
+            boolean stopAgain;
+            synchronized (ex) {
+                if (job.state == JobState.LAUNCHING) {
+                    job.moveTo(JobState.RUNNING);
+                }
+                // The timeout fired, or a new trigger replaced the execution, while the backend was still creating the job.
+                stopAgain = (job.state == JobState.TIMED_OUT || job.state == JobState.REPLACED) && !ex.stopped;
+            }
+            if (stopAgain) {
+                stopQuietly(job);
+            }
+        }
+    }
+
+    /** Watches jobs that were running when this controller took the execution over. */
+    void adopt(Map<Job, ExistingJob> adopted, Instant now) {
+        if (settings.jobTimeout() != null) {
+            synchronized (ex) {
+                adopted.keySet().forEach(job -> {
+                    Duration left = settings.jobTimeout().minus(Duration.between(job.startedAt, now));
+                    job.timeout = context.timer().schedule(left.isNegative() ? Duration.ZERO : left, () -> onTimeout(job));
+                });
+            }
+        }
+        adopted.forEach((job, existing) -> context.dispatch().execute(() -> {
+            try {
+                context.backend().adopt(existing, end -> onJobEnd(job, end));
+            } catch (RuntimeException e) {
+                onJobEnd(job, JobEnd.failed("cannot watch the job after the restart: " + e.getMessage()));
+            }
+        }));
+    }
+
+    private void onJobEnd(Job job, JobEnd end) {
+        synchronized (ex) {
+            if (ex.stopped || !job.state.isActive()) {
+                return; // a repeated or late signal
+            }
+            JobState next;
+            String reason;
+            if (end.status() == JobEnd.Status.FAILED) {
+                next = JobState.FAILED;
+                reason = end.reason().isEmpty() ? "the job failed" : end.reason();
+            } else if (job.reported) {
+                next = JobState.SUCCEEDED;
+                reason = "";
+            } else {
+                next = JobState.NO_REPORT;
+                reason = "the job ended without sending a result";
+            }
+            endLocked(job, next, reason);
+            releaseSlotLocked(job);
+        }
+        advance();
+    }
+
+    private void onTimeout(Job job) {
+        synchronized (ex) {
+            if (ex.stopped || !job.state.isActive()) {
+                return;
+            }
+            job.timeout = null;
+            endLocked(job, JobState.TIMED_OUT, "the job ran longer than jobTimeout " + GoDuration.format(settings.jobTimeout()));
+            // The slot stays taken until the backend confirms the job is stopped, so the pool limit holds
+            // for what really runs.
+        }
+        context.dispatch().execute(() -> {
+            try {
+                stopQuietly(job);
+            } finally {
+                synchronized (ex) {
+                    releaseSlotLocked(job);
+                }
+                advance();
+            }
+        });
+    }
+
+    private void stopQuietly(Job job) {
+        try {
+            context.backend().stop(ex.id, job.node);
+        } catch (RuntimeException e) {
+            LOG.warn("could not stop the job of execution {} on node {}: {}", ex.id, job.node, e.toString());
+        }
+    }
+
+    /** Moves a job to an end state and records it; caller holds the execution's monitor. */
+    private void endLocked(Job job, JobState next, String reason) {
+        job.moveTo(next);
+        job.endedAt = context.clock().instant();
+        job.reason = reason;
+        job.cancelTimeout();
+        ex.ended++;
+        recordEndLocked(job.summary());
+        int decile = ex.jobs.isEmpty() ? 10 : ex.ended * 10 / ex.jobs.size();
+        if (decile > ex.reportedDecile) {
+            ex.reportedDecile = decile;
+            LOG.info("execution {}: {}% done ({}/{} jobs)", ex.id, decile * 10, ex.ended, ex.jobs.size());
+        }
+    }
+
+    private void recordEndLocked(JobSummary summary) {
+        if (summary.outcome() != JobOutcome.SUCCEEDED) {
+            LOG.info("job of execution {} on node {} ended: {} ({})", ex.id, summary.node(), summary.outcome(), summary.reason());
+        }
+        // Journal and listeners run on the events thread, in this order, after the state changed.
+        context.events().journal(ex.id, summary);
+        context.events().publish(l -> l.onJobEnded(ex.id, summary));
+    }
+
+    private void releaseSlotLocked(Job job) {
+        if (job.holdsSlot) {
+            job.holdsSlot = false;
+            ex.inFlight--;
+        }
+    }
+
+    private void finish(ExecutionSummary summary) {
+        context.events().queue(() -> {
+            try {
+                context.store().writeJson(ex.id, ExecutionEngine.SUMMARY_FILE, summary);
+            } catch (RuntimeException e) {
+                LOG.error("could not write the summary of execution {}: {}", ex.id, e.getMessage());
+            }
+            onFinished.accept(this);
+            Map<JobOutcome, Integer> counts = summary.counts();
+            LOG.info("execution {} finished in {} ms: {} succeeded, {} failed, {} without report, {} timed out, {} replaced",
+                    ex.id, summary.durationMillis(), counts.get(JobOutcome.SUCCEEDED), counts.get(JobOutcome.FAILED),
+                    counts.get(JobOutcome.NO_REPORT), counts.get(JobOutcome.TIMED_OUT), counts.get(JobOutcome.REPLACED));
+            context.events().notifyListeners(l -> l.onExecutionFinished(summary));
+            ex.completion.complete(summary);
+        }, () -> ex.completion.cancel(false));
+    }
+
+    // ---------------------------------------------------------------- ending early
+
+    /** Ends the execution for a new trigger: what has not ended ends as replaced; the summary is written. */
+    void replace(String cause) {
+        ExecutionSummary summary;
+        int unfinished = 0;
+        synchronized (ex) {
+            if (ex.stopped || ex.finishing) {
+                return; // its last job just ended: it finishes by itself
+            }
+            Instant now = context.clock().instant();
+            String reason = "replaced by a new execution (" + cause + ") before it ended";
+            for (Job job : ex.jobs.values()) {
+                if (!job.state.isEnded()) {
+                    if (job.startedAt == null) {
+                        job.startedAt = now; // never started
+                    }
+                    endLocked(job, JobState.REPLACED, reason);
+                    releaseSlotLocked(job);
+                    unfinished++;
+                }
+            }
+            ex.pending.clear();
+            ex.finishing = true;
+            summary = ex.summary(now);
+        }
+        LOG.info("execution {} is replaced by a new trigger ({}): {} unfinished job(s) end as replaced", ex.id, cause, unfinished);
+        finish(summary);
+    }
+
+    /** Gives the execution up without touching its jobs (another controller resumes it). */
+    void stopTracking() {
+        synchronized (ex) {
+            ex.stopped = true;
+            ex.jobs.values().forEach(Job::cancelTimeout);
+        }
+        ex.completion.completeExceptionally(new CancellationException(
+                "execution " + ex.id + " was handed over: this controller no longer dispatches"));
+    }
+
+    // ---------------------------------------------------------------- callbacks
+
+    /**
+     * The job of a node if it may send callbacks now: the execution runs and the job has started.
+     *
+     * @throws UnknownJobException saying why not
+     */
+    void requireAcceptsCallbacks(String node) {
+        synchronized (ex) {
+            jobAcceptingCallbacksLocked(node);
+        }
+    }
+
+    private Job jobAcceptingCallbacksLocked(String node) {
+        if (ex.stopped || ex.finishing) {
+            throw new UnknownJobException("execution " + ex.id + " has finished");
+        }
+        Job job = ex.jobs.get(node);
+        if (job == null) {
+            throw new UnknownJobException("node " + node + " is not part of execution " + ex.id);
+        }
+        if (job.state == JobState.PENDING) {
+            throw new UnknownJobException("the job of node " + node + " in execution " + ex.id + " has not started yet");
+        }
+        return job;
+    }
+
+    /** The secret of a job that may call back now; empty for unknown or ended jobs. */
+    Optional<String> liveSecret(String node) {
+        synchronized (ex) {
+            Job job = ex.jobs.get(node);
+            return job == null || job.state.isEnded() ? Optional.empty() : Optional.ofNullable(job.secret);
+        }
+    }
+
+    /**
+     * Records an accepted result: the node counts as reported, a job that ended without a report
+     * becomes succeeded, and {@code deliver} (queuing the listeners' notification) runs under the
+     * monitor, so it is ordered before that end.
+     *
+     * @throws UnknownJobException when the job no longer accepts callbacks
+     */
+    void resultAccepted(String node, Runnable deliver) {
+        synchronized (ex) {
+            Job job = jobAcceptingCallbacksLocked(node);
+            if (!job.reported) {
+                context.events().resultAccepted(ex.id, node);
+            }
+            job.reported = true;
+            deliver.run();
+            if (job.state == JobState.NO_REPORT) {
+                job.moveTo(JobState.SUCCEEDED);
+                job.reason = "";
+                recordEndLocked(job.summary());
+            }
+        }
+    }
+
+    /**
+     * The node a report file belongs to: the one whose result it is ({@code <node>.json}) or whose
+     * prefix it carries ({@code <node>-*}), the longest such node when names share a prefix.
+     */
+    Optional<String> nodeOwningFile(String fileName) {
+        String owner = null;
+        synchronized (ex) {
+            for (String node : ex.jobs.keySet()) {
+                if ((fileName.equals(node + ".json") || fileName.startsWith(node + "-")) && (owner == null || node.length() > owner.length())) {
+                    owner = node;
+                }
+            }
+        }
+        return Optional.ofNullable(owner);
+    }
+
+    /** A snapshot of the execution's progress. */
+    ExecutionProgress progress() {
+        synchronized (ex) {
+            return ex.progress();
+        }
+    }
+}

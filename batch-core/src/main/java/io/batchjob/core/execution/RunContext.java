@@ -1,0 +1,40 @@
+package io.batchjob.core.execution;
+
+import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.schedule.TaskTimer;
+import io.batchjob.core.spi.JobBackend;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+
+/**
+ * What every {@link ExecutionRun} of an engine shares: the backend and the threads, and the
+ * settings one run is started with. The settings are a snapshot: a config reloaded while an
+ * execution runs applies from the next execution on.
+ *
+ * @param backend     creates, stops and adopts jobs (called from dispatch threads only)
+ * @param environment builds each job's environment
+ * @param timer       fires job timeouts
+ * @param dispatch    the bounded pool of threads that call the backend
+ * @param events      the events thread
+ * @param store       the report directory
+ * @param clock       time
+ */
+record RunContext(JobBackend backend, JobEnvironment environment, TaskTimer timer, Executor dispatch, EngineEvents events,
+                  ReportStore store, Clock clock) {
+
+    /**
+     * The settings of one execution.
+     *
+     * @param poolSize   jobs at once
+     * @param jobTimeout the per-job limit, or null for none
+     */
+    record Settings(int poolSize, Duration jobTimeout) {
+        Settings {
+            if (poolSize < 1) {
+                throw new IllegalArgumentException("poolSize must be at least 1");
+            }
+        }
+    }
+}
