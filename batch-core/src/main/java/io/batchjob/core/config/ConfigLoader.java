@@ -39,7 +39,7 @@ public final class ConfigLoader {
             "reportDirectory", "reportHistory", "podPoolSize", "runOnStartup", "startupDelay", "callbackServiceName",
             "callbackServicePort", "custom", "latestMetricsLabel", "leaderElectionResourceLock", "savePodLog",
             "metrics", "healthProbePort", "reportServerPort", "jobTimeout", "maxUploadSize", "maxResultSize",
-            "callbackAuth", "concurrencyPolicy", "maxSeriesPerResult");
+            "callbackAuth", "concurrencyPolicy", "maxSeriesPerResult", "suspend");
     private static final Set<String> METRICS_KEYS = Set.of("prefix", "gauges", "port");
     private static final Set<String> GAUGE_KEYS = Set.of("help", "labels");
     private static final Set<String> DEPRECATED_LOCKS = Set.of("configmaps", "endpoints", "configmapsleases", "endpointsleases");
@@ -117,6 +117,7 @@ public final class ConfigLoader {
             integer("reportHistory", b::reportHistory);
             integer("podPoolSize", b::podPoolSize);
             bool("runOnStartup", b::runOnStartup);
+            bool("suspend", b::suspend);
             duration("startupDelay", b::startupDelay);
             string("callbackServiceName", b::callbackServiceName);
             integer("callbackServicePort", b::callbackServicePort);

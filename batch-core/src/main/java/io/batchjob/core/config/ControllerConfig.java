@@ -50,6 +50,7 @@ import java.util.regex.Pattern;
  * @param callbackAuth               how job pods authenticate callbacks (new)
  * @param concurrencyPolicy          what a trigger does while an execution runs (new; default Replace, as in Go)
  * @param maxSeriesPerResult         most values (metric series) one result may carry (new; more is refused with 413)
+ * @param suspend                    no scheduled (or start-up) triggers; manual runs and re-runs still work (new)
  */
 public record ControllerConfig(
         String name,
@@ -78,7 +79,8 @@ public record ControllerConfig(
         long maxResultSize,
         CallbackAuth callbackAuth,
         ConcurrencyPolicy concurrencyPolicy,
-        int maxSeriesPerResult) {
+        int maxSeriesPerResult,
+        boolean suspend) {
 
     public static final String DEFAULT_CRON = "42 3 * * *";
     public static final Path DEFAULT_REPORT_DIRECTORY = Path.of("/var/www");
@@ -166,6 +168,7 @@ public record ControllerConfig(
         b.callbackAuth = callbackAuth;
         b.concurrencyPolicy = concurrencyPolicy;
         b.maxSeriesPerResult = maxSeriesPerResult;
+        b.suspend = suspend;
         return b;
     }
 
@@ -352,6 +355,7 @@ public record ControllerConfig(
         private int reportHistory = DEFAULT_REPORT_HISTORY;
         private int podPoolSize = DEFAULT_POOL_SIZE;
         private boolean runOnStartup;
+        private boolean suspend;
         private Duration startupDelay = DEFAULT_STARTUP_DELAY;
         private String callbackServiceName = "";
         private int callbackServicePort = DEFAULT_CALLBACK_PORT;
@@ -383,6 +387,7 @@ public record ControllerConfig(
         public Builder reportHistory(int v) { this.reportHistory = v; return this; }
         public Builder podPoolSize(int v) { this.podPoolSize = v; return this; }
         public Builder runOnStartup(boolean v) { this.runOnStartup = v; return this; }
+        public Builder suspend(boolean v) { this.suspend = v; return this; }
         public Builder startupDelay(Duration v) { this.startupDelay = v; return this; }
         public Builder callbackServiceName(String v) { this.callbackServiceName = v; return this; }
         public Builder callbackServicePort(int v) { this.callbackServicePort = v; return this; }
@@ -418,7 +423,7 @@ public record ControllerConfig(
                     runOnUnscheduledNodes, cronExpression, cronTimeZone, reportDirectory, reportHistory, podPoolSize,
                     runOnStartup, startupDelay, callbackServiceName, callbackServicePort, custom, latestMetricsLabel,
                     leaderElectionResourceLock, savePodLog, metrics, healthProbePort, reportServerPort, jobTimeout,
-                    maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult);
+                    maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult, suspend);
         }
 
         List<String> problems() {

@@ -208,7 +208,15 @@ public final class ExecutionEngine implements AutoCloseable {
      * @param cause what triggered it, for logs and the summary ({@code schedule}, {@code manual}, ...)
      */
     public TriggerOutcome trigger(String cause) {
-        return trigger(cause, false);
+        return trigger(TriggerRequest.of(cause), false);
+    }
+
+    /**
+     * As {@link #trigger(String)}, for a request that may name its nodes (a re-run) and the
+     * operator's request it answers (recorded in the plan, see {@link #hasExecutionFor}).
+     */
+    public TriggerOutcome trigger(TriggerRequest request) {
+        return trigger(request, false);
     }
 
     /**
@@ -217,10 +225,42 @@ public final class ExecutionEngine implements AutoCloseable {
      * new leader completes what it took over instead of replacing it.
      */
     public TriggerOutcome triggerAtStartup(String cause) {
-        return trigger(cause, true);
+        return trigger(TriggerRequest.of(cause), true);
     }
 
-    private TriggerOutcome trigger(String cause, boolean keepResumed) {
+    /**
+     * Re-runs the nodes of an execution that did not succeed (failed, no report, timed out,
+     * replaced, never ended) and are still listed by the node source; cause {@code rerun:<id>}.
+     *
+     * @param executionIdOrLatest an execution of the report history, or {@code latest}
+     * @param request             the operator's request it answers, recorded in the plan (may be null)
+     * @return the trigger's outcome; {@link TriggerOutcome.Skipped} saying why when the execution is
+     * unknown or has nothing to re-run (nothing is started then)
+     */
+    public TriggerOutcome rerun(String executionIdOrLatest, String request) {
+        TriggerRequest rerun;
+        try {
+            rerun = Reruns.plan(store, executionIdOrLatest, starter.listNodes(), request);
+        } catch (Reruns.RerunRefusedException e) {
+            LOG.info("re-run of {} refused: {}", executionIdOrLatest, e.getMessage());
+            return new TriggerOutcome.Skipped(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("re-run of {} failed: {}", executionIdOrLatest, e.toString());
+            return new TriggerOutcome.Failed("cannot list nodes: " + e.getMessage());
+        }
+        if (!rerun.skipped().isEmpty()) {
+            LOG.info("re-run of {}: skipping nodes no longer Ready or selected: {}", executionIdOrLatest, rerun.skipped());
+        }
+        return trigger(rerun, false);
+    }
+
+    /** Whether an execution of the report history answered this request (its plan records it). */
+    public boolean hasExecutionFor(String request) {
+        return ExecutionRecords.anyAnswers(store, request);
+    }
+
+    private TriggerOutcome trigger(TriggerRequest request, boolean keepResumed) {
+        String cause = request.cause();
         ExecutionRun replaced;
         synchronized (this) {
             String busy = closed ? "the engine is closed"
@@ -244,7 +284,7 @@ public final class ExecutionEngine implements AutoCloseable {
             if (replaced != null) {
                 replaced.replace(cause);
             }
-            return start(cause);
+            return start(request);
         } finally {
             synchronized (this) {
                 starting = false;
@@ -252,8 +292,9 @@ public final class ExecutionEngine implements AutoCloseable {
         }
     }
 
-    private TriggerOutcome start(String cause) {
-        ExecutionStarter.Prepared prepared = starter.prepare(cause, null, reportHistory);
+    private TriggerOutcome start(TriggerRequest request) {
+        String cause = request.cause();
+        ExecutionStarter.Prepared prepared = starter.prepare(request, reportHistory);
         if (prepared instanceof ExecutionStarter.Prepared.Failed failed) {
             LOG.error("trigger ({}) failed: {}", cause, failed.reason(), failed.cause());
             events.publish(l -> l.onTriggerFailed(cause, failed.reason()));

@@ -81,6 +81,20 @@ public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended
         return replayed;
     }
 
+    /** Whether a kept execution's plan records that it answered this request. */
+    public static boolean anyAnswers(ReportStore store, String request) {
+        if (request == null) {
+            return false;
+        }
+        for (String id : store.executionIds()) {
+            Optional<ExecutionPlan> plan = store.readJson(id, ExecutionEngine.PLAN_FILE, ExecutionPlan.class);
+            if (plan.isPresent() && request.equals(plan.get().request())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Optional<JobResult> storedResult(ReportStore store, String id, String node, String metricPrefix) {
         Path file = store.fileOf(id, node + ".json");
         try {

@@ -42,13 +42,14 @@ final class ExecutionStarter {
     }
 
     /**
-     * @param nodes        only these nodes (a re-run), or null for every node the source lists
+     * @param request       what to run and why
      * @param reportHistory executions to keep
      */
-    Prepared prepare(String cause, List<String> nodes, int reportHistory) {
+    Prepared prepare(TriggerRequest request, int reportHistory) {
+        String cause = request.cause();
         List<String> selected;
         try {
-            selected = usable(nodes != null ? nodes : nodeSource.listNodes());
+            selected = usable(request.nodes() != null ? request.nodes() : nodeSource.listNodes());
         } catch (RuntimeException e) {
             return new Prepared.Failed("cannot list nodes: " + e.getMessage(), e);
         }
@@ -57,7 +58,7 @@ final class ExecutionStarter {
         Instant now = context.clock().instant();
         try {
             store.createExecution(id);
-            store.writeJson(id, ExecutionEngine.PLAN_FILE, new ExecutionPlan(id, cause, now, selected));
+            store.writeJson(id, ExecutionEngine.PLAN_FILE, new ExecutionPlan(id, cause, now, selected, request.request(), request.skipped()));
         } catch (ReportException e) {
             return new Prepared.Failed("cannot write to the report directory: " + e.getMessage(), e);
         }
@@ -78,6 +79,11 @@ final class ExecutionStarter {
             ex.pending.add(job);
         });
         return new Prepared.Ready(ex, prune(reportHistory));
+    }
+
+    /** The nodes the node source lists now (for a re-run's "still selected" check). */
+    List<String> listNodes() {
+        return nodeSource.listNodes();
     }
 
     /** Node names become file names; a leading '_' or '.' could clash with our own files. */

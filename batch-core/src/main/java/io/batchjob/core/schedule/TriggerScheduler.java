@@ -14,8 +14,13 @@ import java.util.function.Consumer;
  * Fires triggers on a {@link Schedule} and once after start-up (optional), using a
  * {@link TaskTimer} and a {@link Clock} so tests can move time by hand.
  *
- * <p>Threading: {@link #start()} and {@link #stop()} may be called from any thread; triggers run
- * on a timer thread, one at a time. The trigger callback should hand long work elsewhere.
+ * <p>While suspended ({@code suspend: true}) nothing fires, not even the start-up trigger; on
+ * resuming, the schedule is planned from now on: missed ticks do not fire. The schedule and the
+ * suspension can change while it runs ({@link #update}), as a live config reload does.
+ *
+ * <p>Threading: {@link #start()}, {@link #stop()} and {@link #update} may be called from any
+ * thread; triggers run on a timer thread, one at a time. The trigger callback should hand long
+ * work elsewhere.
  */
 public final class TriggerScheduler implements AutoCloseable {
 
@@ -29,7 +34,6 @@ public final class TriggerScheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TriggerScheduler.class);
 
-    private final Schedule schedule;
     private final boolean runOnStartup;
     private final Duration startupDelay;
     private final Clock clock;
@@ -37,7 +41,12 @@ public final class TriggerScheduler implements AutoCloseable {
     private final Consumer<Cause> trigger;
 
     private final Object lock = new Object();
+    // Guarded by lock.
+    private Schedule schedule;
+    private boolean suspended;
     private boolean running;
+    /** Bumped by every update: a timer task of an earlier plan that fires anyway does nothing. */
+    private long generation;
     private TaskTimer.Cancellable nextCron;
     private TaskTimer.Cancellable startup;
 
@@ -47,7 +56,18 @@ public final class TriggerScheduler implements AutoCloseable {
      */
     public TriggerScheduler(Schedule schedule, boolean runOnStartup, Duration startupDelay,
                             Clock clock, TaskTimer timer, Consumer<Cause> trigger) {
+        this(schedule, false, runOnStartup, startupDelay, clock, timer, trigger);
+    }
+
+    /**
+     * @param schedule     the schedule, or {@code null} for none (startup and manual triggers only)
+     * @param suspended    start suspended: nothing fires until {@link #update} resumes
+     * @param runOnStartup fire once {@code startupDelay} after {@link #start()} (unless suspended then)
+     */
+    public TriggerScheduler(Schedule schedule, boolean suspended, boolean runOnStartup, Duration startupDelay,
+                            Clock clock, TaskTimer timer, Consumer<Cause> trigger) {
         this.schedule = schedule;
+        this.suspended = suspended;
         this.runOnStartup = runOnStartup;
         this.startupDelay = Objects.requireNonNull(startupDelay);
         this.clock = Objects.requireNonNull(clock);
@@ -62,12 +82,46 @@ public final class TriggerScheduler implements AutoCloseable {
                 return;
             }
             running = true;
+            if (suspended) {
+                LOG.info("suspended: no scheduled triggers (manual runs still work)");
+                return;
+            }
             if (runOnStartup) {
                 startup = timer.schedule(startupDelay, () -> fire(Cause.STARTUP));
             }
             if (schedule != null) {
                 planAfter(now());
             }
+        }
+    }
+
+    /**
+     * Changes the schedule and the suspension: the next tick is planned anew from now (a tick
+     * missed while suspended does not fire; a pending start-up trigger is dropped by a suspension).
+     */
+    public void update(Schedule newSchedule, boolean suspend) {
+        synchronized (lock) {
+            this.schedule = newSchedule;
+            this.suspended = suspend;
+            generation++;
+            if (nextCron != null) {
+                nextCron.cancel();
+                nextCron = null;
+            }
+            if (suspend && startup != null) {
+                startup.cancel();
+                startup = null;
+            }
+            if (running && !suspend && newSchedule != null) {
+                planAfter(now());
+            }
+        }
+    }
+
+    /** Whether scheduled triggers are suspended. */
+    public boolean isSuspended() {
+        synchronized (lock) {
+            return suspended;
         }
     }
 
@@ -88,7 +142,9 @@ public final class TriggerScheduler implements AutoCloseable {
 
     /** The next planned cron firing, if any (for status output). */
     public Optional<ZonedDateTime> nextFiring() {
-        return schedule == null ? Optional.empty() : schedule.nextAfter(now());
+        synchronized (lock) {
+            return schedule == null || suspended ? Optional.empty() : schedule.nextAfter(now());
+        }
     }
 
     @Override
@@ -104,18 +160,19 @@ public final class TriggerScheduler implements AutoCloseable {
         }
         ZonedDateTime at = next.get();
         Duration delay = Duration.between(now(), at);
-        nextCron = timer.schedule(delay, () -> onCronTimer(at));
+        long plan = generation;
+        nextCron = timer.schedule(delay, () -> onCronTimer(at, plan));
     }
 
-    private void onCronTimer(ZonedDateTime plannedAt) {
+    private void onCronTimer(ZonedDateTime plannedAt, long plan) {
         synchronized (lock) {
-            if (!running) {
+            if (!running || suspended || schedule == null || plan != generation) {
                 return;
             }
             ZonedDateTime now = now();
             if (now.isBefore(plannedAt)) {
                 // The timer ran early (clock adjusted): wait for the real time instead of firing.
-                nextCron = timer.schedule(Duration.between(now, plannedAt), () -> onCronTimer(plannedAt));
+                nextCron = timer.schedule(Duration.between(now, plannedAt), () -> onCronTimer(plannedAt, plan));
                 return;
             }
             // Plan from "now" so that a long pause (suspended VM) fires once, not a burst of missed runs.
@@ -126,7 +183,7 @@ public final class TriggerScheduler implements AutoCloseable {
 
     private void fire(Cause cause) {
         synchronized (lock) {
-            if (!running) {
+            if (!running || suspended) {
                 return;
             }
         }

@@ -119,6 +119,7 @@ class ConfigLoaderTest {
         assertThat(c.reportDirectory()).isEqualTo(Path.of("/var/www"));
         assertThat(c.cronExpression()).isEqualTo("42 3 * * *");
         assertThat(c.runOnStartup()).isFalse();
+        assertThat(c.suspend()).isFalse();
         assertThat(c.startupDelay()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.callbackServicePort()).isEqualTo(8090);
         assertThat(c.healthProbePort()).isEqualTo(9152);
@@ -216,6 +217,8 @@ class ConfigLoaderTest {
                 bad("name: a\nimagePullSecrets: secret", "key 'imagePullSecrets': expected a list like [{name: my-secret}], found string 'secret'"),
                 bad("name: a\njobImagePullSecrets: [{name: Bad_Secret}]", "key 'jobImagePullSecrets[0].name': value 'Bad_Secret' is not a valid secret name"),
                 bad("name: a\nrunOnStartup: yes please", "key 'runOnStartup': expected true or false, found string 'yes please'"),
+                bad("name: a\nsuspend: 1", "key 'suspend': expected true or false, found number 1"),
+                bad("name: a\nsuspend: [true]", "key 'suspend': expected true or false, found a list"),
                 bad("name: a\njobNodeSelector: {role: \"a b\"}", "key 'jobNodeSelector.role': value 'a b' is not a valid Kubernetes label value"),
                 bad("name: a\njobNodeSelector: [role]", "key 'jobNodeSelector': expected a map of label to value, found a list"),
                 bad("name: a\njobServiceAccount: Not Valid", "key 'jobServiceAccount': value 'Not Valid' is not a valid service account name"),

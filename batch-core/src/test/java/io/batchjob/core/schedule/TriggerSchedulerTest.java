@@ -102,4 +102,42 @@ class TriggerSchedulerTest {
         assertThat(fired).containsExactly("SCHEDULE@2026-11-27T09:00:00Z");
         assertThat(s.nextFiring()).get().hasToString("2026-11-27T09:10Z");
     }
+
+    @Test
+    void suspendedNothingFiresAndResumingFiresNoMissedTick() {
+        TriggerScheduler s = scheduler("*/30 * * * *", true, Duration.ofSeconds(10));
+        s.start();
+        timer.advance(Duration.ofMinutes(31)); // startup at 08:00:10, tick at 08:30
+        assertThat(fired).containsExactly("STARTUP@2026-11-27T08:00:10Z", "SCHEDULE@2026-11-27T08:30:00Z");
+
+        s.update(Schedules.parse("*/30 * * * *", ZoneOffset.UTC), true);
+        assertThat(s.isSuspended()).isTrue();
+        assertThat(s.nextFiring()).isEmpty();
+        timer.advance(Duration.ofMinutes(50)); // the 09:00 tick falls inside the suspended interval
+        assertThat(fired).hasSize(2);
+
+        s.update(Schedules.parse("*/30 * * * *", ZoneOffset.UTC), false); // resumed at 09:21
+        assertThat(fired).as("no missed tick fires on resuming").hasSize(2);
+        timer.advance(Duration.ofMinutes(10));
+        assertThat(fired).containsExactly("STARTUP@2026-11-27T08:00:10Z", "SCHEDULE@2026-11-27T08:30:00Z",
+                "SCHEDULE@2026-11-27T09:30:00Z");
+    }
+
+    @Test
+    void startedSuspendedTheStartupTriggerDoesNotFireAndANewScheduleReplacesTheOld() {
+        TriggerScheduler s = new TriggerScheduler(Schedules.parse("@hourly", ZoneOffset.UTC), true, true, Duration.ofSeconds(1), clock,
+                timer, cause -> fired.add(cause + "@" + clock.instant()));
+        s.start();
+        timer.advance(Duration.ofHours(3));
+        assertThat(fired).isEmpty();
+
+        s.update(Schedules.parse("*/15 * * * *", ZoneOffset.UTC), false); // 11:00:01 now
+        s.update(Schedules.parse("*/20 * * * *", ZoneOffset.UTC), false); // replaces it before it fired
+        timer.advance(Duration.ofMinutes(45));
+        assertThat(fired).containsExactly("SCHEDULE@2026-11-27T11:20:00Z", "SCHEDULE@2026-11-27T11:40:00Z");
+        s.update(null, false);
+        timer.advance(Duration.ofHours(2));
+        assertThat(fired).hasSize(2);
+        assertThat(s.nextFiring()).isEmpty();
+    }
 }
