@@ -17,6 +17,8 @@ import io.batchjob.core.schedule.ExecutorTaskTimer;
 import io.batchjob.core.schedule.TriggerScheduler;
 import io.batchjob.k8s.CallbackHost;
 import io.batchjob.k8s.ConfigMapConfigSource;
+import io.batchjob.k8s.ConfigMapControl;
+import io.batchjob.k8s.ConfigMapWatch;
 import io.batchjob.k8s.ConfigMapEvents;
 import io.batchjob.k8s.JobPodFactory;
 import io.batchjob.k8s.KubernetesEventPublisher;
@@ -67,6 +69,7 @@ public final class Controller implements AutoCloseable {
     private UndertowServer healthServer;
     private MetricsServer metricsServer;
     private Leadership leadership;
+    private ConfigMapWatch configMapWatch;
     private final java.util.concurrent.CompletableFuture<Void> leading = new java.util.concurrent.CompletableFuture<>();
     private final String host;
 
@@ -140,6 +143,8 @@ public final class Controller implements AutoCloseable {
                 jobEnvironment.build(JobPodFactory.SAMPLE_EXECUTION, JobPodFactory.SAMPLE_NODE, "sample-secret"));
 
         ExecutorTaskTimer timer = own(new ExecutorTaskTimer(1, "batch-timer"));
+        ConfigMapEvents configMapEvents = own(new ConfigMapEvents(
+                new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock), env.namespace(), env.configMapName()));
         engine = own(ExecutionEngine.builder()
                 .config(cfg)
                 .nodeSource(new KubernetesNodeSource(client, cfg.jobNodeSelector(), cfg.runOnUnscheduledNodes()))
@@ -148,8 +153,7 @@ public final class Controller implements AutoCloseable {
                 .jobEnvironment(jobEnvironment)
                 .listener(resultMetrics)
                 .listener(controllerMetrics)
-                .listener(own(new ConfigMapEvents(new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock),
-                        env.namespace(), env.configMapName())))
+                .listener(configMapEvents)
                 .clock(clock)
                 .timer(timer)
                 .build());
@@ -171,20 +175,25 @@ public final class Controller implements AutoCloseable {
         healthServer = own(UndertowServer.start("health", listen.host(), port(listen.healthPort(), cfg.healthProbePort()),
                 health.handler(), UndertowServer.Limits.threads(HEALTH_THREADS)));
 
-        TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.runOnStartup(), cfg.startupDelay(), clock,
-                timer, cause -> trigger(engine, cause)));
+        TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.suspend(), cfg.runOnStartup(),
+                cfg.startupDelay(), clock, timer, cause -> trigger(engine, cause)));
+        // Operator requests (kubectl annotate) on the ConfigMap; only the leader acts on them.
+        ConfigMapControl control = own(new ConfigMapControl(client, env.namespace(), env.configMapName(), engine, configMapEvents));
+        configMapWatch = own(ConfigMapWatch.start(client, env.namespace(), env.configMapName(), List.of(control::onConfigMap)));
         leadership = own(Leadership.of(env.devMode(), client, env.namespace(), cfg, env.hostname(),
                 () -> {
                     engine.activate();
                     scheduler.start();
+                    control.leadershipGained();
                     leading.complete(null);
                 },
                 () -> {
                     scheduler.stop();
                     engine.deactivate();
                 }));
-        LOG.info("batch-job-controller {} started: name={}, podPoolSize={}, reportHistory={}, cron='{}'{}", BuildInfo.version(),
-                cfg.name(), cfg.podPoolSize(), cfg.reportHistory(), cfg.cronExpression(), env.devMode() ? " (DEV_MODE: no leader election)" : "");
+        LOG.info("batch-job-controller {} started: name={}, podPoolSize={}, reportHistory={}, cron='{}'{}{}", BuildInfo.version(),
+                cfg.name(), cfg.podPoolSize(), cfg.reportHistory(), cfg.cronExpression(), cfg.suspend() ? " (suspended)" : "",
+                env.devMode() ? " (DEV_MODE: no leader election)" : "");
         // Liveness: a controller that can neither lead nor compete would never run a job again.
         health.addLiveness(HealthEndpoints.of("leader-election", leadership::isCompeting, "Lease " + cfg.leaseName()));
         leadership.start();

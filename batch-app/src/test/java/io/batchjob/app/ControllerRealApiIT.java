@@ -104,7 +104,7 @@ class ControllerRealApiIT {
             cluster.createNode(p + "-notready", false, false, Map.of("pool", "scan"), logs.port());
             cluster.createNode(p + "-cordoned", true, true, Map.of("pool", "scan"), logs.port());
             cluster.createNode(p + "-other", true, false, Map.of("pool", "other"), logs.port());
-            admin.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("e2e-config").endMetadata()
+            admin.configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName(RbacScenario.CONFIG_MAP).endMetadata()
                     .withData(Map.of("config.yaml", """
                             name: e2e
                             podPoolSize: 2
@@ -117,9 +117,10 @@ class ControllerRealApiIT {
                               prefix: e2e
                               gauges:
                                 my_metric: {help: a metric, labels: [label_a]}
-                            """.formatted(RealApiCluster.NODE_LABEL, cluster.namespace()), "pod-template.yaml", TEMPLATE)).build()).create();
+                            """.formatted(RealApiCluster.NODE_LABEL, cluster.namespace()), "pod-template.yaml", TEMPLATE)).build())
+                    .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
             kubelet.start();
-            ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", cluster.namespace(), "CONFIG_MAP_NAME", "e2e-config",
+            ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", cluster.namespace(), "CONFIG_MAP_NAME", RbacScenario.CONFIG_MAP,
                     "POD_IP", "127.0.0.1", "HOSTNAME", RbacScenario.CONTROLLER_POD, "REPORT_DIRECTORY", reports.toString()));
             KubernetesClient asServiceAccount = cluster.serviceAccountClient(RbacScenario.SERVICE_ACCOUNT);
             try (Controller controller = Controller.start(env, asServiceAccount, Listen.loopbackAnyPort(), Clock.systemUTC())) {
@@ -167,7 +168,7 @@ class ControllerRealApiIT {
 
     @Test
     void aTemplateTheServerRejectsStopsTheStartWithAConfigurationError() {
-        cluster.admin().configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName("bad-template").endMetadata()
+        cluster.admin().configMaps().resource(new ConfigMapBuilder().withNewMetadata().withName(RbacScenario.CONFIG_MAP).endMetadata()
                 .withData(Map.of("config.yaml", "name: bad\ncronExpression: \"\"\n", "pod-template.yaml", """
                         apiVersion: v1
                         kind: Pod
@@ -175,14 +176,14 @@ class ControllerRealApiIT {
                           labels: {team: "%s"}
                         spec:
                           containers: [{name: Scanner_1, image: busybox}]
-                        """.formatted("t".repeat(64)))).build()).create();
-        ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", cluster.namespace(), "CONFIG_MAP_NAME", "bad-template",
+                        """.formatted("t".repeat(64)))).build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+        ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", cluster.namespace(), "CONFIG_MAP_NAME", RbacScenario.CONFIG_MAP,
                 "POD_IP", "127.0.0.1", "HOSTNAME", RbacScenario.CONTROLLER_POD, "REPORT_DIRECTORY", reports.toString()));
 
         assertThatThrownBy(() -> Controller.start(env, cluster.serviceAccountClient(RbacScenario.SERVICE_ACCOUNT), Listen.loopbackAnyPort(),
                 Clock.systemUTC()).close())
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("invalid configuration in ConfigMap " + cluster.namespace() + "/bad-template (2 problems)")
+                .hasMessageContaining("invalid configuration in ConfigMap " + cluster.namespace() + "/" + RbacScenario.CONFIG_MAP + " (2 problems)")
                 .hasMessageContaining("spec.containers[0].name: Invalid value: \"Scanner_1\"")
                 .hasMessageContaining("metadata.labels: Invalid value: \"" + "t".repeat(64) + "\": must be no more than 63 bytes");
         assertThat(cluster.admin().pods().list().getItems()).extracting(HasMetadata::getMetadata)
@@ -194,6 +195,9 @@ class ControllerRealApiIT {
         return java.util.stream.Stream.of(
                 rule("", "nodes", "list", "deployment", "list nodes"),
                 rule("", "configmaps", "get", "deployment", "load config"),
+                rule("", "configmaps", "list", "deployment", "watch config"),
+                rule("", "configmaps", "watch", "deployment", "watch config"),
+                rule("", "configmaps", "patch", "deployment", "record a handled request"),
                 rule("", "pods", "get", "deployment", "find owner"),
                 rule("", "pods", "list", "deployment", "watch job pods"),
                 rule("", "pods", "watch", "deployment", "watch job pods"),
@@ -296,7 +300,7 @@ class ControllerRealApiIT {
     }
 
     private static io.fabric8.kubernetes.api.model.ConfigMap rbacConfig() {
-        return new ConfigMapBuilder().withNewMetadata().withName("rbac-config").endMetadata()
+        return new ConfigMapBuilder().withNewMetadata().withName(RbacScenario.CONFIG_MAP).endMetadata()
                 .withData(Map.of("config.yaml", "name: rbac\nsavePodLog: true\n", "pod-template.yaml", """
                         apiVersion: v1
                         kind: Pod

@@ -13,6 +13,12 @@ import io.batchjob.core.spi.JobEvent;
 import io.batchjob.core.spi.JobRequest;
 import io.batchjob.k8s.CallbackHost;
 import io.batchjob.k8s.ConfigMapConfigSource;
+import io.batchjob.k8s.ConfigMapControl;
+import io.batchjob.k8s.ConfigMapEvents;
+import io.batchjob.k8s.ConfigMapWatch;
+import io.batchjob.core.testing.EngineHarness;
+import io.batchjob.core.testing.InMemoryJobBackend;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.batchjob.k8s.JobPodFactory;
 import io.batchjob.k8s.KubernetesEventPublisher;
 import io.batchjob.k8s.KubernetesJobBackend;
@@ -59,6 +65,8 @@ final class RbacScenario {
     /** The namespace deploy/rbac.yaml's ClusterRoleBinding names. */
     static final String NAMESPACE = "batch-jobs";
     static final String SERVICE_ACCOUNT = "batch-job-controller";
+    /** The controller's ConfigMap: the name deploy/rbac.yaml grants by resourceNames. */
+    static final String CONFIG_MAP = "batch-job-controller";
     static final String DEPLOYMENT = "batch-job-controller";
     static final String CONTROLLER_POD = "batch-job-controller-7d9f8-x2k4p";
     static final String RC_POD = "batch-job-controller-rc-q8w2z";
@@ -126,6 +134,8 @@ final class RbacScenario {
                 .withUser("system:serviceaccount:" + NAMESPACE + ":" + SERVICE_ACCOUNT)
                 .withGroups("system:serviceaccounts", "system:serviceaccounts:" + NAMESPACE, "system:authenticated")
                 .withNewResourceAttributes().withNamespace(NAMESPACE).withGroup(group).withResource(parts[0])
+                // Rules by resourceNames allow requests for that name only (list and watch: by a field selector on it).
+                .withName(parts[0].equals("configmaps") ? CONFIG_MAP : null)
                 .withSubresource(parts.length > 1 ? parts[1] : null).withVerb(verb).endResourceAttributes().endSpec().build())
                 .getStatus().getAllowed();
     }
@@ -243,7 +253,30 @@ final class RbacScenario {
         List<JobEnd> ends = new CopyOnWriteArrayList<>();
         String executionId = "100";
         return List.of(
-                Step.of("load config", () -> loaded[0] = ConfigMapConfigSource.load(sa, NAMESPACE, "rbac-config")),
+                Step.of("load config", () -> loaded[0] = ConfigMapConfigSource.load(sa, NAMESPACE, CONFIG_MAP)),
+                Step.of("watch config", () -> {
+                    ConfigMapWatch watch = ConfigMapWatch.start(sa, NAMESPACE, CONFIG_MAP, List.of(cm -> { }));
+                    cleanup.add(watch);
+                    waitFor(watch::isWatching, Duration.ofSeconds(8), () -> "the ConfigMap watch did not open; logged:\n" + logs.warnings());
+                }),
+                Step.of("record a handled request", () -> {
+                    // A run request handled by the controller is recorded in an annotation it patches.
+                    EngineHarness engine = EngineHarness.builder(reports.resolve("engine")).nodes(List.of("a"))
+                            .backend(InMemoryJobBackend.manual()).build();
+                    cleanup.add(engine);
+                    engine.engine.activate();
+                    String value = "rbac-" + System.nanoTime();
+                    admin.configMaps().inNamespace(NAMESPACE).withName(CONFIG_MAP).edit(cm -> new ConfigMapBuilder(cm).editMetadata()
+                            .addToAnnotations(ConfigMapControl.RUN, value).endMetadata().build());
+                    ConfigMapControl control = new ConfigMapControl(sa, NAMESPACE, CONFIG_MAP, engine.engine,
+                            new ConfigMapEvents(new KubernetesEventPublisher(sa, NAMESPACE, name, CONTROLLER_POD, Clock.systemUTC()),
+                                    NAMESPACE, CONFIG_MAP));
+                    cleanup.add(control);
+                    control.onConfigMap(admin.configMaps().inNamespace(NAMESPACE).withName(CONFIG_MAP).get());
+                    waitFor(() -> value.equals(admin.configMaps().inNamespace(NAMESPACE).withName(CONFIG_MAP).get().getMetadata()
+                            .getAnnotations().get(ConfigMapControl.RUN_HANDLED)), Duration.ofSeconds(8),
+                            () -> "the handled request was not recorded; logged:\n" + logs.warnings());
+                }),
                 Step.of("find owner", () -> {
                     String pod = switch (variant) {
                         case "replicationcontroller" -> RC_POD;

@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Tells operators, as Events on the controller's ConfigMap (what {@code kubectl describe
- * configmap} shows), what happened to a trigger that started nothing: skipped (e.g. with
- * {@code concurrencyPolicy: Forbid}) or failed. Listener calls only queue the Event; one thread
+ * configmap} shows), what happened to a trigger that started nothing — skipped (e.g. with
+ * {@code concurrencyPolicy: Forbid}) or failed — and to their requests and config changes
+ * ({@link #publish}). Listener calls only queue the Event; one thread
  * of its own writes them (bounded: under an API stall extra Events are dropped with a warning,
  * never the engine's thread held up).
  */
@@ -40,19 +41,27 @@ public final class ConfigMapEvents implements ExecutionListener, AutoCloseable {
 
     @Override
     public void onTriggerSkipped(String cause, String reason) {
-        send(false, "TriggerSkipped", "trigger (" + cause + ") skipped: " + reason);
+        publish(false, "TriggerSkipped", "trigger (" + cause + ") skipped: " + reason, "Trigger");
     }
 
     @Override
     public void onTriggerFailed(String cause, String reason) {
-        send(true, "TriggerFailed", "trigger (" + cause + ") failed: " + reason);
+        publish(true, "TriggerFailed", "trigger (" + cause + ") failed: " + reason, "Trigger");
     }
 
-    private void send(boolean warning, String reason, String note) {
+    /**
+     * Queues an Event about the ConfigMap (operator requests, config reloads).
+     *
+     * @param warning a Warning, else Normal
+     * @param reason  UpperCamelCase, e.g. {@code ConfigApplied}
+     * @param note    what happened, for {@code kubectl describe}
+     * @param action  what the controller did, e.g. {@code Reload}
+     */
+    public void publish(boolean warning, String reason, String note, String action) {
         try {
             writer.execute(() -> {
                 try {
-                    publisher.publishAbout(configMap, warning, reason, note, "Trigger");
+                    publisher.publishAbout(configMap, warning, reason, note, action);
                 } catch (KubernetesClientException e) {
                     LOG.warn("cannot create the {} event on ConfigMap {}: {} {}", reason, configMap.getName(), e.getCode(), e.getMessage());
                 }

@@ -12,10 +12,11 @@ import java.net.InetAddress;
 import java.util.HashMap;
 
 /**
- * fabric8's CRUD mock API server on loopback, taught two things a real API server does and the
+ * fabric8's CRUD mock API server on loopback, taught three things a real API server does and the
  * controller relies on: a server-side dry run ({@code ?dryRun=All}) is answered without storing
- * anything (the plain mock stores the object), and watch closes run off the event loop
- * ({@link NonBlockingWatchClose}). Subclass it to add answers of your own (call {@code super}).
+ * anything (the plain mock stores the object), watch closes run off the event loop
+ * ({@link NonBlockingWatchClose}), and a JSON patch whose {@code test} fails is answered 422.
+ * Subclass it to add answers of your own (call {@code super}).
  */
 public class MockApiServer extends KubernetesCrudDispatcher implements AutoCloseable {
 
@@ -47,7 +48,13 @@ public class MockApiServer extends KubernetesCrudDispatcher implements AutoClose
             // Validated, not stored: the object as sent comes back.
             return new MockResponse().setResponseCode("POST".equals(request.getMethod()) ? 201 : 200).setBody(request.getBody().readUtf8());
         }
-        return super.dispatch(request);
+        try {
+            return super.dispatch(request);
+        } catch (io.fabric8.zjsonpatch.JsonPatchException e) {
+            // A JSON patch whose "test" fails: the real API server answers 422; the plain mock never answers.
+            return new MockResponse().setResponseCode(422).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                    + "\"reason\":\"Invalid\",\"code\":422,\"message\":\"the JSON patch failed: " + e.getMessage().replace("\"", "'") + "\"}");
+        }
     }
 
     @Override

@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.batchjob.core.testing.EngineHarness;
+import io.batchjob.core.testing.InMemoryJobBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +105,20 @@ class RbacCoverageIT {
             backend.existingJobs();
             backend.deleteJobsExcept("200");
             backend.stop("200", "worker-1");
+        }
+        // The ConfigMap watch, and a run request recorded as handled.
+        try (EngineHarness harness = EngineHarness.builder(reports.resolve("engine")).nodes(List.of("a"))
+                .backend(InMemoryJobBackend.manual()).build();
+             ConfigMapEvents configMapEvents = new ConfigMapEvents(new KubernetesEventPublisher(client, "jobs", "scan", "scan-1-abc",
+                     Clock.systemUTC()), "jobs", "cm");
+             ConfigMapControl control = new ConfigMapControl(client, "jobs", "cm", harness.engine, configMapEvents);
+             ConfigMapWatch watch = ConfigMapWatch.start(client, "jobs", "cm", List.of(control::onConfigMap))) {
+            harness.engine.activate();
+            await().until(watch::isWatching);
+            setup.configMaps().inNamespace("jobs").withName("cm").edit(cm -> new ConfigMapBuilder(cm).editMetadata()
+                    .addToAnnotations(ConfigMapControl.RUN, "now").endMetadata().build());
+            await().until(() -> "now".equals(setup.configMaps().inNamespace("jobs").withName("cm").get().getMetadata().getAnnotations()
+                    .get(ConfigMapControl.RUN_HANDLED)));
         }
         // Leader election: acquire, renew, release.
         java.util.concurrent.atomic.AtomicBoolean led = new java.util.concurrent.atomic.AtomicBoolean();

@@ -13,9 +13,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Which nodes a re-run of an execution covers: those whose job did not succeed (failed, no
- * report, timed out, replaced, or never ended) and that are still listed by the node source
- * (Ready and selected); the others are named as skipped.
+ * Which nodes a re-run of a finished execution covers: those whose job did not succeed (failed,
+ * no report, timed out, replaced) and that are still listed by the node source (Ready and
+ * selected); the others are named as skipped. An execution that has not finished is not re-run.
  */
 final class Reruns {
 
@@ -39,6 +39,9 @@ final class Reruns {
         String id = resolve(store, idOrLatest);
         ExecutionRecords records = ExecutionRecords.read(store, id)
                 .orElseThrow(() -> new RerunRefusedException("execution " + id + " has no plan: it was not started by this controller"));
+        if (!store.hasFile(id, ExecutionEngine.SUMMARY_FILE)) {
+            throw new RerunRefusedException("execution " + id + " has not finished yet: re-run it once it has");
+        }
         Map<String, JobOutcome> outcomes = new LinkedHashMap<>();
         records.ended().forEach((node, summary) -> outcomes.put(node, summary.outcome()));
         // The summary, when written, is the last word (a late result may have turned "no report" into "succeeded").

@@ -88,6 +88,16 @@ class RerunTest {
     }
 
     @Test
+    void anExecutionThatHasNotFinishedIsNotRerun() throws Exception {
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a")).backend(InMemoryJobBackend.manual()).build()) {
+            h.engine.activate();
+            String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+            assertThat(h.engine.rerun(id, null)).isEqualTo(new TriggerOutcome.Skipped(
+                    "execution " + id + " has not finished yet: re-run it once it has"));
+        }
+    }
+
+    @Test
     void whenNoneOfTheNodesToRerunIsLeftNothingStarts() throws Exception {
         try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a", "b")).backend(InMemoryJobBackend.manual()).build()) {
             h.engine.activate();
