@@ -163,7 +163,7 @@ public final class Controller implements AutoCloseable {
                 CallbackSettings.of(cfg, env.devMode()), controllerMetrics).handler();
 
         reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),
-                new ReportServer(store).handler(), UndertowServer.Limits.threads(REPORT_THREADS)));
+                new ReportServer(store, engine.status()).handler(), UndertowServer.Limits.threads(REPORT_THREADS)));
         metricsServer = own(MetricsServer.start(registry, listen.host(), port(listen.metricsPort(), cfg.metrics().port())));
         HealthEndpoints health = new HealthEndpoints()
                 .addLiveness(HealthEndpoints.reportDirectory(store.root()))

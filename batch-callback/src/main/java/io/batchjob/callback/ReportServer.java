@@ -3,6 +3,7 @@ package io.batchjob.callback;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.batchjob.core.execution.ExecutionEngine;
+import io.batchjob.core.execution.ExecutionStatus;
 import io.batchjob.core.report.FileNames;
 import io.batchjob.core.report.ReportStore;
 import io.undertow.server.HttpHandler;
@@ -37,6 +38,7 @@ import java.util.Set;
  * Read-only browsing of the report directory: {@code /} lists executions newest first,
  * {@code /<executionID>/} (or {@code /latest/}) lists an execution's files, {@code /<executionID>/<file>}
  * downloads one. Listings are HTML, or JSON with {@code ?format=json} or {@code Accept: application/json}.
+ * The status API, JSON only: {@code /api/executions} and {@code /api/executions/<executionID|latest>}.
  *
  * <p>Only names that pass the report store's file-name policy and do not start with {@code .} are
  * served; symbolic links are never followed except {@code latest}, which is resolved by name; any
@@ -53,11 +55,19 @@ public final class ReportServer {
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
 
     private final ReportStore store;
+    private final ExecutionStatus status;
     private final ResourceHandler files;
     private final ObjectMapper json = JsonMapper.builder().build();
 
+    /** Without an engine: the status API shows what was recorded (no execution is live). */
     public ReportServer(ReportStore store) {
+        this(store, new ExecutionStatus(store, Optional::empty));
+    }
+
+    /** With the status of an engine, whose running execution the status API shows live. */
+    public ReportServer(ReportStore store, ExecutionStatus status) {
         this.store = store;
+        this.status = status;
         // followLinks=false: a link inside an execution directory is never served.
         this.files = new ResourceHandler(new PathResourceManager(store.root(), 1024 * 1024, true, false))
                 .setDirectoryListingEnabled(false)
@@ -95,6 +105,10 @@ public final class ReportServer {
         }
         if (segments.isEmpty()) {
             listExecutions(exchange);
+            return;
+        }
+        if (segments.get(0).equals("api")) {
+            api(exchange, segments);
             return;
         }
         Optional<String> id = executionId(segments.get(0));
@@ -164,6 +178,34 @@ public final class ReportServer {
         // "latest" resolved by name, never by following the link
         exchange.setRelativePath("/" + store.root().relativize(file).toString().replace(java.io.File.separatorChar, '/'));
         files.handleRequest(exchange);
+    }
+
+    /**
+     * The read-only status API: {@code /api/executions} (newest first) and
+     * {@code /api/executions/<id|latest>} (per node, live for the running execution).
+     */
+    private void api(HttpServerExchange exchange, List<String> segments) throws IOException {
+        if (segments.size() == 2 && segments.get(1).equals("executions")) {
+            sendApiJson(exchange, 200, Map.of("executions", status.executions()));
+        } else if (segments.size() == 3 && segments.get(1).equals("executions")) {
+            Optional<ExecutionStatus.Detail> detail = status.execution(segments.get(2));
+            if (detail.isPresent()) {
+                sendApiJson(exchange, 200, detail.get());
+            } else {
+                sendApiJson(exchange, 404, Map.of("error", "no execution " + printable(segments.get(2)) + " in the report history"));
+            }
+        } else {
+            sendApiJson(exchange, 404, Map.of("error", "not found: use /api/executions or /api/executions/<executionID|latest>"));
+        }
+    }
+
+    private void sendApiJson(HttpServerExchange exchange, int code, Object body) throws IOException {
+        exchange.setStatusCode(code);
+        send(exchange, "application/json", store.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
+    }
+
+    private static String printable(String s) {
+        return CallbackApi.printable(s);
     }
 
     private void listExecutions(HttpServerExchange exchange) throws IOException {

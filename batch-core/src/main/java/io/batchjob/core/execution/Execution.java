@@ -24,6 +24,8 @@ final class Execution {
     final Map<String, Job> jobs = new LinkedHashMap<>();
     final Deque<Job> pending = new ArrayDeque<>();
     final CompletableFuture<ExecutionSummary> completion = new CompletableFuture<>();
+    /** Nodes a re-run asked for that are not run (set before the execution is shared). */
+    List<String> skipped = List.of();
 
     int inFlight;
     int ended;

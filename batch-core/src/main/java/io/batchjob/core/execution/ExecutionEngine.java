@@ -406,6 +406,16 @@ public final class ExecutionEngine implements AutoCloseable {
         return Optional.ofNullable(current()).map(ExecutionRun::progress);
     }
 
+    /** The running execution's jobs, live (for the status API), if one runs here. */
+    public Optional<ExecutionStatus.Detail> liveStatus() {
+        return Optional.ofNullable(current()).filter(r -> !r.ex.completion.isDone()).map(ExecutionRun::detail);
+    }
+
+    /** The status of the report history's executions, the running one live. */
+    public ExecutionStatus status() {
+        return new ExecutionStatus(store, this::liveStatus);
+    }
+
     /** The report store this engine writes to. */
     public ReportStore reportStore() {
         return store;

@@ -370,6 +370,24 @@ final class ExecutionRun {
         return Optional.ofNullable(owner);
     }
 
+    /** A snapshot of every job, for the status API (files are added by {@link ExecutionStatus}). */
+    ExecutionStatus.Detail detail() {
+        List<ExecutionStatus.NodeStatus> nodes = new ArrayList<>();
+        synchronized (ex) {
+            for (Job job : ex.jobs.values()) {
+                if (job.state.isEnded()) {
+                    nodes.add(ExecutionStatus.ended(job.summary(), null));
+                } else {
+                    ExecutionStatus.NodeState state = job.state == JobState.PENDING ? ExecutionStatus.NodeState.PENDING
+                            : ExecutionStatus.NodeState.RUNNING;
+                    nodes.add(new ExecutionStatus.NodeStatus(job.node, state, null, job.startedAt, null, null, null, null));
+                }
+            }
+        }
+        return new ExecutionStatus.Detail(ex.id, ex.cause, ExecutionStatus.State.RUNNING, ex.startedAt, null,
+                ExecutionStatus.counts(nodes), ex.skipped, nodes);
+    }
+
     /** A snapshot of the execution's progress. */
     ExecutionProgress progress() {
         synchronized (ex) {

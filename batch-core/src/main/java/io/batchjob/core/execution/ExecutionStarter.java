@@ -73,6 +73,7 @@ final class ExecutionStarter {
             LOG.warn("could not update the latest link: {}", e.getMessage());
         }
         Execution ex = new Execution(id, cause, now, false);
+        ex.skipped = request.skipped();
         selected.forEach(n -> {
             Job job = new Job(n);
             ex.jobs.put(n, job);

@@ -52,6 +52,7 @@ final class Resumption {
         }
         Instant now = context.clock().instant();
         Execution ex = new Execution(id, plan.cause(), plan.startedAt(), true);
+        ex.skipped = plan.skipped();
         Map<Job, ExistingJob> adopted = new LinkedHashMap<>();
         for (String node : plan.nodes()) {
             Job job = new Job(node);

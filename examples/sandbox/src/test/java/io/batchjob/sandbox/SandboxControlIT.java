@@ -58,6 +58,11 @@ class SandboxControlIT {
     @TempDir
     Path reports;
 
+    private static String get(int port, String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                "http://127.0.0.1:" + port + path)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private static void annotate(KubernetesClient client, String key, String value) {
         // What kubectl annotate --overwrite sends.
         client.configMaps().inNamespace(SandboxCluster.NAMESPACE).withName(SandboxCluster.CONFIG_MAP).edit(cm -> new ConfigMapBuilder(cm)
@@ -111,6 +116,14 @@ class SandboxControlIT {
             awaitSummary(store, rerun);
             await().until(() -> !annotations(client).containsKey(ConfigMapControl.RERUN));
             assertThat(annotations(client)).containsEntry(ConfigMapControl.RERUN_HANDLED, "latest");
+
+            // The status API shows both, newest first, with the re-run's nodes.
+            String list = get(sandbox.controller().reportPort(), "/api/executions");
+            assertThat(list.indexOf("\"executionId\" : \"" + rerun + "\"")).isLessThan(list.indexOf("\"executionId\" : \"" + first + "\""));
+            assertThat(list).contains("\"cause\" : \"rerun:" + first + "\"").contains("\"state\" : \"FINISHED\"");
+            String detail = get(sandbox.controller().reportPort(), "/api/executions/" + first);
+            assertThat(detail).contains("\"node\" : \"sandbox-node-1\"").contains("\"outcome\" : \"SUCCEEDED\"")
+                    .contains("\"files\" : [ \"sandbox-node-1.json\" ]");
 
             // An unknown execution: a Warning Event, nothing started.
             annotate(client, ConfigMapControl.RERUN, "20991231235959");

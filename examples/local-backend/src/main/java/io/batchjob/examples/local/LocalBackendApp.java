@@ -9,6 +9,7 @@ import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.event.LoggingJobEventPublisher;
 import io.batchjob.core.execution.CallbackEndpoint;
 import io.batchjob.core.execution.ExecutionEngine;
+import io.batchjob.core.execution.ExecutionStatus;
 import io.batchjob.core.execution.JobEnvironment;
 import io.batchjob.core.execution.StaticNodeSource;
 import io.batchjob.core.execution.TriggerOutcome;
@@ -84,7 +85,11 @@ public final class LocalBackendApp implements Callable<Integer> {
              LocalProcessBackend backend = new LocalProcessBackend(command, Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), store)) {
             // The engine needs the callback port and the API needs the engine: bind first, then build.
             // Each server with threads of its own; the callback listener admits bodies up to the configured limits (chunked too).
-            UndertowServer reportServer = UndertowServer.start("report", "127.0.0.1", reportPort, new ReportServer(store).handler(),
+            // Read by the report server's threads once the engine exists.
+            java.util.concurrent.atomic.AtomicReference<ExecutionEngine> engineRef = new java.util.concurrent.atomic.AtomicReference<>();
+            ExecutionStatus status = new ExecutionStatus(store,
+                    () -> engineRef.get() == null ? java.util.Optional.empty() : engineRef.get().liveStatus());
+            UndertowServer reportServer = UndertowServer.start("report", "127.0.0.1", reportPort, new ReportServer(store, status).handler(),
                     UndertowServer.Limits.threads(4));
             io.undertow.server.HttpHandler[] callbackHandler = new io.undertow.server.HttpHandler[1];
             UndertowServer callbackServer = UndertowServer.start("callback", "127.0.0.1", callbackPort,
@@ -100,6 +105,7 @@ public final class LocalBackendApp implements Callable<Integer> {
                          .jobEnvironment(new JobEnvironment("local", new CallbackEndpoint("127.0.0.1", callbackServer.port()),
                                  cfg.callbackAuth(), List.of()))
                          .build()) {
+                engineRef.set(engine);
                 callbackHandler[0] = new CallbackApi(engine, store, new LoggingJobEventPublisher(), CallbackSettings.of(cfg, false),
                         CallbackObserver.NOOP).handler();
                 engine.activate();
