@@ -61,7 +61,8 @@ public final class Controller implements AutoCloseable {
     static final int HEALTH_THREADS = 2;
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
-    private ControllerConfig config;
+    /** The config in force (replaced by a live reload). */
+    private volatile ControllerConfig config;
     private ExecutionEngine engine;
     private KubernetesJobBackend backend;
     private UndertowServer reportServer;
@@ -107,8 +108,8 @@ public final class Controller implements AutoCloseable {
         ReportStore store = new ReportStore(cfg.reportDirectory());
 
         String callbackHost = CallbackHost.resolve(client, env.namespace(), env.podIp().orElse(null), cfg.callbackServiceName());
-        JobPodFactory factory = new JobPodFactory(cfg, loaded.podTemplate(), env.namespace(),
-                OwnerLookup.topLevelOwner(client, env.namespace(), env.hostname()).orElse(null));
+        io.fabric8.kubernetes.api.model.OwnerReference owner = OwnerLookup.topLevelOwner(client, env.namespace(), env.hostname()).orElse(null);
+        JobPodFactory factory = new JobPodFactory(cfg, loaded.podTemplate(), env.namespace(), owner);
         backend = own(new KubernetesJobBackend(client, env.namespace(), cfg.name(), factory, START_GRACE, cfg.savePodLog() ? store : null));
         backend.start(Duration.ofSeconds(60));
 
@@ -143,11 +144,12 @@ public final class Controller implements AutoCloseable {
                 jobEnvironment.build(JobPodFactory.SAMPLE_EXECUTION, JobPodFactory.SAMPLE_NODE, "sample-secret"));
 
         ExecutorTaskTimer timer = own(new ExecutorTaskTimer(1, "batch-timer"));
+        KubernetesNodeSource nodeSource = new KubernetesNodeSource(client, cfg.jobNodeSelector(), cfg.runOnUnscheduledNodes());
         ConfigMapEvents configMapEvents = own(new ConfigMapEvents(
                 new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock), env.namespace(), env.configMapName()));
         engine = own(ExecutionEngine.builder()
                 .config(cfg)
-                .nodeSource(new KubernetesNodeSource(client, cfg.jobNodeSelector(), cfg.runOnUnscheduledNodes()))
+                .nodeSource(nodeSource)
                 .backend(backend)
                 .reportStore(store)
                 .jobEnvironment(jobEnvironment)
@@ -179,7 +181,10 @@ public final class Controller implements AutoCloseable {
                 cfg.startupDelay(), clock, timer, cause -> trigger(engine, cause)));
         // Operator requests (kubectl annotate) on the ConfigMap; only the leader acts on them.
         ConfigMapControl control = own(new ConfigMapControl(client, env.namespace(), env.configMapName(), engine, configMapEvents));
-        configMapWatch = own(ConfigMapWatch.start(client, env.namespace(), env.configMapName(), List.of(control::onConfigMap)));
+        ConfigReload reload = own(configReload(env, client, loaded, cfg, owner, jobEnvironment, resultMetrics, nodeSource, scheduler,
+                configMapEvents, controllerMetrics));
+        configMapWatch = own(ConfigMapWatch.start(client, env.namespace(), env.configMapName(),
+                List.of(control::onConfigMap, reload::onConfigMap)));
         leadership = own(Leadership.of(env.devMode(), client, env.namespace(), cfg, env.hostname(),
                 () -> {
                     engine.activate();
@@ -197,6 +202,48 @@ public final class Controller implements AutoCloseable {
         // Liveness: a controller that can neither lead nor compete would never run a job again.
         health.addLiveness(HealthEndpoints.of("leader-election", leadership::isCompeting, "Lease " + cfg.leaseName()));
         leadership.start();
+    }
+
+    /** Live reload of the ConfigMap into every part that can take a new config while running. */
+    private ConfigReload configReload(ControllerEnvironment env, KubernetesClient client, LoadedConfig loaded, ControllerConfig cfg,
+                                      io.fabric8.kubernetes.api.model.OwnerReference owner, JobEnvironment jobEnvironment,
+                                      ResultMetrics resultMetrics, KubernetesNodeSource nodeSource, TriggerScheduler scheduler,
+                                      ConfigMapEvents configMapEvents, ControllerMetrics controllerMetrics) {
+        String source = "ConfigMap " + env.namespace() + "/" + env.configMapName();
+        io.fabric8.kubernetes.api.model.ConfigMap initial = client.configMaps().inNamespace(env.namespace()).withName(env.configMapName()).get();
+        java.util.Map<String, String> data = initial == null || initial.getData() == null ? java.util.Map.of() : initial.getData();
+        java.util.function.Function<ControllerConfig, ControllerConfig> overrides = c -> env.reportDirectory()
+                .map(d -> c.toBuilder().reportDirectory(d).build()).orElse(c);
+        return new ConfigReload(source, new LoadedConfig(cfg, loaded.podTemplate(), loaded.warnings()),
+                data.get(io.batchjob.core.config.ConfigLoader.CONFIG_KEY), data.get(io.batchjob.core.config.ConfigLoader.POD_TEMPLATE_KEY),
+                overrides, new ConfigReload.Target() {
+                    @Override
+                    public void verify(LoadedConfig next) {
+                        new JobPodFactory(next.config(), next.podTemplate(), env.namespace(), owner).verifyWithServer(client, source,
+                                jobEnvironment.build(JobPodFactory.SAMPLE_EXECUTION, JobPodFactory.SAMPLE_NODE, "sample-secret"));
+                    }
+
+                    @Override
+                    public void apply(LoadedConfig next) {
+                        ControllerConfig c = next.config();
+                        resultMetrics.reconfigure(c); // the one part that can refuse: first
+                        engine.reconfigure(c);
+                        backend.podFactory(new JobPodFactory(c, next.podTemplate(), env.namespace(), owner));
+                        nodeSource.select(c.jobNodeSelector(), c.runOnUnscheduledNodes());
+                        scheduler.update(c.schedule().orElse(null), c.suspend());
+                        config = c;
+                    }
+                }, new ConfigReload.Report() {
+                    @Override
+                    public void event(boolean warning, String reason, String note) {
+                        configMapEvents.publish(warning, reason, note, "Reload");
+                    }
+
+                    @Override
+                    public void reloadFailed() {
+                        controllerMetrics.configReloadFailed();
+                    }
+                });
     }
 
     /** The start-up trigger leaves an execution resumed at start-up to finish; the schedule follows concurrencyPolicy. */

@@ -58,7 +58,8 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
     private final KubernetesClient client;
     private final String namespace;
     private final String controllerName;
-    private final JobPodFactory factory;
+    /** Replaced by a config reload; each launch uses the one current then. */
+    private volatile JobPodFactory factory;
     private final Duration startGrace;
     private final ReportStore logStore;
     private final ScheduledExecutorService events;
@@ -107,6 +108,11 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
      *
      * @throws IllegalStateException when the pods cannot be listed within the timeout
      */
+    /** Jobs launched from now on are built by this factory (a reloaded pod template or config). */
+    public void podFactory(JobPodFactory newFactory) {
+        this.factory = java.util.Objects.requireNonNull(newFactory, "factory");
+    }
+
     public void start(Duration syncTimeout) {
         informer = client.pods().inNamespace(namespace).withLabel(JobLabels.OWNER, controllerName).runnableInformer(0);
         informer.addEventHandler(new ResourceEventHandler<>() {

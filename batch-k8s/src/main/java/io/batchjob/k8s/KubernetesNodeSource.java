@@ -17,21 +17,29 @@ import java.util.Optional;
 public final class KubernetesNodeSource implements NodeSource {
 
     private final KubernetesClient client;
-    private final Map<String, String> selector;
-    private final boolean includeUnschedulable;
+    // Replaced together by a config reload (one immutable pair, read once per listing).
+    private volatile Selection selection;
+
+    private record Selection(Map<String, String> selector, boolean includeUnschedulable) {
+    }
 
     public KubernetesNodeSource(KubernetesClient client, Map<String, String> selector, boolean includeUnschedulable) {
         this.client = client;
-        this.selector = Map.copyOf(selector);
-        this.includeUnschedulable = includeUnschedulable;
+        select(selector, includeUnschedulable);
+    }
+
+    /** Lists from now on select by these ({@code jobNodeSelector}, {@code runOnUnscheduledNodes} reloaded). */
+    public void select(Map<String, String> selector, boolean includeUnschedulable) {
+        this.selection = new Selection(Map.copyOf(selector), includeUnschedulable);
     }
 
     @Override
     public List<String> listNodes() {
-        List<Node> nodes = selector.isEmpty() ? client.nodes().list().getItems() : client.nodes().withLabels(selector).list().getItems();
+        Selection s = selection;
+        List<Node> nodes = s.selector().isEmpty() ? client.nodes().list().getItems() : client.nodes().withLabels(s.selector()).list().getItems();
         return nodes.stream()
                 .filter(KubernetesNodeSource::isReady)
-                .filter(n -> includeUnschedulable || !Boolean.TRUE.equals(n.getSpec() == null ? null : n.getSpec().getUnschedulable()))
+                .filter(n -> s.includeUnschedulable() || !Boolean.TRUE.equals(n.getSpec() == null ? null : n.getSpec().getUnschedulable()))
                 .map(n -> n.getMetadata().getName())
                 .sorted()
                 .toList();

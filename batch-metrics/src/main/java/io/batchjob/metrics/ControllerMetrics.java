@@ -41,6 +41,7 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
     private final Counter callbackRequests;
     private final Histogram callbackDuration;
     private final Counter storedBytes;
+    private final Counter configReloadFailures;
     // Nodes already counted in the running execution; only touched from the events thread.
     private final Set<String> counted = new HashSet<>();
 
@@ -52,6 +53,9 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
                 .help("Executions that finished, by result (success: every node succeeded)").labelNames("result").register(registry);
         triggersSkipped = Counter.builder().name(PREFIX + "triggers_skipped_total")
                 .help("Triggers ignored because an execution was running or the controller was not the leader").register(registry);
+        configReloadFailures = Counter.builder().name(PREFIX + "config_reload_failures_total")
+                .help("Changes of the ConfigMap that were refused (invalid config); the controller kept its previous config")
+                .register(registry);
         triggersFailed = Counter.builder().name(PREFIX + "triggers_failed_total")
                 .help("Triggers that could not start an execution (node listing or report directory failed)").register(registry);
         GaugeWithCallback.builder().name(PREFIX + "jobs_in_flight").help("Jobs created and not yet ended")
@@ -127,5 +131,10 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
 
     private static String outcome(io.batchjob.core.spi.JobOutcome o) {
         return o.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A changed ConfigMap was refused; the previous config stays in force. */
+    public void configReloadFailed() {
+        configReloadFailures.inc();
     }
 }

@@ -48,9 +48,16 @@ public final class ResultMetrics implements ExecutionListener {
     private final Gauge pods;
     private final Gauge processing;
     private final Gauge duration;
-    private final Map<String, CustomGauge> gauges = new LinkedHashMap<>();
+    private final PrometheusRegistry registry;
+    private final Gauge info;
+    private final String version;
+    /** The configured gauges; an immutable map replaced whole by {@link #reconfigure} (read on the events thread). */
+    private volatile Map<String, CustomGauge> gauges;
 
-    private record CustomGauge(Gauge gauge, List<String> labels) {
+    private record CustomGauge(Gauge gauge, GaugeConfig config) {
+        List<String> labels() {
+            return config.labels();
+        }
     }
 
     /**
@@ -71,12 +78,69 @@ public final class ResultMetrics implements ExecutionListener {
         this.duration = register(registry, "metrics.prefix", Gauge.builder()
                 .name(m.nameFor("duration")).help("Execution Duration in milliseconds")
                 .labelNames("node", "executionID"));
-        m.gauges().forEach((suffix, g) -> gauges.put(suffix, custom(registry, m, suffix, g)));
-        Gauge info = register(registry, "metrics.prefix", Gauge.builder()
+        this.registry = registry;
+        this.version = version;
+        Map<String, CustomGauge> initial = new LinkedHashMap<>();
+        m.gauges().forEach((suffix, g) -> initial.put(suffix, custom(registry, m, suffix, g)));
+        this.gauges = java.util.Collections.unmodifiableMap(initial);
+        this.info = register(registry, "metrics.prefix", Gauge.builder()
                 .name(INFO_METRIC).help("information about github.com/bakito/batch-job-controller")
                 .labelNames("version", "name", "prefix", "poolSize", "reportHistory", "cron"));
-        info.labelValues(version, config.name(), m.prefix(), Integer.toString(config.podPoolSize()),
+        setInfo(config);
+    }
+
+    private void setInfo(ControllerConfig config) {
+        info.clear();
+        info.labelValues(version, config.name(), config.metrics().prefix(), Integer.toString(config.podPoolSize()),
                 Integer.toString(config.reportHistory()), config.cronExpression()).set(1);
+    }
+
+    /**
+     * Applies a reloaded config's gauges (the prefix needs a restart): new suffixes are
+     * registered, removed ones unregistered with their series, a gauge whose labels or help
+     * changed starts anew. The info metric shows the new pool size, history and schedule.
+     *
+     * @throws ConfigException when a new gauge's name collides with another metric (nothing changed then)
+     */
+    public synchronized void reconfigure(ControllerConfig config) {
+        MetricsConfig m = config.metrics();
+        Map<String, CustomGauge> before = gauges;
+        Map<String, CustomGauge> next = new LinkedHashMap<>();
+        List<CustomGauge> added = new ArrayList<>();
+        try {
+            for (Map.Entry<String, GaugeConfig> e : m.gauges().entrySet()) {
+                CustomGauge existing = before.get(e.getKey());
+                if (existing != null && existing.config().equals(e.getValue())) {
+                    next.put(e.getKey(), existing);
+                } else {
+                    if (existing != null) {
+                        registry.unregister(existing.gauge()); // changed: make room for the new definition
+                    }
+                    CustomGauge g = custom(registry, m, e.getKey(), e.getValue());
+                    added.add(g);
+                    next.put(e.getKey(), g);
+                }
+            }
+        } catch (ConfigException e) {
+            added.forEach(g -> registry.unregister(g.gauge()));
+            before.forEach((suffix, g) -> {
+                if (!next.containsKey(suffix) || next.get(suffix) != g) {
+                    try {
+                        registry.register(g.gauge());
+                    } catch (IllegalArgumentException | IllegalStateException already) {
+                        // still registered
+                    }
+                }
+            });
+            throw e;
+        }
+        before.forEach((suffix, g) -> {
+            if (!next.containsKey(suffix)) {
+                registry.unregister(g.gauge());
+            }
+        });
+        gauges = java.util.Collections.unmodifiableMap(next);
+        setInfo(config);
     }
 
     private static CustomGauge custom(PrometheusRegistry registry, MetricsConfig m, String suffix, GaugeConfig g) {
@@ -86,7 +150,7 @@ public final class ResultMetrics implements ExecutionListener {
         Gauge gauge = register(registry, "metrics.gauges." + suffix, Gauge.builder()
                 .name(m.nameFor(suffix)).help(g.help().isEmpty() ? suffix : g.help())
                 .labelNames(labels.toArray(String[]::new)));
-        return new CustomGauge(gauge, g.labels());
+        return new CustomGauge(gauge, g);
     }
 
     private static Gauge register(PrometheusRegistry registry, String key, Gauge.Builder builder) {

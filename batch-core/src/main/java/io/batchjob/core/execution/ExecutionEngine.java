@@ -50,9 +50,8 @@ public final class ExecutionEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionEngine.class);
     private static final String DUMMY_SECRET = CallbackSecrets.newSecret();
 
-    private final RunContext.Settings settings;
-    private final ConcurrencyPolicy concurrencyPolicy;
-    private final int reportHistory;
+    /** The configuration new executions start with; replaced whole by {@link #reconfigure}. */
+    private volatile ControllerConfig config;
     private final ReportStore store;
     private final TaskTimer timer;
     private final boolean ownsTimer;
@@ -70,9 +69,7 @@ public final class ExecutionEngine implements AutoCloseable {
     private ExecutionRun active;
 
     ExecutionEngine(ExecutionEngineBuilder b) {
-        this.settings = new RunContext.Settings(b.config.podPoolSize(), b.config.jobTimeout());
-        this.concurrencyPolicy = b.config.concurrencyPolicy();
-        this.reportHistory = b.config.reportHistory();
+        this.config = b.config;
         this.store = Objects.requireNonNull(b.store, "reportStore");
         this.ownsTimer = b.timer == null;
         this.timer = b.timer != null ? b.timer : new ExecutorTaskTimer(1, "batch-timer");
@@ -126,7 +123,7 @@ public final class ExecutionEngine implements AutoCloseable {
             ids.raiseFloor(Long.parseLong(all.get(all.size() - 1)));
         }
         Optional<Resumption.Resumed> resumed = Resumption.unfinished(store, all)
-                .flatMap(id -> Resumption.rebuild(id, context, settings, this::finished));
+                .flatMap(id -> Resumption.rebuild(id, context, runSettings(config), this::finished));
         if (resumed.isEmpty()) {
             return Optional.empty();
         }
@@ -268,7 +265,7 @@ public final class ExecutionEngine implements AutoCloseable {
                     : starting ? "another trigger is starting an execution"
                     : active != null && keepResumed && active.ex.resumed
                     ? "execution " + active.id() + " was resumed at start-up and still runs"
-                    : active != null && concurrencyPolicy == ConcurrencyPolicy.FORBID
+                    : active != null && config.concurrencyPolicy() == ConcurrencyPolicy.FORBID
                     ? "execution " + active.id() + " is still running (concurrencyPolicy: Forbid)"
                     : null;
             if (busy != null) {
@@ -294,7 +291,9 @@ public final class ExecutionEngine implements AutoCloseable {
 
     private TriggerOutcome start(TriggerRequest request) {
         String cause = request.cause();
-        ExecutionStarter.Prepared prepared = starter.prepare(request, reportHistory);
+        ControllerConfig cfg = config; // one snapshot for the whole execution
+        RunContext.Settings settings = runSettings(cfg);
+        ExecutionStarter.Prepared prepared = starter.prepare(request, cfg.reportHistory());
         if (prepared instanceof ExecutionStarter.Prepared.Failed failed) {
             LOG.error("trigger ({}) failed: {}", cause, failed.reason(), failed.cause());
             events.publish(l -> l.onTriggerFailed(cause, failed.reason()));
@@ -316,6 +315,28 @@ public final class ExecutionEngine implements AutoCloseable {
         ready.pruned().forEach(p -> events.publish(l -> l.onExecutionPruned(p)));
         run.advance();
         return new TriggerOutcome.Started(ex.id, ex.completion);
+    }
+
+    /**
+     * Applies a new configuration from the next execution on: pool size, job timeout, report
+     * history and concurrency policy. A running execution keeps the settings it started with.
+     * Embedders that read {@link #config()} (e.g. its {@code custom} map, in a job environment
+     * contributor) see the new values from now on.
+     */
+    public void reconfigure(ControllerConfig newConfig) {
+        this.config = Objects.requireNonNull(newConfig, "config");
+        LOG.info("configuration for the next executions: pool {}, job timeout {}, history {}, concurrencyPolicy {}",
+                newConfig.podPoolSize(), newConfig.jobTimeout() == null ? "none" : GoDuration.format(newConfig.jobTimeout()),
+                newConfig.reportHistory(), newConfig.concurrencyPolicy());
+    }
+
+    /** The configuration the next execution starts with. */
+    public ControllerConfig config() {
+        return config;
+    }
+
+    private static RunContext.Settings runSettings(ControllerConfig cfg) {
+        return new RunContext.Settings(cfg.podPoolSize(), cfg.jobTimeout());
     }
 
     // ---------------------------------------------------------------- callbacks
