@@ -176,7 +176,7 @@ public final class CallbackApi {
                 throw new HttpProblem(401, "missing credentials: call the URL from CALLBACK_SERVICE_*_URL as it is "
                         + "(it carries the job's secret) or send 'Authorization: Bearer $CALLBACK_TOKEN'");
             }
-            if (!engine.verifySecret(executionId, node, secret.get())) {
+            if (!engine.callbacks().verifySecret(executionId, node, secret.get())) {
                 exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Basic realm=\"batch-job-controller callbacks\"");
                 throw new HttpProblem(401, "invalid credentials: each job may only use its own CALLBACK_TOKEN, on its own"
                         + " URLs, and only while it runs");
@@ -184,7 +184,7 @@ public final class CallbackApi {
         }
         try {
             // Without token auth, as the Go controller: 406 for an unknown execution or node.
-            engine.checkAcceptsCallbacks(executionId, node);
+            engine.callbacks().checkAcceptsCallbacks(executionId, node);
         } catch (UnknownJobException e) {
             if (!settings.devMode()) {
                 throw e;
@@ -206,7 +206,7 @@ public final class CallbackApi {
         io.batchjob.core.execution.ResultAdmission admission;
         try {
             // Room first (503 + Retry-After when the engine is behind): nothing is stored that the engine then refuses.
-            admission = engine.admitResult(executionId, node, result.valueCount());
+            admission = engine.callbacks().admitResult(executionId, node, result.valueCount());
         } catch (UnknownJobException e) {
             if (!settings.devMode()) {
                 throw e; // the execution ended between the check and now
@@ -256,7 +256,7 @@ public final class CallbackApi {
      */
     private String ownTarget(String executionId, String node, String name) {
         String target = node + "-" + name;
-        Optional<String> owner = engine.nodeOwningFile(executionId, target);
+        Optional<String> owner = engine.callbacks().nodeOwningFile(executionId, target);
         if (owner.isPresent() && !owner.get().equals(node)) {
             throw new HttpProblem(400, "the file name '" + printable(name) + "' would be stored as '" + printable(target)
                     + "', a file of node " + printable(owner.get()) + ": a job may only write its own files; choose another name");

@@ -93,4 +93,21 @@ class ConfigMapControlTest {
                     "Warning RerunRefused: re-run of 'latest' refused: execution " + h.store.executionIds().get(0) + " has not finished yet: re-run it once it has"));
         }
     }
+
+    @Test
+    void aRunRefusedByForbidIsAWarningEventAndStillHandledOnce() throws Exception {
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a")).backend(InMemoryJobBackend.manual())
+                .concurrencyPolicy(io.batchjob.core.config.ConcurrencyPolicy.FORBID).build();
+             ConfigMapEvents events = configMapEvents();
+             ConfigMapControl control = control(h, events)) {
+            h.engine.activate();
+            String running = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+            control.onConfigMap(create(Map.of(ConfigMapControl.RUN, "z")));
+            await().untilAsserted(() -> assertThat(events()).contains("Warning ManualRunRefused: run 'z' refused: execution " + running
+                    + " is still running (concurrencyPolicy: Forbid)"));
+            await().until(() -> "z".equals(current().getMetadata().getAnnotations().get(ConfigMapControl.RUN_HANDLED)));
+            control.onConfigMap(current());
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> h.store.executionIds().size() == 1);
+        }
+    }
 }

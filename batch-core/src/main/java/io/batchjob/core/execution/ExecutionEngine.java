@@ -8,7 +8,6 @@ import io.batchjob.core.result.JobResult;
 import io.batchjob.core.schedule.ExecutorTaskTimer;
 import io.batchjob.core.schedule.TaskTimer;
 import io.batchjob.core.spi.ExecutionListener;
-import io.batchjob.core.spi.ExecutionStart;
 import io.batchjob.core.spi.JobBackend;
 import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.core.spi.NodeSource;
@@ -19,12 +18,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs executions: one job per node, never more than {@code podPoolSize} at once, each bounded by
@@ -48,7 +45,6 @@ public final class ExecutionEngine implements AutoCloseable {
     public static final String RESULTS_FILE = "_results.log";
 
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionEngine.class);
-    private static final String DUMMY_SECRET = CallbackSecrets.newSecret();
 
     /** The configuration new executions start with; replaced whole by {@link #reconfigure}. */
     private volatile ControllerConfig config;
@@ -60,7 +56,7 @@ public final class ExecutionEngine implements AutoCloseable {
     private final RunContext context;
     private final ExecutionStarter starter;
     private final ExecutionIds ids;
-    private final ResultBacklog backlog;
+    private final JobCallbacks callbacks;
 
     // Guarded by "this".
     private boolean activated;
@@ -73,14 +69,14 @@ public final class ExecutionEngine implements AutoCloseable {
         this.store = Objects.requireNonNull(b.store, "reportStore");
         this.ownsTimer = b.timer == null;
         this.timer = b.timer != null ? b.timer : new ExecutorTaskTimer(1, "batch-timer");
-        this.dispatch = dispatchPool(b.dispatchThreads);
+        this.dispatch = RunContext.dispatchPool(b.dispatchThreads);
         this.events = new EngineEvents(b.listeners, store);
         this.context = new RunContext(Objects.requireNonNull(b.backend, "backend"), Objects.requireNonNull(b.environment, "jobEnvironment"),
                 timer, dispatch, events, store, b.clock);
         List<String> existing = store.executionIds();
         this.ids = new ExecutionIds(b.clock, existing.isEmpty() ? 0 : Long.parseLong(existing.get(existing.size() - 1)));
         this.starter = new ExecutionStarter(Objects.requireNonNull(b.nodeSource, "nodeSource"), context, ids);
-        this.backlog = new ResultBacklog(b.resultBacklogValues);
+        this.callbacks = new JobCallbacks(this::current, new ResultBacklog(b.resultBacklogValues), events);
     }
 
     public static ExecutionEngineBuilder builder() {
@@ -137,10 +133,7 @@ public final class ExecutionEngine implements AutoCloseable {
         }
         LOG.info("execution {} resumed: {} jobs ended, {} adopted, {} still to start", ex.id, ex.ended, resumed.get().adopted().size(),
                 ex.pending.size());
-        List<String> nodes = List.copyOf(ex.jobs.keySet());
-        events.publish(l -> l.onExecutionStarted(new ExecutionStart(ex.id, ex.cause, ex.startedAt, nodes, true)));
-        run.adopt(resumed.get().adopted(), resumed.get().now());
-        run.advance();
+        run.begin(List.of(), resumed.get().adopted(), resumed.get().now());
         return Optional.of(ex.id);
     }
 
@@ -308,12 +301,9 @@ public final class ExecutionEngine implements AutoCloseable {
             }
             active = run;
         }
-        List<String> nodes = List.copyOf(ex.jobs.keySet());
-        LOG.info("execution {} started ({}): {} nodes, pool {}, job timeout {}", ex.id, cause, nodes.size(), settings.poolSize(),
+        LOG.info("execution {} started ({}): {} nodes, pool {}, job timeout {}", ex.id, cause, ex.jobs.size(), settings.poolSize(),
                 settings.jobTimeout() == null ? "none" : GoDuration.format(settings.jobTimeout()));
-        events.publish(l -> l.onExecutionStarted(new ExecutionStart(ex.id, cause, ex.startedAt, nodes, false)));
-        ready.pruned().forEach(p -> events.publish(l -> l.onExecutionPruned(p)));
-        run.advance();
+        run.begin(ready.pruned(), Map.of(), ex.startedAt);
         return new TriggerOutcome.Started(ex.id, ex.completion);
     }
 
@@ -341,79 +331,23 @@ public final class ExecutionEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- callbacks
 
-    /**
-     * Checks that a callback may be accepted for this job: its execution is the running one and
-     * the job has started.
-     *
-     * @throws UnknownJobException saying why not
-     */
-    public void checkAcceptsCallbacks(String executionId, String node) {
-        runningExecution(executionId).requireAcceptsCallbacks(node);
-    }
-
-    /**
-     * Verifies a job's callback secret in constant time. {@code false} for unknown jobs too, so
-     * that a caller cannot learn which jobs exist without a valid secret, and for jobs that have
-     * ended: a secret works only while its job runs (a job's callbacks complete before its pod can
-     * end, so nothing legitimate is refused; a secret copied from a log is worthless).
-     */
-    public boolean verifySecret(String executionId, String node, String presented) {
-        ExecutionRun run = current();
-        String expected = run != null && run.id().equals(executionId) ? run.liveSecret(node).orElse(null) : null;
-        // Compare against a dummy when there is no secret so timing does not reveal which jobs exist.
-        boolean ok = CallbackSecrets.matches(expected == null ? DUMMY_SECRET : expected, presented);
-        return ok && expected != null;
+    /** What the callback API asks of the running execution: job checks, secrets, result admission, file ownership. */
+    public JobCallbacks callbacks() {
+        return callbacks;
     }
 
     /**
      * Records that a job's result arrived (the caller has stored it) and tells listeners. A job that
-     * ended without a result becomes succeeded. Same as {@link #admitResult} followed by
+     * ended without a result becomes succeeded. Same as {@link JobCallbacks#admitResult} followed by
      * {@link ResultAdmission#accept}.
      *
      * @throws UnknownJobException when the execution is not running or the node is not part of it
      * @throws EngineBusyException when too many result values wait for the listeners
      */
     public void resultReceived(String executionId, String node, JobResult result) {
-        try (ResultAdmission admission = admitResult(executionId, node, result.valueCount())) {
+        try (ResultAdmission admission = callbacks.admitResult(executionId, node, result.valueCount())) {
             admission.accept(result);
         }
-    }
-
-    /**
-     * Reserves room for a job's result before the caller stores it, so that a result the engine
-     * cannot take is refused before anything is written: the stored {@code <node>.json} and what
-     * listeners see always agree. A job's result still waiting for the listeners when a newer one
-     * is accepted is replaced by it: listeners see the newest.
-     *
-     * @param values the result's {@link JobResult#valueCount()}
-     * @throws UnknownJobException when the execution is not running or the node is not part of it
-     * @throws EngineBusyException when too many result values wait for the listeners (bounded
-     *                             memory whatever jobs send); retry later
-     */
-    public ResultAdmission admitResult(String executionId, String node, long values) {
-        ExecutionRun run = runningExecution(executionId);
-        run.requireAcceptsCallbacks(node);
-        backlog.reserve(values);
-        return new ResultAdmission(run, node, values, backlog, events);
-    }
-
-    /**
-     * The node of the running execution a report file belongs to: the one whose result it is
-     * ({@code <node>.json}) or whose prefix it carries ({@code <node>-*}), the longest such node
-     * when names share a prefix ({@code a-b-x.txt} is node {@code a-b}'s, not {@code a}'s).
-     * Empty when no node of the running execution claims it, or no such execution runs.
-     */
-    public Optional<String> nodeOwningFile(String executionId, String fileName) {
-        ExecutionRun run = current();
-        return run == null || !run.id().equals(executionId) ? Optional.empty() : run.nodeOwningFile(fileName);
-    }
-
-    private ExecutionRun runningExecution(String executionId) {
-        ExecutionRun run = current();
-        if (run == null || !run.id().equals(executionId)) {
-            throw new UnknownJobException("execution " + executionId + " is not running");
-        }
-        return run;
     }
 
     private synchronized ExecutionRun current() {
@@ -442,12 +376,4 @@ public final class ExecutionEngine implements AutoCloseable {
         return store;
     }
 
-    private static ThreadPoolExecutor dispatchPool(int threads) {
-        AtomicInteger n = new AtomicInteger();
-        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "batch-dispatch-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-    }
 }

@@ -58,6 +58,21 @@ final class ExecutionRun {
 
     // ---------------------------------------------------------------- dispatch
 
+    /**
+     * Starts running: listeners hear of the execution (and of executions it pruned), jobs a
+     * resumed execution found running are watched again, free slots are filled.
+     */
+    void begin(List<String> pruned, Map<Job, ExistingJob> adopted, Instant now) {
+        List<String> nodes = List.copyOf(ex.jobs.keySet());
+        context.events().publish(l -> l.onExecutionStarted(new io.batchjob.core.spi.ExecutionStart(ex.id, ex.cause, ex.startedAt, nodes,
+                ex.resumed)));
+        pruned.forEach(p -> context.events().publish(l -> l.onExecutionPruned(p)));
+        if (!adopted.isEmpty()) {
+            adopt(adopted, now);
+        }
+        advance();
+    }
+
     /** Fills free slots with pending jobs and finishes the execution when nothing is left. */
     void advance() {
         List<Job> toLaunch = new ArrayList<>();
@@ -137,7 +152,7 @@ final class ExecutionRun {
     }
 
     /** Watches jobs that were running when this controller took the execution over. */
-    void adopt(Map<Job, ExistingJob> adopted, Instant now) {
+    private void adopt(Map<Job, ExistingJob> adopted, Instant now) {
         if (settings.jobTimeout() != null) {
             synchronized (ex) {
                 adopted.keySet().forEach(job -> {

@@ -37,4 +37,15 @@ record RunContext(JobBackend backend, JobEnvironment environment, TaskTimer time
             }
         }
     }
+
+    /** The dispatch threads: a fixed pool, independent of the number of nodes. */
+    static java.util.concurrent.ThreadPoolExecutor dispatchPool(int threads) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return new java.util.concurrent.ThreadPoolExecutor(threads, threads, 0, java.util.concurrent.TimeUnit.MILLISECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "batch-dispatch-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
 }

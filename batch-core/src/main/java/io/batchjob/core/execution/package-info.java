@@ -11,6 +11,10 @@
  *   job timeout): dispatch, job ends, timeouts, replacement, its summary.</li>
  *   <li>{@code Resumption} and {@link io.batchjob.core.execution.ExecutionRecords}: rebuild an
  *   unfinished execution from what was recorded in the report directory.</li>
+ *   <li>{@link io.batchjob.core.execution.JobCallbacks}: what the callback API asks of the running
+ *   execution (job checks, secrets, result admission, file ownership).</li>
+ *   <li>{@link io.batchjob.core.execution.ExecutionStatus}: the status API's view, the running
+ *   execution live, the others from their records.</li>
  *   <li>{@code EngineEvents}: the events thread; {@code ResultBacklog} and
  *   {@link io.batchjob.core.execution.ResultAdmission}: the bounded hand-off of results to it.</li>
  * </ul>

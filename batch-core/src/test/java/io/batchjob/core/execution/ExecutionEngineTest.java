@@ -382,10 +382,10 @@ class ExecutionEngineTest {
             String id = ((TriggerOutcome.Started) h.engine.trigger("test")).executionId();
             await().until(() -> h.backend.running() == 1);
 
-            h.engine.checkAcceptsCallbacks(id, "a");
-            assertThatThrownBy(() -> h.engine.checkAcceptsCallbacks(id, "b")).isInstanceOf(UnknownJobException.class)
+            h.engine.callbacks().checkAcceptsCallbacks(id, "a");
+            assertThatThrownBy(() -> h.engine.callbacks().checkAcceptsCallbacks(id, "b")).isInstanceOf(UnknownJobException.class)
                     .hasMessage("the job of node b in execution " + id + " has not started yet");
-            assertThatThrownBy(() -> h.engine.checkAcceptsCallbacks(id, "zzz")).isInstanceOf(UnknownJobException.class)
+            assertThatThrownBy(() -> h.engine.callbacks().checkAcceptsCallbacks(id, "zzz")).isInstanceOf(UnknownJobException.class)
                     .hasMessage("node zzz is not part of execution " + id);
             assertThatThrownBy(() -> h.engine.resultReceived("123", "a", RESULT)).isInstanceOf(UnknownJobException.class)
                     .hasMessage("execution 123 is not running"); // never which one runs: the caller may be anyone
@@ -402,12 +402,12 @@ class ExecutionEngineTest {
             String secretB = h.backend.request(id, "b").orElseThrow().callbackSecret();
 
             assertThat(secretA).hasSize(43).isNotEqualTo(secretB);
-            assertThat(h.engine.verifySecret(id, "a", secretA)).isTrue();
-            assertThat(h.engine.verifySecret(id, "a", secretB)).isFalse();
-            assertThat(h.engine.verifySecret(id, "a", "")).isFalse();
-            assertThat(h.engine.verifySecret(id, "a", null)).isFalse();
-            assertThat(h.engine.verifySecret("1", "a", secretA)).isFalse();
-            assertThat(h.engine.verifySecret(id, "nope", secretA)).isFalse();
+            assertThat(h.engine.callbacks().verifySecret(id, "a", secretA)).isTrue();
+            assertThat(h.engine.callbacks().verifySecret(id, "a", secretB)).isFalse();
+            assertThat(h.engine.callbacks().verifySecret(id, "a", "")).isFalse();
+            assertThat(h.engine.callbacks().verifySecret(id, "a", null)).isFalse();
+            assertThat(h.engine.callbacks().verifySecret("1", "a", secretA)).isFalse();
+            assertThat(h.engine.callbacks().verifySecret(id, "nope", secretA)).isFalse();
         }
     }
 

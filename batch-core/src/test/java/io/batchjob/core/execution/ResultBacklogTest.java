@@ -72,7 +72,7 @@ class ResultBacklogTest {
             h.engine.resultReceived(id, "node-2", values(6)); // within it: 10 of 10
 
             // An admission given back unused reserves nothing.
-            try (ResultAdmission unused = h.engine.admitResult(id, "node-3", 0)) {
+            try (ResultAdmission unused = h.engine.callbacks().admitResult(id, "node-3", 0)) {
                 assertThat(unused).isNotNull();
             }
 
@@ -91,7 +91,7 @@ class ResultBacklogTest {
         try (EngineHarness h = EngineHarness.builder(reports).build()) {
             h.engine.activate();
             h.engine.trigger("test");
-            assertThatThrownBy(() -> h.engine.admitResult("19990101000000", "node-0", 1)).isInstanceOf(UnknownJobException.class);
+            assertThatThrownBy(() -> h.engine.callbacks().admitResult("19990101000000", "node-0", 1)).isInstanceOf(UnknownJobException.class);
         }
     }
 }

@@ -125,7 +125,7 @@ class ResumeTest {
             try (ExecutionEngine next = successor(h, listener)) {
                 assertThat(next.activate()).contains(id);
                 // The secret handed to b's job still works after the restart.
-                assertThat(next.verifySecret(id, "b", secretB)).isTrue();
+                assertThat(next.callbacks().verifySecret(id, "b", secretB)).isTrue();
                 await().until(() -> h.backend.runningNodes(id).size() == 2);
                 h.backend.end(id, "b", JobEnd.succeeded());
                 for (String node : List.of("d", "e", "f")) {
