@@ -61,7 +61,7 @@ class RerunTest {
             assertThat(plan.cause()).isEqualTo("rerun:" + id);
             assertThat(plan.request()).isEqualTo("rerun=" + id);
             assertThat(h.engine.hasExecutionFor("rerun=" + id)).isTrue();
-            assertThat(second.completion()).isDone(); // the re-run replaced the second execution (Replace)
+            await().until(() -> second.completion().isDone()); // the re-run replaced the second execution (Replace)
         }
     }
 
