@@ -231,10 +231,12 @@ final class ExecutionRun {
         job.cancelTimeout();
         ex.ended++;
         recordEndLocked(job.summary());
+        // At most one line per tenth, saying the true share (1 of 4 jobs is 25 %, not a rounded 20 %).
         int decile = ex.jobs.isEmpty() ? 10 : ex.ended * 10 / ex.jobs.size();
         if (decile > ex.reportedDecile) {
             ex.reportedDecile = decile;
-            LOG.info("execution {}: {}% done ({}/{} jobs)", ex.id, decile * 10, ex.ended, ex.jobs.size());
+            LOG.info("execution {}: {}% done ({}/{} jobs)", ex.id, ex.jobs.isEmpty() ? 100 : ex.ended * 100 / ex.jobs.size(), ex.ended,
+                    ex.jobs.size());
         }
     }
 

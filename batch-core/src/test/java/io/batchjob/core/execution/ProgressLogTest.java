@@ -46,4 +46,29 @@ class ProgressLogTest {
             logger.setLevel(before);
         }
     }
+
+    @Test
+    void saysTheTrueShareNotTheTenthItCrossed(@TempDir Path reports) throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(ExecutionRun.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        ch.qos.logback.classic.Level before = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(EngineHarness.nodeNames(3)).poolSize(3).build()) {
+            h.engine.activate();
+            TriggerOutcome.Started s = (TriggerOutcome.Started) h.engine.trigger("test");
+            await().until(() -> h.backend.running() == 3);
+            for (String node : EngineHarness.nodeNames(3)) {
+                h.backend.end(s.executionId(), node, JobEnd.succeeded());
+            }
+            s.completion().get(10, TimeUnit.SECONDS);
+            assertThat(appender.list).extracting(ILoggingEvent::getFormattedMessage).filteredOn(m -> m.contains("% done")).containsExactly(
+                    "execution " + s.executionId() + ": 33% done (1/3 jobs)", "execution " + s.executionId() + ": 66% done (2/3 jobs)",
+                    "execution " + s.executionId() + ": 100% done (3/3 jobs)");
+        } finally {
+            logger.detachAppender(appender);
+            logger.setLevel(before);
+        }
+    }
 }

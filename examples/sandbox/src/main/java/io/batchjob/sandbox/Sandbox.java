@@ -51,9 +51,13 @@ public final class Sandbox implements Callable<Integer> {
 
     PrintStream out = System.out;
 
+    /** The embedded API server logs each request through java.util.logging; kept referenced so the level sticks. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     public static void main(String[] args) {
         if (System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", "logback-dev.xml");
+            System.setProperty("logback.configurationFile", "logback-sandbox.xml");
+            MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
         }
         System.exit(new CommandLine(new Sandbox()).execute(args));
     }
@@ -69,16 +73,28 @@ public final class Sandbox implements Callable<Integer> {
         Path reports = reportDir != null ? reportDir : Files.createTempDirectory("sandbox-reports");
 
         Listen listen = fixedPorts ? new Listen("127.0.0.1", null, null, null, null) : Listen.loopbackAnyPort();
+        // The URLs come first: the controller's start-up lines wait until they are printed.
+        org.slf4j.Logger product = org.slf4j.LoggerFactory.getLogger("io.batchjob");
+        ch.qos.logback.classic.Level startLevel = null;
+        if (product instanceof ch.qos.logback.classic.Logger logback) {
+            startLevel = logback.getLevel();
+            logback.setLevel(ch.qos.logback.classic.Level.WARN);
+        }
         try (SandboxCluster cluster = SandboxCluster.start(nodes, configYaml, template, reports, listen,
                 p -> SimulatedKubelet.Behaviour.RUN_COMMAND)) {
             Controller controller = cluster.controller();
+            out.printf("dashboard: http://127.0.0.1:%d/   (status API: /api/executions)%n", controller.reportPort());
             out.printf("Kubernetes API: %s  (kubectl --kubeconfig %s get pods -n %s)%n", cluster.apiServerUrl(), cluster.kubeconfig(),
                     SandboxCluster.NAMESPACE);
             out.printf("reports:  http://127.0.0.1:%d/%n", controller.reportPort());
             out.printf("metrics:  http://127.0.0.1:%d/metrics%n", controller.metricsPort());
             out.printf("health:   http://127.0.0.1:%d/healthz  /readyz%n", controller.healthPort());
-            out.printf("callback: http://127.0.0.1:%d/report/<node>/<executionID>/...  (report directory %s)%n",
-                    controller.callbackPort(), reports);
+            out.printf("callback: http://127.0.0.1:%d/%sreport/<node>/<executionID>/result|file|event  (as in the jobs' "
+                    + "CALLBACK_SERVICE_*_URL; report directory %s)%n", controller.callbackPort(),
+                    controller.config().callbackAuth() == io.batchjob.core.config.CallbackAuth.TOKEN ? "job/<secret>/" : "", reports);
+            if (product instanceof ch.qos.logback.classic.Logger logback) {
+                logback.setLevel(startLevel);
+            }
             if (once) {
                 return runOnce(controller);
             }
