@@ -52,10 +52,14 @@ public final class ReportServer {
     static final Set<String> ACTIVE_EXTENSIONS = Set.of("html", "htm", "xhtml", "xht", "shtml", "svg", "svgz", "js",
             "mjs", "xml", "xsl", "xslt", "swf", "css", "hta", "wasm", "pdf");
     private static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+    /** Dashboard pages: their own script and stylesheet, the status API, nothing inline, nothing from elsewhere. */
+    static final String PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+            + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
 
     private final ReportStore store;
     private final ExecutionStatus status;
+    private final Dashboard dashboard;
     private final ResourceHandler files;
     private final ObjectMapper json = JsonMapper.builder().build();
 
@@ -68,6 +72,7 @@ public final class ReportServer {
     public ReportServer(ReportStore store, ExecutionStatus status) {
         this.store = store;
         this.status = status;
+        this.dashboard = new Dashboard(store, status);
         // followLinks=false: a link inside an execution directory is never served.
         this.files = new ResourceHandler(new PathResourceManager(store.root(), 1024 * 1024, true, false))
                 .setDirectoryListingEnabled(false)
@@ -109,6 +114,14 @@ public final class ReportServer {
         }
         if (segments.get(0).equals("api")) {
             api(exchange, segments);
+            return;
+        }
+        if (segments.get(0).equals("-")) {
+            asset(exchange, segments);
+            return;
+        }
+        if (segments.size() == 1 && segments.get(0).equals("nodes")) {
+            sendPage(exchange, dashboard.nodes());
             return;
         }
         Optional<String> id = executionId(segments.get(0));
@@ -230,19 +243,8 @@ public final class ReportServer {
             sendJson(exchange, Map.of("executions", rows));
             return;
         }
-        StringBuilder html = page("Reports");
-        html.append("<h1>Reports</h1>\n");
-        latest.ifPresent(l -> html.append("<p><a href=\"latest/\">latest</a> &rarr; ").append(escape(l)).append("</p>\n"));
-        html.append("<table>\n<tr><th>execution</th><th>started (UTC)</th><th>state</th><th>outcomes</th></tr>\n");
-        for (Map<String, Object> row : rows) {
-            String id = (String) row.get("executionId");
-            html.append("<tr><td><a href=\"").append(escape(id)).append("/\">").append(escape(id)).append("</a></td><td>")
-                    .append(escape(String.valueOf(row.getOrDefault("startedAt", "")))).append("</td><td>")
-                    .append(escape(String.valueOf(row.get("state")))).append("</td><td>")
-                    .append(escape(row.containsKey("counts") ? row.get("counts").toString() : "")).append("</td></tr>\n");
-        }
-        html.append("</table>\n</body>\n</html>\n");
-        sendHtml(exchange, html);
+        List<String> withoutRecords = ids.stream().filter(id -> !store.hasFile(id, ExecutionEngine.PLAN_FILE)).toList();
+        sendPage(exchange, dashboard.executions(withoutRecords));
     }
 
     private void listFiles(HttpServerExchange exchange, String id) throws IOException {
@@ -255,19 +257,58 @@ public final class ReportServer {
             sendJson(exchange, Map.of("executionId", id, "files", rows));
             return;
         }
-        StringBuilder html = page("Execution " + id);
-        html.append("<h1>Execution ").append(escape(id)).append("</h1>\n<p><a href=\"../\">all executions</a></p>\n");
-        html.append("<table>\n<tr><th>file</th><th>bytes</th><th>modified (UTC)</th></tr>\n");
+        StringBuilder table = new StringBuilder("<div class=\"scroll\"><table class=\"files\">\n<tr><th>file</th><th>bytes</th><th>modified (UTC)</th></tr>\n");
         for (Map<String, Object> row : rows) {
             String name = (String) row.get("name");
             // Relative to the execution's page; the name is percent-encoded, so it can never read as a scheme or a path.
-            html.append("<tr><td><a href=\"")
+            table.append("<tr><td><a href=\"")
                     .append(escape(URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))).append("\">")
                     .append(escape(name)).append("</a></td><td>").append(row.get("size")).append("</td><td>")
                     .append(escape((String) row.get("modified"))).append("</td></tr>\n");
         }
-        html.append("</table>\n</body>\n</html>\n");
-        sendHtml(exchange, html);
+        table.append("</table></div>\n");
+        Optional<ExecutionStatus.Detail> detail = status.execution(id);
+        if (detail.isPresent()) {
+            String sort = Dashboard.sortOf(param(exchange, "sort"));
+            sendPage(exchange, dashboard.execution(detail.get(), Dashboard.filterOf(param(exchange, "outcome")), sort,
+                    "desc".equals(param(exchange, "dir")), table.toString()));
+            return;
+        }
+        StringBuilder html = page("Execution " + id);
+        html.append("<h1>Execution ").append(escape(id)).append("</h1>\n<p><a href=\"../\">all executions</a></p>\n").append(table)
+                .append("</body>\n</html>\n");
+        sendPage(exchange, html.toString());
+    }
+
+    private static String param(HttpServerExchange exchange, String name) {
+        return Optional.ofNullable(exchange.getQueryParameters().get(name)).map(java.util.Deque::peekFirst).orElse("");
+    }
+
+    /** A dashboard page: scripts and styles from this server only. */
+    private static void sendPage(HttpServerExchange exchange, String html) {
+        exchange.getResponseHeaders().put(Headers.CONTENT_SECURITY_POLICY, PAGE_CSP);
+        send(exchange, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The dashboard's stylesheet and script, from the classpath; nothing else is served under "-/". */
+    private void asset(HttpServerExchange exchange, List<String> segments) throws IOException {
+        String name = segments.size() == 2 ? segments.get(1) : "";
+        String type = switch (name) {
+            case "dashboard.css" -> "text/css; charset=utf-8";
+            case "dashboard.js" -> "text/javascript; charset=utf-8";
+            default -> null;
+        };
+        if (type == null) {
+            notFound(exchange);
+            return;
+        }
+        try (java.io.InputStream in = ReportServer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                notFound(exchange);
+                return;
+            }
+            send(exchange, type, in.readAllBytes());
+        }
     }
 
     private static void addFiles(Path directory, List<Map<String, Object>> rows) throws IOException {
@@ -314,9 +355,6 @@ public final class ReportServer {
         send(exchange, "application/json", json.writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
     }
 
-    private static void sendHtml(HttpServerExchange exchange, StringBuilder html) {
-        send(exchange, "text/html; charset=utf-8", html.toString().getBytes(StandardCharsets.UTF_8));
-    }
 
     private static void send(HttpServerExchange exchange, String type, byte[] body) {
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, type);

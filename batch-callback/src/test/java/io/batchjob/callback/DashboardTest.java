@@ -1,0 +1,127 @@
+package io.batchjob.callback;
+
+import io.batchjob.core.execution.TriggerOutcome;
+import io.batchjob.core.result.JobResult;
+import io.batchjob.core.result.MetricValue;
+import io.batchjob.core.spi.JobEnd;
+import io.batchjob.core.testing.EngineHarness;
+import io.batchjob.core.testing.InMemoryJobBackend;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The dashboard pages over HTTP: what they say, filter and sort, escaping, and the strict policy they are served with. */
+class DashboardTest {
+
+    static final String HOSTILE = "<img src=x onerror=alert(1)>";
+    private static final JobResult RESULT = new JobResult(Map.of("found", List.of(new MetricValue(3, Map.of("kind", "pkg")))));
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path reports;
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** An execution with every outcome but replaced, and a hostile node name; then a running one. */
+    static String[] mixed(EngineHarness h) throws Exception {
+        h.engine.activate();
+        String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+        await().until(() -> h.backend.runningNodes(id).size() == 4);
+        h.store.write(id, "good.json", "{\"found\":[{\"value\":3,\"labels\":{\"kind\":\"pkg\"}}]}".getBytes());
+        h.store.write(id, "good-report.txt", "ok".getBytes());
+        h.engine.resultReceived(id, "good", RESULT);
+        h.backend.end(id, "good", JobEnd.succeeded());
+        h.backend.end(id, "bad", JobEnd.failed("exit code 3"));
+        h.backend.end(id, "quiet", JobEnd.succeeded());
+        h.backend.end(id, HOSTILE, JobEnd.failed("<script>alert(2)</script>"));
+        await().until(() -> h.engine.progress().isEmpty());
+        h.clock.advance(Duration.ofMinutes(1));
+        String running = ((TriggerOutcome.Started) h.engine.trigger("manual")).executionId();
+        await().until(() -> h.backend.runningNodes(running).size() == 4);
+        h.backend.end(running, "good", JobEnd.failed("exit code 1"));
+        return new String[]{id, running};
+    }
+
+    static EngineHarness harness(Path reports) {
+        return EngineHarness.builder(reports).nodes(List.of("good", "bad", "quiet", HOSTILE)).poolSize(4)
+                .backend(InMemoryJobBackend.manual()).build();
+    }
+
+    @Test
+    void thePagesSayWhatHappenedFilterSortAndEscapeEveryName() throws Exception {
+        try (EngineHarness h = harness(reports);
+             UndertowServer server = UndertowServer.start("report", "127.0.0.1", 0, new ReportServer(h.store, h.engine.status()).handler(),
+                     UndertowServer.Limits.threads(2))) {
+            int port = server.port();
+            String[] ids = mixed(h);
+
+            HttpResponse<String> root = get(port, "/");
+            assertThat(root.headers().firstValue("Content-Security-Policy")).contains(ReportServer.PAGE_CSP);
+            String executions = root.body();
+            assertThat(executions).contains("1 succeeded · 2 failed · 1 no report", "2026-11-27 08:00:00 UTC", "finished")
+                    .contains("running: <span class=\"progress\">1/4 ended, 3 running now</span>").contains("data-live=\"api/executions/" + ids[1] + "\"")
+                    .doesNotContain("{SUCCEEDED").doesNotContain("T08:00:00");
+            assertThat(executions.indexOf(">" + ids[1] + "<")).isLessThan(executions.indexOf(">" + ids[0] + "<"));
+
+            String page = get(port, "/" + ids[0] + "/").body();
+            // Failures first by default, then no report, then succeeded.
+            assertThat(rows(page)).containsExactly("&lt;img src=x onerror=alert(1)&gt;", "bad", "quiet", "good");
+            assertThat(page).contains("<span class=\"outcome o-failed\">failed</span>", "exit code 3", "found{kind=pkg}=3",
+                    "<a href=\"good-report.txt\">good-report.txt</a>", "<a href=\"good.json\">good.json</a>", "id=\"files\"")
+                    .contains("&lt;script&gt;alert(2)&lt;/script&gt;").doesNotContain("<script>alert").doesNotContain("<img src=x");
+            assertThat(rows(get(port, "/" + ids[0] + "/?sort=node").body())).containsExactly("&lt;img src=x onerror=alert(1)&gt;", "bad",
+                    "good", "quiet");
+            assertThat(rows(get(port, "/" + ids[0] + "/?sort=node&dir=desc").body())).containsExactly("quiet", "good", "bad",
+                    "&lt;img src=x onerror=alert(1)&gt;");
+            assertThat(rows(get(port, "/" + ids[0] + "/?outcome=FAILED").body())).containsExactly("&lt;img src=x onerror=alert(1)&gt;", "bad");
+            assertThat(rows(get(port, "/" + ids[0] + "/?outcome=%3Cb%3E&sort=%27%3Balert(1)").body())).hasSize(4); // unknown values: defaults
+
+            String nodes = get(port, "/nodes").body();
+            assertThat(nodes).contains("4 nodes × 2 executions").contains("title=\"good in " + ids[0] + ": succeeded\"")
+                    .contains("title=\"good in " + ids[1] + ": failed\"").contains("href=\"" + ids[0] + "/#node-good\"")
+                    .doesNotContain("<img src=x");
+            // No resource from elsewhere: every src and href is relative.
+            for (String html : List.of(executions, page, nodes)) {
+                Matcher m = Pattern.compile("(?:src|href)=\"([^\"]*)\"").matcher(html);
+                while (m.find()) {
+                    assertThat(m.group(1)).doesNotContain("//").doesNotStartWith("/");
+                }
+                assertThat(html).doesNotContain("<script>").doesNotContain("style=\"");
+            }
+            HttpResponse<String> css = get(port, "/-/dashboard.css");
+            assertThat(css.headers().firstValue("Content-Type")).contains("text/css; charset=utf-8");
+            assertThat(get(port, "/-/dashboard.js").headers().firstValue("Content-Type")).contains("text/javascript; charset=utf-8");
+            assertThat(get(port, "/-/other.js").statusCode()).isEqualTo(404);
+            assertThat(get(port, "/-/").statusCode()).isEqualTo(404);
+            // Files are still served as before, with the file policy (sandboxed).
+            HttpResponse<String> file = get(port, "/" + ids[0] + "/good-report.txt");
+            assertThat(file.body()).isEqualTo("ok");
+            assertThat(file.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("sandbox");
+        }
+    }
+
+    /** The node names of an execution page's rows, in order. */
+    static List<String> rows(String page) {
+        Matcher m = Pattern.compile("<tr id=\"node-[^\"]*\" class=\"[^\"]*\"><td>([^<]*)</td>").matcher(page);
+        List<String> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+}
