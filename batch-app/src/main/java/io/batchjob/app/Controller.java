@@ -164,8 +164,19 @@ public final class Controller implements AutoCloseable {
                 new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock),
                 CallbackSettings.of(cfg, env.devMode()), controllerMetrics).handler();
 
+        ReportServer reports = new ReportServer(store, engine.status());
         reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),
-                new ReportServer(store, engine.status()).handler(), UndertowServer.Limits.threads(REPORT_THREADS)));
+                reports.handler(), UndertowServer.Limits.threads(REPORT_THREADS)));
+        // The dashboard's first view need not parse the whole history: read it once now, beside the start.
+        Thread warmUp = new Thread(() -> {
+            try {
+                reports.warmUp();
+            } catch (RuntimeException e) {
+                LOG.warn("reading the report history for the dashboard failed: {}", e.toString());
+            }
+        }, "dashboard-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         metricsServer = own(MetricsServer.start(registry, listen.host(), port(listen.metricsPort(), cfg.metrics().port())));
         HealthEndpoints health = new HealthEndpoints()
                 .addLiveness(HealthEndpoints.reportDirectory(store.root()))

@@ -2,9 +2,9 @@
 // Pages are complete without this script; it only keeps [data-live] rows and summaries current.
 (function () {
   'use strict';
-  var ORDER = ['SUCCEEDED', 'FAILED', 'NO_REPORT', 'TIMED_OUT', 'REPLACED', 'RUNNING', 'PENDING'];
+  var ORDER = ['SUCCEEDED', 'FAILED', 'NO_REPORT', 'TIMED_OUT', 'REPLACED', 'RUNNING', 'PENDING', 'SKIPPED'];
   var LABELS = { SUCCEEDED: 'succeeded', FAILED: 'failed', NO_REPORT: 'no report', TIMED_OUT: 'timed out', REPLACED: 'replaced',
-    RUNNING: 'running', PENDING: 'pending' };
+    RUNNING: 'running', PENDING: 'pending', SKIPPED: 'skipped' };
 
   function text(counts) {
     var parts = [];
@@ -48,7 +48,7 @@
   function update(el, data) {
     var counts = data.counts || {};
     var total = 0;
-    Object.keys(counts).forEach(function (k) { total += counts[k]; });
+    Object.keys(counts).forEach(function (k) { if (k !== 'SKIPPED') { total += counts[k]; } });
     var running = counts.RUNNING || 0;
     var ended = total - running - (counts.PENDING || 0);
     var scope = el.closest('tr') ? el : document;
@@ -80,6 +80,7 @@
   }
 
   document.addEventListener('DOMContentLoaded', function () {
+    document.documentElement.setAttribute('data-dashboard', 'live');
     Array.prototype.forEach.call(document.querySelectorAll('[data-live]'), function (el) { poll(el); });
   });
 }());

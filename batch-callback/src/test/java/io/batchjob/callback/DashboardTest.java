@@ -44,6 +44,7 @@ class DashboardTest {
         await().until(() -> h.backend.runningNodes(id).size() == 4);
         h.store.write(id, "good.json", "{\"found\":[{\"value\":3,\"labels\":{\"kind\":\"pkg\"}}]}".getBytes());
         h.store.write(id, "good-report.txt", "ok".getBytes());
+        h.store.write(id, "good-<svg onload=alert(3)>.txt", "x".getBytes()); // a hostile upload name, as in ReportPagesBrowserIT
         h.engine.resultReceived(id, "good", RESULT);
         h.backend.end(id, "good", JobEnd.succeeded());
         h.backend.end(id, "bad", JobEnd.failed("exit code 3"));
@@ -83,7 +84,9 @@ class DashboardTest {
             assertThat(rows(page)).containsExactly("&lt;img src=x onerror=alert(1)&gt;", "bad", "quiet", "good");
             assertThat(page).contains("<span class=\"outcome o-failed\">failed</span>", "exit code 3", "found{kind=pkg}=3",
                     "<a href=\"good-report.txt\">good-report.txt</a>", "<a href=\"good.json\">good.json</a>", "id=\"files\"")
-                    .contains("&lt;script&gt;alert(2)&lt;/script&gt;").doesNotContain("<script>alert").doesNotContain("<img src=x");
+                    .contains("&lt;script&gt;alert(2)&lt;/script&gt;").doesNotContain("<script>alert").doesNotContain("<img src=x")
+                    .contains("<a href=\"good-%3Csvg%20onload%3Dalert%283%29%3E.txt\">good-&lt;svg onload=alert(3)&gt;.txt</a>")
+                    .doesNotContain("<svg onload");
             assertThat(rows(get(port, "/" + ids[0] + "/?sort=node").body())).containsExactly("&lt;img src=x onerror=alert(1)&gt;", "bad",
                     "good", "quiet");
             assertThat(rows(get(port, "/" + ids[0] + "/?sort=node&dir=desc").body())).containsExactly("quiet", "good", "bad",
@@ -92,8 +95,9 @@ class DashboardTest {
             assertThat(rows(get(port, "/" + ids[0] + "/?outcome=%3Cb%3E&sort=%27%3Balert(1)").body())).hasSize(4); // unknown values: defaults
 
             String nodes = get(port, "/nodes").body();
-            assertThat(nodes).contains("4 nodes × 2 executions").contains("title=\"good in " + ids[0] + ": succeeded\"")
-                    .contains("title=\"good in " + ids[1] + ": failed\"").contains("href=\"" + ids[0] + "/#node-good\"")
+            assertThat(nodes).contains("4 nodes × 2 executions")
+                    .contains("<td class=\"cell o-succeeded\"><a href=\"" + ids[0] + "/#node-good\">ok</a></td>")
+                    .contains("<td class=\"cell o-failed\"><a href=\"" + ids[1] + "/#node-good\">fail</a></td>")
                     .doesNotContain("<img src=x");
             // No resource from elsewhere: every src and href is relative.
             for (String html : List.of(executions, page, nodes)) {
@@ -112,6 +116,41 @@ class DashboardTest {
             HttpResponse<String> file = get(port, "/" + ids[0] + "/good-report.txt");
             assertThat(file.body()).isEqualTo("ok");
             assertThat(file.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("sandbox");
+        }
+    }
+
+    /** Every page, link, stylesheet and script resolves behind a path prefix (kubectl proxy), as relative links do. */
+    @Test
+    void everyLinkScriptAndStylesheetWorksBehindAPathPrefix() throws Exception {
+        String prefix = "/api/v1/namespaces/jobs/services/batch-job-controller:8080/proxy";
+        try (EngineHarness h = harness(reports);
+             UndertowServer server = UndertowServer.start("report", "127.0.0.1", 0, io.undertow.Handlers.path().addPrefixPath(prefix,
+                     new ReportServer(h.store, h.engine.status()).handler()), UndertowServer.Limits.threads(2))) {
+            mixed(h);
+            java.util.Deque<URI> todo = new java.util.ArrayDeque<>(List.of(URI.create("http://127.0.0.1:" + server.port() + prefix + "/")));
+            java.util.Set<URI> seen = new java.util.HashSet<>();
+            Pattern link = Pattern.compile("(?:href|src|data-live)=\"([^\"]*)\"");
+            while (!todo.isEmpty()) {
+                URI page = todo.poll();
+                URI withoutFragment = new URI(page.getScheme(), page.getAuthority(), page.getPath(), page.getQuery(), null);
+                if (!seen.add(withoutFragment)) {
+                    continue;
+                }
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(withoutFragment).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(page.toString()).isEqualTo(200);
+                assertThat(r.uri().getPath()).as("stays under the prefix").startsWith(prefix + "/");
+                if (r.headers().firstValue("Content-Type").orElse("").startsWith("text/html")) {
+                    Matcher m = link.matcher(r.body());
+                    while (m.find()) {
+                        String target = m.group(1).replace("&amp;", "&");
+                        assertThat(target).as("relative link on " + page).doesNotStartWith("/").doesNotContain("://");
+                        todo.add(r.uri().resolve(target));
+                    }
+                }
+            }
+            assertThat(seen).as("pages, filters, sorts, files, assets, status API").hasSizeGreaterThan(25)
+                    .anyMatch(u -> u.getPath().endsWith("/-/dashboard.js")).anyMatch(u -> u.getPath().endsWith("/nodes"))
+                    .anyMatch(u -> u.getPath().contains("/api/executions/")).anyMatch(u -> "sort=node".equals(u.getQuery()));
         }
     }
 

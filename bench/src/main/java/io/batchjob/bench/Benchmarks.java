@@ -19,7 +19,7 @@ public final class Benchmarks {
         java.util.logging.LogManager.getLogManager().reset();
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         java.util.logging.Logger.getLogger("").addHandler(new java.util.logging.ConsoleHandler());
-        List<String> which = args.length == 0 ? List.of("dispatch", "e2e", "scrape", "memory", "callback", "summary") : Arrays.asList(args);
+        List<String> which = args.length == 0 ? List.of("dispatch", "e2e", "scrape", "memory", "callback", "dashboard", "summary") : Arrays.asList(args);
         Path results = Path.of("bench", "results");
         for (String b : which) {
             switch (b) {
@@ -29,8 +29,9 @@ public final class Benchmarks {
                 case "memory" -> ControllerMemoryBenchmark.run(results.resolve(ControllerMemoryBenchmark.CONTROLLER_XMX == null
                         ? "memory-at-scale.json" : "memory-at-scale-xmx" + ControllerMemoryBenchmark.CONTROLLER_XMX + ".json"));
                 case "callback" -> CallbackIngestionBenchmark.run(results.resolve("callback-ingestion.json"));
+                case "dashboard" -> DashboardBenchmark.run(results.resolve("dashboard-pages.json"));
                 case "summary" -> Summary.print(results);
-                default -> throw new IllegalArgumentException("unknown benchmark " + b + "; use dispatch, e2e, scrape, memory, callback, summary");
+                default -> throw new IllegalArgumentException("unknown benchmark " + b + "; use dispatch, e2e, scrape, memory, callback, dashboard, summary");
             }
             System.out.println();
         }

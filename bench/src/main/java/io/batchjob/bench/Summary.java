@@ -79,6 +79,14 @@ final class Summary {
                 }
             }
         }
+        JsonNode dash = read(json, results.resolve("dashboard-pages.json"), missing);
+        if (dash != null) {
+            for (JsonNode r : dash.path("pages")) {
+                rows.add(new Row("dashboard page " + r.path("page").asText(), "%,d nodes x %d executions".formatted(dash.path("nodes").asInt(),
+                        dash.path("executions").asInt()), "first %d ms, then %d ms".formatted(r.path("firstMillis").asLong(),
+                        r.path("medianMillis").asLong()), "-", "-"));
+            }
+        }
         List<Path> memory = new ArrayList<>();
         memory.add(results.resolve("memory-at-scale.json"));
         try (var files = Files.list(results)) {

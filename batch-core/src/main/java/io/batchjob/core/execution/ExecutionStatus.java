@@ -38,8 +38,9 @@ public final class ExecutionStatus {
     /**
      * One execution, in the list.
      *
-     * @param counts jobs per outcome ({@code SUCCEEDED}, {@code FAILED}, ...), and per state for
-     *               jobs that have not ended ({@code PENDING}, {@code RUNNING})
+     * @param counts jobs per outcome ({@code SUCCEEDED}, {@code FAILED}, ...), per state for jobs
+     *               that have not ended ({@code PENDING}, {@code RUNNING}), and {@code SKIPPED} nodes
+     *               a re-run asked for that were no longer Ready or selected
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Overview(String executionId, String cause, State state, Instant startedAt, Instant endedAt, Map<String, Integer> counts) {
@@ -62,6 +63,18 @@ public final class ExecutionStatus {
 
     private final ReportStore store;
     private final Supplier<Optional<Detail>> live;
+    /**
+     * Finished executions never change: their details (without files) are kept, the most recent
+     * {@value #CACHED} of them, so a dashboard over a long history does not parse every summary on
+     * every view. Access-ordered; guarded by itself.
+     */
+    private final Map<String, Detail> finished = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Detail> eldest) {
+            return size() > CACHED;
+        }
+    };
+    private static final int CACHED = 64;
 
     /**
      * @param live the running execution's detail (e.g. {@link ExecutionEngine#liveStatus()}); empty when none runs here
@@ -81,7 +94,7 @@ public final class ExecutionStatus {
             if (running.isPresent() && running.get().executionId().equals(id)) {
                 out.add(running.get().overview());
             } else {
-                recorded(id).map(Detail::overview).ifPresent(out::add);
+                recorded(id, false).map(Detail::overview).ifPresent(out::add);
             }
         }
         return out;
@@ -106,19 +119,49 @@ public final class ExecutionStatus {
         return running.or(() -> recorded(id, false));
     }
 
+    /**
+     * Several executions without files, in the given order; the ones not kept yet are read in
+     * parallel (the common pool: at most one thread per core besides the caller).
+     */
+    public List<Detail> executionsWithoutFiles(List<String> ids) {
+        return ids.parallelStream().map(this::executionWithoutFiles).flatMap(Optional::stream).toList();
+    }
+
     private Optional<Detail> recorded(String id) {
         return recorded(id, true);
     }
 
     private Optional<Detail> recorded(String id, boolean withFiles) {
-        Optional<ExecutionRecords> records = ExecutionRecords.read(store, id);
-        if (records.isEmpty()) {
+        if (!withFiles) {
+            synchronized (finished) {
+                Detail cached = finished.get(id);
+                if (cached != null) {
+                    return Optional.of(cached);
+                }
+            }
+        }
+        Optional<Detail> read = read(id, withFiles);
+        if (!withFiles && read.isPresent() && read.get().state() == State.FINISHED) {
+            synchronized (finished) {
+                finished.put(id, read.get());
+            }
+        }
+        return read;
+    }
+
+    private Optional<Detail> read(String id, boolean withFiles) {
+        Optional<ExecutionPlan> planned = store.readJson(id, ExecutionEngine.PLAN_FILE, ExecutionPlan.class);
+        if (planned.isEmpty()) {
             return Optional.empty(); // not started by an engine (e.g. a Go controller's execution)
         }
-        ExecutionPlan plan = records.get().plan();
+        ExecutionPlan plan = planned.get();
         Optional<ExecutionSummary> summary = store.readJson(id, ExecutionEngine.SUMMARY_FILE, ExecutionSummary.class);
-        Map<String, JobSummary> ended = new LinkedHashMap<>(records.get().ended());
-        summary.ifPresent(s -> s.jobs().forEach(j -> ended.put(j.node(), j)));
+        Map<String, JobSummary> ended = new LinkedHashMap<>();
+        if (summary.isPresent()) {
+            summary.get().jobs().forEach(j -> ended.put(j.node(), j)); // complete: the journal adds nothing
+        } else {
+            ExecutionRecords.read(store, id).ifPresent(r -> ended.putAll(r.ended()));
+        }
         List<NodeStatus> nodes = new ArrayList<>();
         Map<String, List<String>> files = withFiles ? filesByNode(id, plan.nodes()) : Map.of();
         for (String node : plan.nodes()) {
@@ -128,7 +171,7 @@ public final class ExecutionStatus {
                     : ended(j, files.get(node)));
         }
         return Optional.of(new Detail(id, plan.cause(), summary.isPresent() ? State.FINISHED : State.INTERRUPTED, plan.startedAt(),
-                summary.map(ExecutionSummary::endedAt).orElse(null), counts(nodes), plan.skipped(), nodes));
+                summary.map(ExecutionSummary::endedAt).orElse(null), counts(nodes, plan.skipped()), plan.skipped(), nodes));
     }
 
     private Detail withFiles(Detail d) {
@@ -141,6 +184,13 @@ public final class ExecutionStatus {
     static NodeStatus ended(JobSummary j, List<String> files) {
         Long duration = j.startedAt() != null && j.endedAt() != null ? Duration.between(j.startedAt(), j.endedAt()).toMillis() : null;
         return new NodeStatus(j.node(), NodeState.ENDED, j.outcome(), j.startedAt(), j.endedAt(), duration, j.reason(), files);
+    }
+
+    /** As {@link #counts(List)}, with {@code SKIPPED}: nodes a re-run asked for that were no longer there. */
+    static Map<String, Integer> counts(List<NodeStatus> nodes, List<String> skipped) {
+        Map<String, Integer> counts = counts(nodes);
+        counts.put("SKIPPED", skipped.size());
+        return counts;
     }
 
     static Map<String, Integer> counts(List<NodeStatus> nodes) {

@@ -48,6 +48,23 @@ public final class SandboxCluster implements AutoCloseable {
     }
 
     /**
+     * Mixed outcomes, by node number: 2, 7, 12, ... fail (exit 1); 3, 8, ... end without a report;
+     * 4, 9, ... hang until their {@code jobTimeout}; the others run their command (and report).
+     */
+    public static Function<Pod, SimulatedKubelet.Behaviour> mixedOutcomes() {
+        return pod -> {
+            String node = pod.getSpec().getNodeName();
+            int n = Integer.parseInt(node.substring(node.lastIndexOf('-') + 1));
+            return switch (n % 5) {
+                case 2 -> SimulatedKubelet.Behaviour.FAIL;
+                case 3 -> SimulatedKubelet.Behaviour.SUCCEED; // exits 0 without running the job: no report
+                case 4 -> SimulatedKubelet.Behaviour.HOLD_RUNNING;
+                default -> SimulatedKubelet.Behaviour.RUN_COMMAND;
+            };
+        };
+    }
+
+    /**
      * @param behaviour what the kubelet does with each pod (normally: run its command)
      */
     public static SandboxCluster start(int nodes, String configYaml, String podTemplate, Path reports, Listen listen,
