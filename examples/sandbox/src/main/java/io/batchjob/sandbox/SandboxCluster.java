@@ -109,9 +109,6 @@ public final class SandboxCluster implements AutoCloseable {
                     .addNewPort().withName("callback").withPort(8090).endPort()
                     .addNewPort().withName("reports").withPort(8080).endPort()
                     .addNewPort().withName("metrics").withPort(9153).endPort().endSpec().build()).create();
-            // The controller's own pod (HOSTNAME), as in a cluster: it has no owner, so job pods get none.
-            client.pods().inNamespace(NAMESPACE).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
-                    .withName("sandbox-controller").endMetadata().build()).create();
             client.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata().withName(configMapName).endMetadata()
                     .withData(configMapData).build()).create();
             Path kubeconfig = writeKubeconfig(client.getConfiguration().getMasterUrl());
