@@ -324,6 +324,7 @@ final class RbacScenario {
                     waitFor(() -> admin.pods().inNamespace(NAMESPACE).withName(PodNames.of(name, node, executionId)).get() == null,
                             Duration.ofSeconds(5), () -> "the pod was not deleted");
                 }),
+                Step.of("stop a job", () -> backend[0].stop(executionId, node)),
                 Step.of("lead", () -> {
                     AtomicBoolean led = new AtomicBoolean();
                     String lease = name + "-leader-election";
