@@ -172,7 +172,7 @@ class HostileLoadIT {
                         return null;
                     });
                 }
-                Thread.sleep(5_000);
+                Thread.sleep(5_000); // the attack's length: the probe measures during it
             });
             assertThat(unauthorized).as("anonymous half-sent requests answered 401 at once").hasValue(64);
             assertThat(tooMany).as("one job's requests beyond its 2 slots").hasValue(14);
@@ -365,7 +365,7 @@ class HostileLoadIT {
         probe("3 API stall of 16 s (Lease lost)", Set.of(200, 401), () -> {
             proxy.stall();
             try {
-                Thread.sleep(16_000);
+                Thread.sleep(16_000); // the stall's length: longer than the Lease's renew deadline
             } finally {
                 proxy.flow();
             }

@@ -300,7 +300,11 @@ class ReportServerTest {
                 s.getOutputStream().flush();
                 slow.add(s);
             }
-            Thread.sleep(500); // the downloads start and stall on full socket buffers
+            // Every download has started (its first bytes arrived); the rest stalls on full socket buffers.
+            for (Socket s : slow) {
+                s.setSoTimeout(20_000);
+                assertThat(s.getInputStream().readNBytes(1)).hasSize(1);
+            }
             for (String path : List.of("/", "/20261127090000/", "/20261127090000/node-a-small.txt")) {
                 long start = System.nanoTime();
                 HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + path))
@@ -312,7 +316,7 @@ class ReportServerTest {
             Socket first = slow.get(0);
             first.setSoTimeout(20_000);
             java.io.InputStream in = first.getInputStream();
-            StringBuilder head = new StringBuilder();
+            StringBuilder head = new StringBuilder("H"); // its first byte was read above
             while (!head.toString().endsWith("\r\n\r\n")) {
                 head.append((char) in.read());
             }
