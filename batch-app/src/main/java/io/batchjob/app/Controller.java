@@ -135,7 +135,7 @@ public final class Controller implements AutoCloseable {
                         callbackHandler[0].handleRequest(exchange);
                     }
                 }, UndertowServer.Limits.threads(CallbackSettings.DEFAULT_MAX_CONCURRENT + 2)
-                        .withMaxEntitySize(Math.max(cfg.maxUploadSize(), cfg.maxResultSize()))));
+                        .withMaxEntitySize(CallbackSettings.of(cfg, env.devMode()).maxBodySize())));
 
         JobEnvironment jobEnvironment = new JobEnvironment(env.namespace(), new CallbackEndpoint(callbackHost, callbackServer.port()),
                 cfg.callbackAuth(), List.of());

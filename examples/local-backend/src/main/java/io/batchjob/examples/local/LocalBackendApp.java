@@ -94,7 +94,7 @@ public final class LocalBackendApp implements Callable<Integer> {
             io.undertow.server.HttpHandler[] callbackHandler = new io.undertow.server.HttpHandler[1];
             UndertowServer callbackServer = UndertowServer.start("callback", "127.0.0.1", callbackPort,
                     exchange -> callbackHandler[0].handleRequest(exchange), UndertowServer.Limits.threads(CallbackSettings.DEFAULT_MAX_CONCURRENT + 2)
-                            .withMaxEntitySize(Math.max(cfg.maxUploadSize(), cfg.maxResultSize())));
+                            .withMaxEntitySize(CallbackSettings.of(cfg, false).maxBodySize()));
             try (reportServer; callbackServer;
                  ExecutionEngine engine = ExecutionEngine.builder()
                          .config(cfg)
