@@ -120,8 +120,14 @@ public final class Controller implements AutoCloseable {
         int replayed = io.batchjob.core.execution.ExecutionRecords.replay(store, cfg.metrics().prefix(), resultMetrics);
         LOG.info("result metrics of {} kept executions restored from {}", replayed, store.root());
         ExecutionEngine[] engineRef = new ExecutionEngine[1];
+        TriggerScheduler[] schedulerRef = new TriggerScheduler[1];
         ControllerMetrics controllerMetrics = new ControllerMetrics(registry,
-                () -> engineRef[0] == null ? 0 : engineRef[0].progress().map(ExecutionProgress::running).orElse(0));
+                () -> engineRef[0] == null ? 0 : engineRef[0].progress().map(ExecutionProgress::running).orElse(0),
+                () -> schedulerRef[0] == null ? java.util.Optional.empty() : schedulerRef[0].longestInterval());
+        // Alerts on "no execution ended lately" and "a node keeps failing" must not reset with a restart.
+        controllerMetrics.restore(store.executionIds().stream()
+                .flatMap(id -> store.readJson(id, ExecutionEngine.SUMMARY_FILE, io.batchjob.core.spi.ExecutionSummary.class).stream())
+                .toList());
 
         // Each server has threads of its own: slow downloads or a flood of callbacks never starve /healthz (or each other).
         // The callback port must be known before the engine builds job environments: bind first.
@@ -190,6 +196,7 @@ public final class Controller implements AutoCloseable {
 
         TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.suspend(), cfg.runOnStartup(),
                 cfg.startupDelay(), clock, timer, cause -> trigger(engine, cause)));
+        schedulerRef[0] = scheduler;
         // Operator requests (kubectl annotate) on the ConfigMap; only the leader acts on them.
         ConfigMapControl control = own(new ConfigMapControl(client, env.namespace(), env.configMapName(), engine, configMapEvents));
         ConfigReload reload = own(configReload(env, client, loaded, cfg, owner, jobEnvironment, resultMetrics, nodeSource, scheduler,

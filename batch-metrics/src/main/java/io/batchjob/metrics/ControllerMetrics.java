@@ -12,20 +12,29 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The controller's own operational metrics, under {@value #PREFIX}:
  * executions by result, skipped and failed triggers, jobs in flight, jobs by outcome, job duration,
- * callback requests by endpoint and status, callback latency, bytes stored, and the Unix time of
- * each node's last successful job (alert on {@code time() - ... > 2 * schedule interval}).
+ * callback requests by endpoint and status, callback latency, bytes stored, and what alert rules
+ * need: the Unix time of each node's last successful job, the number of executions in a row in
+ * which a node did not succeed, the end time of the last execution and the schedule's longest
+ * interval (alert on {@code time() - last end > 2 * interval}).
  *
  * <p>Jobs are counted when they end; a result that arrives after its job ended (rare: jobs report
  * before they exit) does not change {@code jobs_total}. Thread-safe: listener calls come from the
- * engine's events thread, callback observations from HTTP worker threads.
+ * engine's events thread, callback observations from HTTP worker threads; {@link #restore} runs
+ * before the engine starts.
  */
 public final class ControllerMetrics implements ExecutionListener, CallbackObserver {
 
@@ -42,13 +51,29 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
     private final Histogram callbackDuration;
     private final Counter storedBytes;
     private final Counter configReloadFailures;
+    private final Gauge lastExecutionEnd;
+    private final Gauge nodeConsecutiveProblems;
     // Nodes already counted in the running execution; only touched from the events thread.
     private final Set<String> counted = new HashSet<>();
+    // Executions in a row, up to the last finished one, in which the node did not succeed; events thread only.
+    private final Map<String, Integer> problemStreaks = new HashMap<>();
 
     /**
+     * Without a schedule interval ({@code schedule_longest_interval_seconds} is not published).
+     *
      * @param jobsInFlight read at scrape time: jobs created and not ended (e.g. from the engine's progress)
      */
     public ControllerMetrics(PrometheusRegistry registry, IntSupplier jobsInFlight) {
+        this(registry, jobsInFlight, Optional::empty);
+    }
+
+    /**
+     * @param jobsInFlight     read at scrape time: jobs created and not ended (e.g. from the engine's progress)
+     * @param scheduleInterval read at scrape time: the schedule's longest interval between triggers
+     *                         (e.g. {@code TriggerScheduler::longestInterval}); empty while suspended or
+     *                         without a schedule, and then no sample is published
+     */
+    public ControllerMetrics(PrometheusRegistry registry, IntSupplier jobsInFlight, Supplier<Optional<Duration>> scheduleInterval) {
         executions = Counter.builder().name(PREFIX + "executions_total")
                 .help("Executions that finished, by result (success: every node succeeded)").labelNames("result").register(registry);
         triggersSkipped = Counter.builder().name(PREFIX + "triggers_skipped_total")
@@ -79,6 +104,16 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
                 .register(registry);
         storedBytes = Counter.builder().name(PREFIX + "stored_bytes_total")
                 .help("Bytes written to the report directory by callbacks").labelNames("endpoint").register(registry);
+        lastExecutionEnd = Gauge.builder().name(PREFIX + "last_execution_end_timestamp_seconds")
+                .help("Unix time at which the last finished execution ended (its last job)").unit(Unit.SECONDS).register(registry);
+        nodeConsecutiveProblems = Gauge.builder().name(PREFIX + "node_consecutive_problems")
+                .help("Finished executions in a row, up to the last one, in which the node's job did not succeed "
+                        + "(0 once it succeeds; nodes that were not in the last execution have no series)")
+                .labelNames("node").register(registry);
+        GaugeWithCallback.builder().name(PREFIX + "schedule_longest_interval_seconds")
+                .help("Longest gap between two scheduled triggers in the next 8 days (absent while suspended or without a schedule)")
+                .unit(Unit.SECONDS)
+                .callback(cb -> scheduleInterval.get().ifPresent(d -> cb.call(d.toMillis() / 1000.0))).register(registry);
         for (String result : new String[]{"success", "problems"}) {
             executions.initLabelValues(result);
         }
@@ -116,8 +151,32 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
     @Override
     public void onExecutionFinished(ExecutionSummary summary) {
         executions.labelValues(summary.allSucceeded() ? "success" : "problems").inc();
-        lastExecutionDuration.set(summary.durationMillis() / 1000.0);
+        finished(summary);
         counted.clear();
+    }
+
+    /**
+     * Takes the state of executions that finished before this process started (oldest first, e.g.
+     * their {@code _summary.json}), so the streak of a failing node and the time of the last end
+     * survive a restart. Counters are not touched: they count what this process saw.
+     */
+    public void restore(List<ExecutionSummary> finishedOldestFirst) {
+        finishedOldestFirst.forEach(this::finished);
+    }
+
+    private void finished(ExecutionSummary summary) {
+        lastExecutionDuration.set(summary.durationMillis() / 1000.0);
+        lastExecutionEnd.set(summary.endedAt().toEpochMilli() / 1000.0);
+        Map<String, Integer> streaks = new HashMap<>();
+        for (JobSummary job : summary.jobs()) {
+            int streak = job.outcome() == io.batchjob.core.spi.JobOutcome.SUCCEEDED ? 0 : problemStreaks.getOrDefault(job.node(), 0) + 1;
+            streaks.put(job.node(), streak);
+            nodeConsecutiveProblems.labelValues(job.node()).set(streak);
+        }
+        // A node that left the selection (or the cluster) keeps no streak that could alert forever.
+        problemStreaks.keySet().stream().filter(n -> !streaks.containsKey(n)).forEach(nodeConsecutiveProblems::remove);
+        problemStreaks.clear();
+        problemStreaks.putAll(streaks);
     }
 
     @Override

@@ -65,4 +65,58 @@ class ControllerMetricsTest {
                     "batch_job_controller_jobs_in_flight{} 0.0");
         }
     }
+
+    private static ExecutionSummary finished(String id, Instant end, Object... nodeOutcomes) {
+        List<JobSummary> jobs = new java.util.ArrayList<>();
+        for (int i = 0; i < nodeOutcomes.length; i += 2) {
+            JobOutcome o = (JobOutcome) nodeOutcomes[i + 1];
+            jobs.add(new JobSummary((String) nodeOutcomes[i], o, T0, end, "", o == JobOutcome.SUCCEEDED));
+        }
+        return new ExecutionSummary(id, "schedule", T0, end, false, jobs);
+    }
+
+    @Test
+    void countsExecutionsInARowWithoutSuccessPerNodeAndTheLastEndSurvivingARestart() throws Exception {
+        PrometheusRegistry before = new PrometheusRegistry();
+        ControllerMetrics m = new ControllerMetrics(before, () -> 0);
+        m.onExecutionFinished(finished("1", T0.plusSeconds(10), "a", JobOutcome.FAILED, "b", JobOutcome.SUCCEEDED, "c", JobOutcome.FAILED));
+        m.onExecutionFinished(finished("2", T0.plusSeconds(20), "a", JobOutcome.TIMED_OUT, "b", JobOutcome.NO_REPORT, "c", JobOutcome.SUCCEEDED));
+        m.onExecutionFinished(finished("3", T0.plusSeconds(30), "a", JobOutcome.NO_REPORT, "b", JobOutcome.FAILED));
+
+        try (MetricsServer server = MetricsServer.start(before, "127.0.0.1", 0)) {
+            assertThat(Scrape.lines(Scrape.scrape(server.port()), "batch_job_controller_node_consecutive_problems")).containsExactlyInAnyOrder(
+                    "batch_job_controller_node_consecutive_problems{node=a} 3.0",
+                    "batch_job_controller_node_consecutive_problems{node=b} 2.0");
+            assertThat(Scrape.lines(Scrape.scrape(server.port()), "batch_job_controller_last_execution_end_timestamp_seconds"))
+                    .containsExactly("batch_job_controller_last_execution_end_timestamp_seconds{} 1.79576643E9");
+        }
+
+        // A new process restores the same from the kept summaries; its counters start at 0.
+        PrometheusRegistry after = new PrometheusRegistry();
+        ControllerMetrics restarted = new ControllerMetrics(after, () -> 0, () -> java.util.Optional.of(Duration.ofHours(72)));
+        restarted.restore(List.of(
+                finished("1", T0.plusSeconds(10), "a", JobOutcome.FAILED, "b", JobOutcome.SUCCEEDED, "c", JobOutcome.FAILED),
+                finished("2", T0.plusSeconds(20), "a", JobOutcome.TIMED_OUT, "b", JobOutcome.NO_REPORT, "c", JobOutcome.SUCCEEDED),
+                finished("3", T0.plusSeconds(30), "a", JobOutcome.NO_REPORT, "b", JobOutcome.FAILED)));
+        restarted.onExecutionFinished(finished("4", T0.plusSeconds(40), "a", JobOutcome.SUCCEEDED, "b", JobOutcome.FAILED));
+        try (MetricsServer server = MetricsServer.start(after, "127.0.0.1", 0)) {
+            List<String> lines = Scrape.lines(Scrape.scrape(server.port()), ControllerMetrics.PREFIX);
+            assertThat(lines).contains(
+                    "batch_job_controller_node_consecutive_problems{node=a} 0.0",
+                    "batch_job_controller_node_consecutive_problems{node=b} 3.0",
+                    "batch_job_controller_last_execution_end_timestamp_seconds{} 1.79576644E9",
+                    "batch_job_controller_schedule_longest_interval_seconds{} 259200.0",
+                    "batch_job_controller_executions_total{result=problems} 1.0");
+            assertThat(lines).noneMatch(l -> l.contains("node=c"));
+        }
+    }
+
+    @Test
+    void withoutAScheduleIntervalNoSampleIsPublished() throws Exception {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        new ControllerMetrics(registry, () -> 0, java.util.Optional::empty);
+        try (MetricsServer server = MetricsServer.start(registry, "127.0.0.1", 0)) {
+            assertThat(Scrape.lines(Scrape.scrape(server.port()), "batch_job_controller_schedule_longest_interval_seconds")).isEmpty();
+        }
+    }
 }

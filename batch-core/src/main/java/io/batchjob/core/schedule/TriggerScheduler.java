@@ -43,6 +43,7 @@ public final class TriggerScheduler implements AutoCloseable {
     private final Object lock = new Object();
     // Guarded by lock.
     private Schedule schedule;
+    private Optional<Duration> longestInterval;
     private boolean suspended;
     private boolean running;
     /** Bumped by every update: a timer task of an earlier plan that fires anyway does nothing. */
@@ -73,6 +74,7 @@ public final class TriggerScheduler implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock);
         this.timer = Objects.requireNonNull(timer);
         this.trigger = Objects.requireNonNull(trigger);
+        this.longestInterval = intervalOf(schedule);
     }
 
     /** Starts firing; calling it again while running has no effect. */
@@ -103,6 +105,7 @@ public final class TriggerScheduler implements AutoCloseable {
         synchronized (lock) {
             this.schedule = newSchedule;
             this.suspended = suspend;
+            this.longestInterval = intervalOf(newSchedule);
             generation++;
             if (nextCron != null) {
                 nextCron.cancel();
@@ -140,6 +143,18 @@ public final class TriggerScheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * The longest gap between two scheduled triggers ({@link Schedule#longestInterval}), as of the
+     * last {@link #update} (computed there, not per call: a scrape reads it).
+     *
+     * @return empty while suspended, without a schedule, or when it fires fewer than twice more
+     */
+    public Optional<Duration> longestInterval() {
+        synchronized (lock) {
+            return suspended ? Optional.empty() : longestInterval;
+        }
+    }
+
     /** The next planned cron firing, if any (for status output). */
     public Optional<ZonedDateTime> nextFiring() {
         synchronized (lock) {
@@ -150,6 +165,10 @@ public final class TriggerScheduler implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    private Optional<Duration> intervalOf(Schedule s) {
+        return s == null ? Optional.empty() : s.longestInterval(now());
     }
 
     private void planAfter(ZonedDateTime after) {

@@ -77,4 +77,22 @@ class SchedulesTest {
         assertThatThrownBy(() -> Schedules.parse(expression, ZoneOffset.UTC)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageNotContaining("Exception");
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiterString = " => ", value = {
+            "42 3 * * * => PT24H",
+            "*/15 * * * * => PT15M",
+            "@every 90s => PT1M30S",
+            // weekdays only: the weekend is the longest gap, not a day
+            "0 3 * * 1-5 => PT72H",
+            // every minute during office hours: the night is the longest gap
+            "* 9-17 * * * => PT15H1M",
+            "@weekly => PT168H",
+            // monthly: the next gap reaches past the 8-day horizon and counts whole
+            "@monthly => PT744H"})
+    void theLongestIntervalIsTheLongestGapBetweenFirings(String expression, String expected) {
+        Schedule s = Schedules.parse(expression, ZoneOffset.UTC);
+
+        assertThat(s.longestInterval(FRI_08_00)).contains(java.time.Duration.parse(expected));
+    }
 }

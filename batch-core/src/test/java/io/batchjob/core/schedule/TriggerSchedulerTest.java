@@ -140,4 +140,17 @@ class TriggerSchedulerTest {
         assertThat(fired).hasSize(2);
         assertThat(s.nextFiring()).isEmpty();
     }
+
+    @Test
+    void theLongestIntervalFollowsTheScheduleAndIsEmptyWhileSuspendedOrWithoutOne() {
+        TriggerScheduler s = scheduler("0 3 * * 1-5", false, Duration.ZERO);
+        assertThat(s.longestInterval()).contains(Duration.ofDays(3));
+
+        s.update(Schedules.parse("*/20 * * * *", ZoneOffset.UTC), false);
+        assertThat(s.longestInterval()).contains(Duration.ofMinutes(20));
+        s.update(Schedules.parse("*/20 * * * *", ZoneOffset.UTC), true);
+        assertThat(s.longestInterval()).isEmpty();
+        s.update(null, false);
+        assertThat(s.longestInterval()).isEmpty();
+    }
 }
