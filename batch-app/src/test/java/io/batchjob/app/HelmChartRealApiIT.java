@@ -48,7 +48,7 @@ class HelmChartRealApiIT {
                 crd("route.openshift.io", "routes", "Route"))) {
             cluster.admin().resource(crd).fieldManager("helm-chart-it").forceConflicts().serverSideApply();
             cluster.admin().apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
                             .anyMatch(k -> k.getType().equals("Established") && k.getStatus().equals("True")), 30, TimeUnit.SECONDS);
         }
     }
