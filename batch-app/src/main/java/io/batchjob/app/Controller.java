@@ -183,7 +183,7 @@ public final class Controller implements AutoCloseable {
         }, "dashboard-warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
-        metricsServer = own(MetricsServer.start(registry, listen.host(), port(listen.metricsPort(), cfg.metrics().port())));
+        metricsServer = own(MetricsServer.start(registry, resultMetrics, listen.host(), port(listen.metricsPort(), cfg.metrics().port())));
         HealthEndpoints health = new HealthEndpoints()
                 .addLiveness(HealthEndpoints.reportDirectory(store.root()))
                 .addReadiness(HealthEndpoints.of("config", () -> true, "ConfigMap " + env.namespace() + "/" + env.configMapName()))

@@ -10,9 +10,17 @@ import io.batchjob.core.spi.ExecutionListener;
 import io.batchjob.core.spi.ExecutionStart;
 import io.batchjob.core.spi.JobSummary;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.Collector;
+import io.prometheus.metrics.model.registry.MetricType;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricFamilyDescriptor;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,25 +44,31 @@ import java.util.Map;
  * {@code executionID="latest"}. Series of an execution are removed when it is pruned from the
  * report history. At start-up the controller replays the kept executions' records into it
  * ({@link io.batchjob.core.execution.ExecutionRecords#replay}), so a restart loses no series.
+ *
+ * <p>The per-node series live in {@link ResultSeries} (compact columns, labels shared across
+ * executions), not in one prometheus-metrics object per series: {@link MetricsServer} streams them
+ * into the exposition. Each family is still registered in the registry (a {@link Collector} under
+ * its name), so names collide as before and a plain {@code registry.scrape()} sees them too.
  */
 public final class ResultMetrics implements ExecutionListener {
 
     /** Name of the info metric, as the Go controller exposed it. */
     public static final String INFO_METRIC = "com_github_bakito_batch_job_controller";
-    static final String LATEST = "latest";
+    static final String LATEST = ResultSeries.LATEST;
+    private static final String[] NONE = new String[0];
 
-    private final boolean latest;
+    private final ResultSeries series;
     private final Gauge currentExecutionId;
     private final Gauge pods;
-    private final Gauge processing;
-    private final Gauge duration;
+    private final FamilyCollector processing;
+    private final FamilyCollector duration;
     private final PrometheusRegistry registry;
     private final Gauge info;
     private final String version;
     /** The configured gauges; an immutable map replaced whole by {@link #reconfigure} (read on the events thread). */
     private volatile Map<String, CustomGauge> gauges;
 
-    private record CustomGauge(Gauge gauge, GaugeConfig config) {
+    private record CustomGauge(FamilyCollector family, GaugeConfig config) {
         List<String> labels() {
             return config.labels();
         }
@@ -67,26 +81,27 @@ public final class ResultMetrics implements ExecutionListener {
      */
     public ResultMetrics(ControllerConfig config, PrometheusRegistry registry, String version) {
         MetricsConfig m = config.metrics();
-        this.latest = config.latestMetricsLabel();
+        this.series = new ResultSeries(config.latestMetricsLabel());
+        this.registry = registry;
         this.currentExecutionId = register(registry, "metrics.prefix", Gauge.builder()
                 .name(m.nameFor("current_execution_id")).help("The current execution ID"));
         this.pods = register(registry, "metrics.prefix", Gauge.builder()
                 .name(m.nameFor("pods")).help("The number of pods started for the last execution"));
-        this.processing = register(registry, "metrics.prefix", Gauge.builder()
-                .name(m.nameFor("processing")).help("Node with processing error, 1: has error / 0: no error")
-                .labelNames("node", "executionID"));
-        this.duration = register(registry, "metrics.prefix", Gauge.builder()
-                .name(m.nameFor("duration")).help("Execution Duration in milliseconds")
-                .labelNames("node", "executionID"));
-        this.registry = registry;
+        this.processing = family("metrics.prefix", m.nameFor("processing"), "Node with processing error, 1: has error / 0: no error", List.of());
+        this.duration = family("metrics.prefix", m.nameFor("duration"), "Execution Duration in milliseconds", List.of());
         this.version = version;
         Map<String, CustomGauge> initial = new LinkedHashMap<>();
-        m.gauges().forEach((suffix, g) -> initial.put(suffix, custom(registry, m, suffix, g)));
+        m.gauges().forEach((suffix, g) -> initial.put(suffix, custom(m, suffix, g)));
         this.gauges = java.util.Collections.unmodifiableMap(initial);
         this.info = register(registry, "metrics.prefix", Gauge.builder()
                 .name(INFO_METRIC).help("information about github.com/bakito/batch-job-controller")
                 .labelNames("version", "name", "prefix", "poolSize", "reportHistory", "cron"));
         setInfo(config);
+    }
+
+    /** The result series, for {@link MetricsServer} to stream. */
+    ResultSeries series() {
+        return series;
     }
 
     private void setInfo(ControllerConfig config) {
@@ -114,43 +129,54 @@ public final class ResultMetrics implements ExecutionListener {
                     next.put(e.getKey(), existing);
                 } else {
                     if (existing != null) {
-                        registry.unregister(existing.gauge()); // changed: make room for the new definition
+                        registry.unregister(existing.family()); // changed: make room for the new definition
                     }
-                    CustomGauge g = custom(registry, m, e.getKey(), e.getValue());
+                    CustomGauge g = custom(m, e.getKey(), e.getValue());
                     added.add(g);
                     next.put(e.getKey(), g);
                 }
             }
         } catch (ConfigException e) {
-            added.forEach(g -> registry.unregister(g.gauge()));
+            added.forEach(g -> {
+                registry.unregister(g.family());
+                series.remove(g.family().family);
+            });
             before.forEach((suffix, g) -> {
                 if (!next.containsKey(suffix) || next.get(suffix) != g) {
                     try {
-                        registry.register(g.gauge());
+                        registry.register(g.family());
                     } catch (IllegalArgumentException | IllegalStateException already) {
                         // still registered
                     }
+                    series.restore(g.family().family);
                 }
             });
             throw e;
         }
         before.forEach((suffix, g) -> {
             if (!next.containsKey(suffix)) {
-                registry.unregister(g.gauge());
+                registry.unregister(g.family());
+                series.remove(g.family().family);
             }
         });
         gauges = java.util.Collections.unmodifiableMap(next);
         setInfo(config);
     }
 
-    private static CustomGauge custom(PrometheusRegistry registry, MetricsConfig m, String suffix, GaugeConfig g) {
-        List<String> labels = new ArrayList<>(g.labels());
-        labels.add("node");
-        labels.add("executionID");
-        Gauge gauge = register(registry, "metrics.gauges." + suffix, Gauge.builder()
-                .name(m.nameFor(suffix)).help(g.help().isEmpty() ? suffix : g.help())
-                .labelNames(labels.toArray(String[]::new)));
-        return new CustomGauge(gauge, g);
+    private CustomGauge custom(MetricsConfig m, String suffix, GaugeConfig g) {
+        return new CustomGauge(family("metrics.gauges." + suffix, m.nameFor(suffix), g.help().isEmpty() ? suffix : g.help(), g.labels()), g);
+    }
+
+    /** Registers the family's name (a collision is a configuration error), then defines it in the store. */
+    private FamilyCollector family(String key, String name, String help, List<String> labels) {
+        FamilyCollector collector = new FamilyCollector(name, help, labels);
+        try {
+            registry.register(collector);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw collision(key, name, e);
+        }
+        collector.family = series.define(name, help, labels);
+        return collector;
     }
 
     private static Gauge register(PrometheusRegistry registry, String key, Gauge.Builder builder) {
@@ -158,16 +184,69 @@ public final class ResultMetrics implements ExecutionListener {
         try {
             registry.register(gauge);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new ConfigException("key '" + key + "': the metric " + gauge.getPrometheusName()
-                    + " collides with a metric that already exists (" + e.getMessage() + "); choose another prefix or suffix");
+            throw collision(key, gauge.getPrometheusName(), e);
         }
         return gauge;
+    }
+
+    private static ConfigException collision(String key, String name, RuntimeException e) {
+        return new ConfigException("key '" + key + "': the metric " + name
+                + " collides with a metric that already exists (" + e.getMessage() + "); choose another prefix or suffix");
+    }
+
+    /**
+     * A result family in the registry: its name (collision checks, name filters) and, for a scrape
+     * that does not stream ({@code registry.scrape()}), its series as an ordinary snapshot.
+     */
+    private final class FamilyCollector implements Collector {
+        private final String name;
+        private final String help;
+        private final List<String> labels;
+        private ResultSeries.Family family;
+
+        FamilyCollector(String name, String help, List<String> labels) {
+            this.name = name;
+            this.help = help;
+            this.labels = labels;
+        }
+
+        // Type, label names and help as a Gauge declares them: the registry validates collisions by them.
+        @Override
+        public MetricFamilyDescriptor getMetricFamilyDescriptor() {
+            List<String> all = new ArrayList<>(labels);
+            all.add("node");
+            all.add("executionID");
+            return MetricFamilyDescriptor.of(MetricType.GAUGE, new MetricMetadata(name, help), all);
+        }
+
+        @Override
+        public MetricSnapshot collect() {
+            ResultSeries.FamilyView view = series.view(family);
+            GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+            String[] names = view.family().labelNames;
+            for (ResultSeries.Column c : view.columns()) {
+                for (int row = 0; row < c.size; row++) {
+                    String[] values = new String[names.length];
+                    for (int p = 0; p < names.length; p++) {
+                        values[p] = view.family().value(c, row, p);
+                    }
+                    b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of(names, values)).value(c.samples[row]).build());
+                }
+            }
+            return b.build();
+        }
+
+        @Override
+        public String toString() {
+            return name + labels;
+        }
     }
 
     @Override
     public void onExecutionStarted(ExecutionStart start) {
         currentExecutionId.set(Double.parseDouble(start.executionId()));
         pods.set(start.nodes().size());
+        series.executionStarted(start.executionId());
         // Results come only from running jobs: only the running execution's series can be replaced.
         // The same execution again (resumed after its records were replayed at start-up) keeps what it published.
         synchronized (published) {
@@ -178,22 +257,26 @@ public final class ResultMetrics implements ExecutionListener {
         }
     }
 
+    /** A series a node's result set: its family and configured label values. */
+    private record Published(ResultSeries.Family family, String[] values) {
+    }
+
     /**
      * The series each node's last result set, for the running execution: a node's new result
      * replaces them (the stored {@code <node>.json} and the metrics agree, and re-posting cannot
      * pile up series). Guarded by itself; listener calls come from the engine's one events thread.
      */
-    private final Map<String, List<Runnable>> published = new java.util.HashMap<>();
+    private final Map<String, List<Published>> published = new HashMap<>();
     private String publishedExecution = "";
 
     @Override
     public void onResultReceived(String executionId, String node, JobResult result) {
-        List<Runnable> removals = new ArrayList<>();
+        List<Published> removals = new ArrayList<>();
         synchronized (published) {
             if (executionId.equals(publishedExecution)) {
-                List<Runnable> earlier = published.remove(node);
+                List<Published> earlier = published.remove(node);
                 if (earlier != null) {
-                    earlier.forEach(Runnable::run);
+                    earlier.forEach(p -> series.removeSeries(p.family(), executionId, node, p.values()));
                 }
                 published.put(node, removals);
             }
@@ -204,49 +287,25 @@ public final class ResultMetrics implements ExecutionListener {
                 return; // not configured: stored in the report, not published
             }
             for (MetricValue v : values) {
-                String[] labelValues = new String[g.labels().size() + 2];
-                for (int i = 0; i < g.labels().size(); i++) {
+                String[] labelValues = new String[g.labels().size()];
+                for (int i = 0; i < labelValues.length; i++) {
                     labelValues[i] = v.labels().getOrDefault(g.labels().get(i), "");
                 }
-                labelValues[labelValues.length - 2] = node;
-                set(g.gauge(), labelValues, executionId, v.value());
-                removals.add(() -> remove(g.gauge(), labelValues));
+                series.set(g.family().family, executionId, node, labelValues, v.value());
+                removals.add(new Published(g.family().family, labelValues));
             }
         });
-        set(processing, new String[]{node, null}, executionId, 0);
+        series.set(processing.family, executionId, node, NONE, 0);
     }
 
     @Override
     public void onJobEnded(String executionId, JobSummary job) {
-        set(duration, new String[]{job.node(), null}, executionId, job.durationMillis());
-        set(processing, new String[]{job.node(), null}, executionId, job.outcome().isProblem() ? 1 : 0);
+        series.set(duration.family, executionId, job.node(), NONE, job.durationMillis());
+        series.set(processing.family, executionId, job.node(), NONE, job.outcome().isProblem() ? 1 : 0);
     }
 
     @Override
     public void onExecutionPruned(String executionId) {
-        processing.removeIf(l -> executionId.equals(l.get(l.size() - 1)));
-        duration.removeIf(l -> executionId.equals(l.get(l.size() - 1)));
-        gauges.values().forEach(g -> g.gauge().removeIf(l -> executionId.equals(l.get(l.size() - 1))));
-    }
-
-    /** Removes a series set by {@link #set} (and its "latest" copy). */
-    private void remove(Gauge gauge, String[] labelValues) {
-        gauge.remove(labelValues);
-        if (latest) {
-            String[] copy = labelValues.clone();
-            copy[copy.length - 1] = LATEST;
-            gauge.remove(copy);
-        }
-    }
-
-    /** Sets the series of the execution, and the "latest" series when configured. The last label is the execution. */
-    private void set(Gauge gauge, String[] labelValues, String executionId, double value) {
-        labelValues[labelValues.length - 1] = executionId;
-        gauge.labelValues(labelValues).set(value);
-        if (latest) {
-            String[] copy = labelValues.clone();
-            copy[copy.length - 1] = LATEST;
-            gauge.labelValues(copy).set(value);
-        }
+        series.prune(executionId);
     }
 }

@@ -17,8 +17,10 @@ import java.util.Map;
 
 /**
  * Scrape cost over HTTP at S series (5,000 nodes x 31 executions x k gauges, plus processing and
- * duration): time and bytes per scrape, bytes allocated per scrape, heap after GC. Baseline in the
- * same run: the same registry with the JVM metrics only.
+ * duration): time and bytes per scrape, bytes allocated per scrape, heap after GC. Baselines in the
+ * same run: the same registry with the JVM metrics only, and the largest case written from the
+ * registry's snapshot of the same store instead of streamed (what a plain {@code registry.scrape()}
+ * costs: every data point an object).
  */
 final class ScrapeCostBenchmark {
 
@@ -30,18 +32,21 @@ final class ScrapeCostBenchmark {
         System.out.printf("scrape cost, %d cores, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
         System.out.printf("%10s %10s %12s %12s %16s %14s%n", "series", "gauges", "scrape s", "MB", "alloc MB/scrape", "heap MiB");
         // nodes, executions, gauges: the baseline (JVM metrics only), 100,000 and 1,085,000 series
-        int[][] cases = {{0, 0, 0}, {5_000, 1, 18}, {5_000, 31, 5}};
+        // nodes, executions, gauges, streamed (1) or through the registry's snapshot (0): the same-run comparison
+        int[][] cases = {{0, 0, 0, 1}, {5_000, 1, 18, 1}, {5_000, 31, 5, 1}, {5_000, 31, 5, 0}};
         for (int[] c : cases) {
             PrometheusRegistry registry = new PrometheusRegistry();
+            ResultMetrics metrics = null;
             if (c[0] == 0) {
                 io.prometheus.metrics.instrumentation.jvm.JvmMetrics.builder().register(registry);
             } else {
-                ResultMetrics metrics = new ResultMetrics(Measure.metricsConfig(c[2]), registry, "bench");
+                metrics = new ResultMetrics(Measure.metricsConfig(c[2]), registry, "bench");
                 Measure.fill(metrics, c[0], c[1], c[2]);
             }
             long series = (long) c[0] * c[1] * (c[2] + 2);
             long heap = Measure.heapAfterGc();
-            try (MetricsServer server = MetricsServer.start(registry, "127.0.0.1", 0)) {
+            boolean streamed = c[3] == 1;
+            try (MetricsServer server = MetricsServer.start(registry, streamed ? metrics : null, "127.0.0.1", 0)) {
                 HttpClient client = HttpClient.newHttpClient();
                 double best = Double.MAX_VALUE;
                 long bytes = 0;
@@ -63,12 +68,14 @@ final class ScrapeCostBenchmark {
                 row.put("nodes", c[0]);
                 row.put("executions", c[1]);
                 row.put("gauges", c[2]);
+                row.put("streamed", streamed);
                 row.put("bestScrapeSeconds", best);
                 row.put("bytes", bytes);
                 row.put("allocatedBytesPerScrape", alloc);
                 row.put("heapAfterGcMiB", heap / 1048576.0);
                 rows.add(row);
-                System.out.printf("%10d %10d %12.2f %12.1f %16.1f %14.1f%n", series, c[2], best, bytes / 1e6, alloc / 1e6, heap / 1048576.0);
+                System.out.printf("%10d %10d %12.2f %12.1f %16.1f %14.1f %s%n", series, c[2], best, bytes / 1e6, alloc / 1e6, heap / 1048576.0,
+                        c[0] == 0 ? "baseline: JVM metrics only" : streamed ? "streamed" : "registry snapshot (not streamed)");
             }
         }
         Map<String, Object> doc = Measure.header("scrape-cost");
