@@ -28,7 +28,8 @@ public final class Benchmarks {
                 case "scrape" -> ScrapeCostBenchmark.run(results.resolve("scrape-cost.json"));
                 case "memory" -> ControllerMemoryBenchmark.run(results.resolve(ControllerMemoryBenchmark.CONTROLLER_XMX == null
                         ? "memory-at-scale.json" : "memory-at-scale-xmx" + ControllerMemoryBenchmark.CONTROLLER_XMX + ".json"));
-                case "callback" -> CallbackIngestionBenchmark.run(results.resolve("callback-ingestion.json"));
+                case "callback" -> CallbackIngestionBenchmark.run(results.resolve(System.getProperty("bench.reports") == null
+                        ? "callback-ingestion.json" : "callback-ingestion-tmpfs.json"));
                 case "dashboard" -> DashboardBenchmark.run(results.resolve("dashboard-pages.json"));
                 case "summary" -> Summary.print(results);
                 default -> throw new IllegalArgumentException("unknown benchmark " + b + "; use dispatch, e2e, scrape, memory, callback, dashboard, summary");

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
@@ -38,20 +39,32 @@ import java.util.stream.IntStream;
  * Result POSTs (10 metrics x 3 labels) per second and p50/p99 latency at 16 and 64 concurrent
  * clients over loopback, with persistence and metrics updates on; baseline in the same run: a
  * trivial Undertow handler answering 200 on the same worker. Also 1 MiB uploads per second.
+ *
+ * <p>Two shapes of load: <b>first results</b> — every request is the first result of another
+ * node (a large cluster reporting: one result per node and execution, {@value #FIRST_NODES}
+ * running jobs per case), the figure the README quotes; and <b>re-posts</b> — 64 nodes posting
+ * again and again, each result replacing the node's earlier {@code <node>.json} (on this machine's
+ * ext4 with {@code discard}, freeing the replaced file costs about 4 times its creation).
  */
 final class CallbackIngestionBenchmark {
 
     private static final Duration RUN = Duration.ofSeconds(5);
+    /** Running jobs per "first results" case: more than any case posts in {@link #RUN}. */
+    static final int FIRST_NODES = 40_000;
 
     private CallbackIngestionBenchmark() {
     }
 
     static void run(Path out) throws Exception {
         ControllerConfig base = Measure.metricsConfig(10);
-        Path reports = Files.createTempDirectory("bench-callback");
-        ControllerConfig config = base.toBuilder().podPoolSize(64).cronExpression("").reportDirectory(reports)
+        // -Dbench.reports=/dev/shm: the report directory on tmpfs, to see the code's cost without this machine's disk.
+        String under = System.getProperty("bench.reports");
+        Path reports = under == null ? Files.createTempDirectory("bench-callback") : Files.createTempDirectory(Path.of(under), "bench-callback");
+        String medium = under == null ? "temporary directory (disk)" : under;
+        // 64 nodes that post again and again, then FIRST_NODES for each "first results" case.
+        List<String> nodes = IntStream.range(0, 64 + 2 * FIRST_NODES).mapToObj(i -> "node-" + i).toList();
+        ControllerConfig config = base.toBuilder().podPoolSize(nodes.size()).cronExpression("").reportDirectory(reports)
                 .maxUploadSize(4L << 20).build();
-        List<String> nodes = IntStream.range(0, 64).mapToObj(i -> "node-" + i).toList();
         PrometheusRegistry registry = new PrometheusRegistry();
         ResultMetrics resultMetrics = new ResultMetrics(config, registry, "bench");
         InMemoryJobBackend backend = InMemoryJobBackend.manual();
@@ -65,8 +78,8 @@ final class CallbackIngestionBenchmark {
             ControllerMetrics controllerMetrics = new ControllerMetrics(registry, () -> 64);
             engine.activate();
             String id = ((TriggerOutcome.Started) engine.trigger("bench")).executionId();
-            while (backend.running() < 64) {
-                Thread.onSpinWait(); // set-up only: the 64 in-memory jobs start within milliseconds
+            while (backend.running() < nodes.size()) {
+                Thread.sleep(10); // set-up only: the in-memory jobs start within a second or two
             }
             String[] secrets = nodes.stream().map(n -> backend.request(id, n).orElseThrow().callbackSecret()).toArray(String[]::new);
             CallbackApi api = new CallbackApi(engine, store, new LoggingJobEventPublisher(), CallbackSettings.of(config, false), controllerMetrics);
@@ -80,24 +93,33 @@ final class CallbackIngestionBenchmark {
                             .append("\",\"severity\":\"high\",\"zone\":\"z1\"}}]");
                 }
                 byte[] result = body.append('}').toString().getBytes();
-                System.out.printf("callback ingestion over loopback, %d cores, %d s per case, body %d bytes%n",
-                        Runtime.getRuntime().availableProcessors(), RUN.toSeconds(), result.length);
-                System.out.printf("%8s %10s %10s %10s %10s %10s%n", "clients", "target", "req/s", "p50 ms", "p99 ms", "ours/trivial");
+                System.out.printf("callback ingestion over loopback, %d cores, %d s per case, body %d bytes, reports in %s%n",
+                        Runtime.getRuntime().availableProcessors(), RUN.toSeconds(), result.length, medium);
+                System.out.printf("%8s %16s %10s %10s %10s %12s%n", "clients", "target", "req/s", "p50 ms", "p99 ms", "ours/trivial");
+                int firstBase = 64;
                 for (int clients : new int[]{16, 64}) {
-                    Map<String, Object> trivialRow = load("trivial", clients, i -> "http://127.0.0.1:" + trivial.port() + "/x", i -> null, result);
-                    Map<String, Object> oursRow = load("ours", clients,
+                    Map<String, Object> trivialRow = load("trivial", clients, Integer.MAX_VALUE,
+                            i -> "http://127.0.0.1:" + trivial.port() + "/x", i -> null, result);
+                    int from = firstBase;
+                    Map<String, Object> first = load("ours-first-result", clients, FIRST_NODES,
+                            i -> "http://127.0.0.1:" + ours.port() + "/report/" + nodes.get(from + i) + "/" + id + "/result",
+                            i -> "Bearer " + secrets[from + i], result);
+                    firstBase += FIRST_NODES;
+                    Map<String, Object> repost = load("ours-re-post", clients, Integer.MAX_VALUE,
                             i -> "http://127.0.0.1:" + ours.port() + "/report/" + nodes.get(i % 64) + "/" + id + "/result",
                             i -> "Bearer " + secrets[i % 64], result);
-                    oursRow.put("throughputRatioToTrivial", (double) oursRow.get("requestsPerSecond") / (double) trivialRow.get("requestsPerSecond"));
-                    for (Map<String, Object> row : List.of(trivialRow, oursRow)) {
-                        System.out.printf("%8d %10s %10.0f %10.2f %10.2f %10s%n", clients, row.get("target"), row.get("requestsPerSecond"),
+                    for (Map<String, Object> row : List.of(first, repost)) {
+                        row.put("throughputRatioToTrivial", (double) row.get("requestsPerSecond") / (double) trivialRow.get("requestsPerSecond"));
+                    }
+                    for (Map<String, Object> row : List.of(trivialRow, first, repost)) {
+                        System.out.printf("%8d %16s %10.0f %10.2f %10.2f %12s%n", clients, row.get("target"), row.get("requestsPerSecond"),
                                 row.get("p50Millis"), row.get("p99Millis"),
                                 row.containsKey("throughputRatioToTrivial") ? String.format("%.3f", row.get("throughputRatioToTrivial")) : "");
                         rows.add(row);
                     }
                 }
                 byte[] mib = new byte[1 << 20];
-                Map<String, Object> uploads = load("ours-1MiB-upload", 8,
+                Map<String, Object> uploads = load("ours-1MiB-upload", 8, Integer.MAX_VALUE,
                         i -> "http://127.0.0.1:" + ours.port() + "/report/" + nodes.get(i % 64) + "/" + id + "/file?name=upload-" + i + ".bin",
                         i -> "Bearer " + secrets[i % 64], mib);
                 System.out.printf("1 MiB uploads, 8 clients: %.0f uploads/s (%.0f MiB/s), p50 %.1f ms, p99 %.1f ms%n",
@@ -111,12 +133,17 @@ final class CallbackIngestionBenchmark {
         }
         Map<String, Object> doc = Measure.header("callback-ingestion");
         doc.put("secondsPerCase", RUN.toSeconds());
+        doc.put("reportDirectory", medium);
         doc.put("results", rows);
         Measure.write(out, doc);
     }
 
-    private static Map<String, Object> load(String target, int clients, java.util.function.IntFunction<String> url,
+    /**
+     * @param limit the most requests (request {@code i} uses {@code url(i)} and {@code auth(i)}, {@code i} counting from 0)
+     */
+    private static Map<String, Object> load(String target, int clients, int limit, java.util.function.IntFunction<String> url,
                                             java.util.function.IntFunction<String> auth, byte[] body) throws Exception {
+        AtomicInteger sequence = new AtomicInteger();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         AtomicLong errors = new AtomicLong();
@@ -126,9 +153,10 @@ final class CallbackIngestionBenchmark {
             int i = c;
             Thread t = new Thread(() -> {
                 try {
-                    while (System.nanoTime() < end) {
-                        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url.apply(i))).POST(HttpRequest.BodyPublishers.ofByteArray(body));
-                        String a = auth.apply(i);
+                    int n;
+                    while (System.nanoTime() < end && (n = sequence.getAndIncrement()) < limit) {
+                        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url.apply(n))).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                        String a = auth.apply(n);
                         if (a != null) {
                             b.header("Authorization", a);
                         }
@@ -147,14 +175,17 @@ final class CallbackIngestionBenchmark {
             });
             t.start();
         }
+        long start = end - RUN.toNanos();
         done.await();
+        double seconds = Math.min(RUN.toNanos(), System.nanoTime() - start) / 1e9;
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("target", target);
         row.put("clients", clients);
         row.put("requests", sorted.length);
         row.put("errors", errors.get());
-        row.put("requestsPerSecond", sorted.length / (double) RUN.toSeconds());
+        row.put("seconds", seconds);
+        row.put("requestsPerSecond", sorted.length / seconds);
         row.put("p50Millis", sorted.length == 0 ? 0.0 : sorted[sorted.length / 2] / 1e6);
         row.put("p99Millis", sorted.length == 0 ? 0.0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))] / 1e6);
         return row;

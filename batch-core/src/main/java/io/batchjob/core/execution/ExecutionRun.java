@@ -376,11 +376,18 @@ final class ExecutionRun {
      * prefix it carries ({@code <node>-*}), the longest such node when names share a prefix.
      */
     Optional<String> nodeOwningFile(String fileName) {
+        // The candidates are the file name's own prefixes (before a '-', or before ".json"): a lookup
+        // each, not a scan of every node of the execution (that made each upload cost O(nodes)).
         String owner = null;
         synchronized (ex) {
-            for (String node : ex.jobs.keySet()) {
-                if ((fileName.equals(node + ".json") || fileName.startsWith(node + "-")) && (owner == null || node.length() > owner.length())) {
-                    owner = node;
+            if (fileName.endsWith(".json") && ex.jobs.containsKey(fileName.substring(0, fileName.length() - 5))) {
+                owner = fileName.substring(0, fileName.length() - 5);
+            }
+            for (int dash = fileName.lastIndexOf('-'); dash > 0 && (owner == null || dash > owner.length()); dash = fileName.lastIndexOf('-', dash - 1)) {
+                String candidate = fileName.substring(0, dash);
+                if (ex.jobs.containsKey(candidate)) {
+                    owner = candidate;
+                    break; // the longest prefix that is a node
                 }
             }
         }

@@ -34,14 +34,19 @@ public final class ResultParser {
             .maxNumberLength(64)
             .maxStringLength(64 * 1024)
             .build();
-    private static final ObjectMapper STRICT = mapper(true);
+    private static final ObjectMapper STRICT = mapper(true, false);
     /** Go's decoder keeps the last of duplicate keys. */
-    private static final ObjectMapper LAST_WINS = mapper(false);
+    private static final ObjectMapper LAST_WINS = mapper(false, false);
+    /**
+     * Numbers as written, for the message about a value too large for a double (floats are read as
+     * doubles otherwise: a BigDecimal per value cost a tenth of a callback).
+     */
+    private static final ObjectMapper EXACT = mapper(false, true);
 
-    private static ObjectMapper mapper(boolean strictDuplicates) {
+    private static ObjectMapper mapper(boolean strictDuplicates, boolean bigDecimals) {
         JsonFactory factory = JsonFactory.builder().streamReadConstraints(LIMITS)
                 .configure(StreamReadFeature.STRICT_DUPLICATE_DETECTION, strictDuplicates).build();
-        return JsonMapper.builder(factory).enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+        return JsonMapper.builder(factory).configure(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS, bigDecimals).build();
     }
 
     private ResultParser() {
@@ -59,16 +64,47 @@ public final class ResultParser {
      * @throws InvalidResultException saying what is wrong and where
      */
     public static JobResult parse(byte[] body, String metricPrefix, List<String> warnings) {
-        if (body == null || body.length == 0 || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+        if (body == null || blank(body, 0)) {
             throw new InvalidResultException("the body is empty: send a JSON object such as {\"my_metric\":[{\"value\":1.0,\"labels\":{\"label_a\":\"AAA\"}}]}");
         }
-        JsonNode root;
+        List<String> found = new ArrayList<>();
         try {
-            root = read(STRICT, body, warnings);
-        } catch (DuplicateKey e) {
-            warnings.add("duplicate key " + e.getMessage() + ": the last value is used (as the Go controller did)");
-            root = read(LAST_WINS, body, warnings);
+            JobResult result;
+            try {
+                result = parse(read(STRICT, body, found), found);
+            } catch (DuplicateKey e) {
+                found.clear();
+                found.add("duplicate key " + e.getMessage() + ": the last value is used (as the Go controller did)");
+                result = parse(read(LAST_WINS, body, found), found);
+            }
+            warnings.addAll(found);
+            return result;
+        } catch (TooLarge e) {
+            // Read again with the numbers as written, for a message that quotes the value.
+            parse(read(EXACT, body, new ArrayList<>()), new ArrayList<>());
+            throw new InvalidResultException(e.getMessage());
         }
+    }
+
+    /** Whether the bytes from {@code from} on are JSON whitespace only (what {@code String.isBlank} found, without decoding). */
+    private static boolean blank(byte[] body, int from) {
+        for (int i = from; i < body.length; i++) {
+            byte b = body[i];
+            if (b != ' ' && b != '\n' && b != '\r' && b != '\t' && b != 0x0B && b != 0x0C && (b < 0x1C || b > 0x1F)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A value too large for a double, found while reading doubles. */
+    private static final class TooLarge extends RuntimeException {
+        TooLarge(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static JobResult parse(JsonNode root, List<String> warnings) {
         if (!root.isObject()) {
             throw new InvalidResultException("the body must be a JSON object of metric name to a list of values, found " + kind(root));
         }
@@ -80,18 +116,17 @@ public final class ResultParser {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey();
             JsonNode list = e.getValue();
-            String where = "'" + printable(name) + "'";
             if (list.isNull()) {
-                warnings.add(where + " is null: no values (as the Go controller read it)");
+                warnings.add(where(name, -1) + " is null: no values (as the Go controller read it)");
                 metrics.put(name, List.of());
                 continue;
             }
             if (!list.isArray()) {
-                throw new InvalidResultException(where + ": expected a list of {\"value\": <number>, \"labels\": {...}}, found " + kind(list));
+                throw new InvalidResultException(where(name, -1) + ": expected a list of {\"value\": <number>, \"labels\": {...}}, found " + kind(list));
             }
             List<MetricValue> values = new ArrayList<>(list.size());
             for (int i = 0; i < list.size(); i++) {
-                values.add(value(where + "[" + i + "]", list.get(i), warnings));
+                values.add(value(name, i, list.get(i), warnings));
             }
             metrics.put(name, values);
         }
@@ -112,9 +147,7 @@ public final class ResultParser {
             if (root == null || root.isMissingNode()) {
                 throw new InvalidResultException("the body is empty: send a JSON object of metric name to a list of values");
             }
-            if (p.getCurrentLocation().getByteOffset() < body.length
-                    && !new String(body, (int) p.getCurrentLocation().getByteOffset(),
-                    body.length - (int) p.getCurrentLocation().getByteOffset(), java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            if (p.currentLocation().getByteOffset() < body.length && !blank(body, (int) p.currentLocation().getByteOffset())) {
                 warnings.add("the text after the JSON value is ignored (as the Go controller did)");
             }
             return root;
@@ -131,7 +164,7 @@ public final class ResultParser {
     }
 
     /** A field as Go's decoder finds it: the exact name first, else one that differs only in case. */
-    private static JsonNode field(JsonNode object, String name, String where, List<String> warnings) {
+    private static JsonNode field(JsonNode object, String name, String metric, int index, List<String> warnings) {
         JsonNode exact = object.get(name);
         if (exact != null) {
             return exact;
@@ -139,47 +172,58 @@ public final class ResultParser {
         for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (f.equalsIgnoreCase(name)) {
-                warnings.add(where + ": field '" + printable(f) + "' is read as '" + name + "' (as the Go controller did)");
+                warnings.add(where(metric, index) + ": field '" + printable(f) + "' is read as '" + name + "' (as the Go controller did)");
                 return object.get(f);
             }
         }
         return null;
     }
 
-    private static MetricValue value(String where, JsonNode node, List<String> warnings) {
+    /** Where a message points: {@code 'name'} or {@code 'name'[i]}; built only for a message, not per value. */
+    private static String where(String name, int index) {
+        return "'" + printable(name) + "'" + (index < 0 ? "" : "[" + index + "]");
+    }
+
+    private static MetricValue value(String name, int index, JsonNode node, List<String> warnings) {
         if (node.isNull()) {
+            String where = where(name, index);
             warnings.add(where + " is null: value 0 without labels (as the Go controller read it)");
             return new MetricValue(0, Map.of());
         }
         if (!node.isObject()) {
-            throw new InvalidResultException(where + ": expected {\"value\": <number>, \"labels\": {...}}, found " + kind(node));
+            throw new InvalidResultException(where(name, index) + ": expected {\"value\": <number>, \"labels\": {...}}, found " + kind(node));
         }
-        JsonNode v = field(node, "value", where, warnings);
+        JsonNode v = field(node, "value", name, index, warnings);
         double d;
         if (v == null || v.isNull()) {
-            warnings.add(where + ".value is " + (v == null ? "missing" : "null") + ": 0 is used (as the Go controller did)");
+            warnings.add(where(name, index) + ".value is " + (v == null ? "missing" : "null") + ": 0 is used (as the Go controller did)");
             d = 0;
         } else if (!v.isNumber()) {
-            throw new InvalidResultException(where + ".value: expected a number, found " + kind(v));
+            throw new InvalidResultException(where(name, index) + ".value: expected a number, found " + kind(v));
         } else {
             d = v.doubleValue();
             if (!Double.isFinite(d)) {
-                throw new InvalidResultException(where + ".value: " + v.asText() + " is too large for a metric value");
+                String message = where(name, index) + ".value: " + v.asText() + " is too large for a metric value";
+                if (v.isBigDecimal()) {
+                    throw new InvalidResultException(message);
+                }
+                throw new TooLarge(message);
             }
         }
         Map<String, String> labels = new LinkedHashMap<>();
-        JsonNode l = field(node, "labels", where, warnings);
+        JsonNode l = field(node, "labels", name, index, warnings);
         if (l != null && !l.isNull()) {
             if (!l.isObject()) {
-                throw new InvalidResultException(where + ".labels: expected an object of label name to string, found " + kind(l));
+                throw new InvalidResultException(where(name, index) + ".labels: expected an object of label name to string, found " + kind(l));
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getValue().isNull()) {
-                    warnings.add(where + ".labels." + printable(e.getKey()) + " is null: \"\" is used (as the Go controller did)");
+                    warnings.add(where(name, index) + ".labels." + printable(e.getKey()) + " is null: \"\" is used (as the Go controller did)");
                     labels.put(e.getKey(), "");
                 } else if (!e.getValue().isTextual()) {
-                    throw new InvalidResultException(where + ".labels." + printable(e.getKey()) + ": expected a string, found " + kind(e.getValue()));
+                    throw new InvalidResultException(where(name, index) + ".labels." + printable(e.getKey()) + ": expected a string, found "
+                            + kind(e.getValue()));
                 } else {
                     labels.put(e.getKey(), e.getValue().asText());
                 }

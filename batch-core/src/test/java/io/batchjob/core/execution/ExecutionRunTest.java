@@ -119,4 +119,26 @@ class ExecutionRunTest {
             assertThat(run.nodeOwningFile("zzz.txt")).isEmpty();
         }
     }
+
+    @Test
+    void theNodeOwningAFileIsTheLongestNodeItsNameStartsWith() throws Exception {
+        try (RunParts parts = new RunParts(reports, InMemoryJobBackend.manual())) {
+            ExecutionRun run = new ExecutionRun(parts.execution("1", List.of("a", "a-b", "node.x", "x-y.json", "x")),
+                    new RunContext.Settings(1, null), parts.context, r -> { });
+
+            assertThat(run.nodeOwningFile("a-b.json")).contains("a-b");
+            assertThat(run.nodeOwningFile("a-b-c.txt")).contains("a-b");
+            assertThat(run.nodeOwningFile("a-x.txt")).contains("a");
+            assertThat(run.nodeOwningFile("a.json")).contains("a");
+            assertThat(run.nodeOwningFile("a-c.json")).contains("a");
+            assertThat(run.nodeOwningFile("node.x-container-job.log")).contains("node.x");
+            assertThat(run.nodeOwningFile("x-y.json.json")).contains("x-y.json");
+            assertThat(run.nodeOwningFile("x-y.json-notes")).contains("x-y.json");
+            assertThat(run.nodeOwningFile("x-z")).contains("x");
+            assertThat(run.nodeOwningFile("b-a.txt")).isEmpty();
+            assertThat(run.nodeOwningFile("-a.txt")).isEmpty();
+            assertThat(run.nodeOwningFile("a")).isEmpty();
+            assertThat(run.nodeOwningFile("ab-c.txt")).isEmpty();
+        }
+    }
 }
