@@ -1,5 +1,10 @@
 package io.batchjob.k8s;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.batchjob.core.config.ConfigException;
 import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.config.PodTemplate;
@@ -22,12 +27,14 @@ import org.slf4j.LoggerFactory;
 
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -49,6 +56,21 @@ public final class JobPodFactory {
     private final PodTemplate template;
     private final String namespace;
     private final OwnerReference owner;
+    /** Stands for the node name in the template parsed once per execution; letters only, so YAML reads it as a string. */
+    private final String sentinel = "zzbjcnode" + java.util.UUID.randomUUID().toString().replace("-", "").replaceAll("[0-9]", "q");
+    /** The template of the latest execution, rendered with the sentinel and parsed: a job copies it instead of parsing YAML. */
+    private volatile Parsed parsed;
+
+    private record Parsed(String executionId, JsonNode tree) {
+    }
+
+    /**
+     * A substituted value that YAML might not read as a string if it stood alone as a plain scalar
+     * (a number, boolean, null, infinity in YAML 1.1 or 1.2): then the job's pod is parsed from its
+     * own rendered text, as before, so its type is whatever that text says.
+     */
+    private static final Pattern MAYBE_TYPED = Pattern.compile(
+            "(?i)~|null|y|yes|n|no|true|false|on|off|[-+]?\\.?(inf|nan)|[-+]?\\.?[0-9][0-9a-fox_.:e+-]*");
 
     /**
      * @param owner the controller's top-level owner, or {@code null} when it has none (job pods are
@@ -130,7 +152,7 @@ public final class JobPodFactory {
 
     /** The pod for one job. */
     public Pod create(JobRequest request) {
-        Pod pod = SERIALIZATION.unmarshal(template.render(namespace, request.executionId(), request.node()), Pod.class);
+        Pod pod = fromTemplate(request.executionId(), request.node());
         ObjectMeta meta = Optional.ofNullable(pod.getMetadata()).orElseGet(ObjectMeta::new);
         pod.setMetadata(meta);
         meta.setName(PodNames.of(config.name(), request.node(), request.executionId()));
@@ -165,6 +187,62 @@ public final class JobPodFactory {
             c.setEnv(environment(c.getEnv(), request.environment()));
         }
         return pod;
+    }
+
+    /**
+     * The template as a Pod for this node, as if its rendered text were parsed: the text of an
+     * execution is parsed once with a sentinel for the node name, each job substitutes its node
+     * into a copy of that tree (node names are DNS names: they cannot change the YAML's structure,
+     * only, standing alone, a scalar's type; then the job's own text is parsed).
+     */
+    Pod fromTemplate(String executionId, String node) {
+        Parsed p = parsed;
+        if (p == null || !p.executionId().equals(executionId)) {
+            String text = template.render(namespace, executionId, sentinel);
+            p = new Parsed(executionId, template.text().contains(sentinel) ? null : SERIALIZATION.unmarshal(text, JsonNode.class));
+            parsed = p;
+        }
+        JsonNode tree = p.tree() == null ? null : substitute(p.tree(), node);
+        if (tree == null) {
+            return SERIALIZATION.unmarshal(template.render(namespace, executionId, node), Pod.class);
+        }
+        return SERIALIZATION.convertValue(tree, Pod.class);
+    }
+
+    /** A copy of {@code n} with the sentinel replaced by {@code node}; null when a replaced value may not stay a string. */
+    private JsonNode substitute(JsonNode n, String node) {
+        if (n.isTextual()) {
+            String text = n.asText();
+            if (!text.contains(sentinel)) {
+                return n;
+            }
+            String replaced = text.replace(sentinel, node);
+            return MAYBE_TYPED.matcher(replaced).matches() ? null : TextNode.valueOf(replaced);
+        }
+        if (n.isObject()) {
+            ObjectNode copy = JsonNodeFactory.instance.objectNode();
+            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode value = substitute(e.getValue(), node);
+                if (value == null) {
+                    return null;
+                }
+                copy.set(e.getKey().replace(sentinel, node), value);
+            }
+            return copy;
+        }
+        if (n.isArray()) {
+            ArrayNode copy = JsonNodeFactory.instance.arrayNode(n.size());
+            for (JsonNode element : n) {
+                JsonNode value = substitute(element, node);
+                if (value == null) {
+                    return null;
+                }
+                copy.add(value);
+            }
+            return copy;
+        }
+        return n; // numbers, booleans, null: immutable
     }
 
     private static List<EnvVar> environment(List<EnvVar> template, Map<String, String> job) {

@@ -125,4 +125,53 @@ class JobPodFactoryTest {
         assertThatThrownBy(() -> JobPodFactory.validate(wrongShape.podTemplate(), "src"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("the pod template is not a valid Pod");
     }
+
+    /** Templates that put the node name where YAML could read it as something else than the text around it. */
+    private static final String TRICKY = """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              labels:
+                plain: {{.NodeName}}
+                quoted: "{{.NodeName}}"
+                single: '{{.NodeName}}'
+                prefixed: n-{{.NodeName}}
+                suffixed: {{.NodeName}}0
+                "{{.NodeName}}": key
+              annotations: &shared
+                block: |
+                  node {{.NodeName}} of {{.ExecutionID}}
+                folded: >
+                  a {{.NodeName}}
+                  b
+                id: {{.ExecutionID}}
+                time: 1:{{.NodeName}}
+            spec:
+              containers:
+                - name: job
+                  image: busybox
+                  args: [{{.NodeName}}, "x{{ .NodeName }}", {{.ExecutionID}}]
+                  env:
+                    - {name: A, value: {{.NodeName}}}
+                    - {name: B, value: "{{.Namespace}}/{{.NodeName}}"}
+              priority: 7
+              nodeSelector: *shared
+            """;
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"worker-1", "10-0-0-1.ec2.internal", "ip-10-1-2-3.eu-west-1.compute.internal",
+            "1", "123", "0x1f", "1e5", "1.5", "true", "yes", "no", "n", "y", "on", "null", "inf", "nan", "20", "a", "node.example.com"})
+    void aTemplateParsedOncePerExecutionGivesEveryNodeThePodItsOwnTextGives(String node) {
+        io.fabric8.kubernetes.client.utils.KubernetesSerialization json = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+        for (String text : List.of(TEMPLATE, TRICKY, "kind: Pod\nspec: {containers: [{name: job, image: busybox}]}")) {
+            io.batchjob.core.config.PodTemplate template = ConfigLoader.load("name: scan", text, "test").podTemplate();
+            JobPodFactory factory = new JobPodFactory(loaded.config(), template, "jobs", owner);
+            for (String execution : List.of("20261127080000", "20261127090000")) {
+                factory.fromTemplate(execution, "other-node"); // the tree of this execution is parsed here, then reused
+                Pod expected = json.unmarshal(template.render("jobs", execution, node), Pod.class);
+
+                assertThat(json.asJson(factory.fromTemplate(execution, node))).isEqualTo(json.asJson(expected));
+            }
+        }
+    }
 }

@@ -60,7 +60,7 @@ import java.util.stream.Stream;
  * executions of metrics and reports (history 32) plus one running execution with a full pool.
  *
  * <p>Heap after GC comes from {@code jcmd GC.run} + {@code GC.heap_info}, RSS from
- * {@code /proc/<pid>/status}, before and after one {@code /metrics} scrape (a scrape of this size
+ * {@code /proc/<pid>/status}, before and after 10 {@code /metrics} scrapes in a row (a scrape of this size
  * allocates far more than the live set, and the heap grown for it stays resident). Baseline, same
  * run: the same jar, config and cluster, started without a schedule and measured the same way once
  * ready. The figures are checked: every held execution's summary must show all nodes succeeded.
@@ -72,6 +72,8 @@ final class ControllerMemoryBenchmark {
     private static final int NODES = Integer.getInteger("bench.nodes", 5_000);
     private static final int EXECUTIONS = Integer.getInteger("bench.executions", 31);
     private static final int POOL = 200;
+    /** Scrapes in a row of the loaded controller. */
+    private static final int SCRAPES = 10;
     /** A max heap for the controller (e.g. 768m: what MaxRAMPercentage=75 gives in a pod limited to 1 GiB); default none. */
     static final String CONTROLLER_XMX = System.getProperty("bench.controllerXmx");
     private static final String NS = "bench";
@@ -163,10 +165,28 @@ final class ControllerMemoryBenchmark {
                     Duration.ofMinutes(2), "the pool of the running execution");
             int finished = checkSummaries(ids.subList(0, EXECUTIONS));
             loaded = sample(controller);
-            // Prometheus scrapes a running controller; a scrape of this many series allocates a lot, and the
-            // heap the JVM grows for it stays resident. So RSS is reported before and after one scrape.
-            long series = countSeries(ports);
-            loaded.put("rssAfterOneScrapeMiB", sample(controller).get("rssMiB"));
+            // Prometheus scrapes a running controller, again and again: SCRAPES scrapes in a row, each must see
+            // every series, and the controller must still be there (with -Dbench.controllerXmx=768m: in the
+            // heap a 1 GiB pod limit gives). RSS is reported before and after them.
+            long series = -1;
+            List<Double> scrapeSeconds = new ArrayList<>();
+            for (int i = 0; i < SCRAPES; i++) {
+                long t0 = System.nanoTime();
+                long seen = countSeries(ports);
+                scrapeSeconds.add((System.nanoTime() - t0) / 1e9);
+                if (series >= 0 && seen != series) {
+                    throw new IllegalStateException("scrape " + (i + 1) + " saw " + seen + " series, the first " + series);
+                }
+                if (!controller.isAlive()) {
+                    throw new IllegalStateException("the controller exited during scrape " + (i + 1) + ": " + tail(controller));
+                }
+                series = seen;
+            }
+            Map<String, Object> afterScrapes = sample(controller);
+            loaded.put("rssAfterOneScrapeMiB", afterScrapes.get("rssMiB"));
+            loaded.put("scrapesInARow", SCRAPES);
+            loaded.put("scrapeSeconds", scrapeSeconds);
+            loaded.put("heapAfterGcAfterScrapesMiB", afterScrapes.get("heapAfterGcMiB"));
             loaded.put("executionsHeld", finished);
             loaded.put("seriesScraped", series);
             long[] disk = diskUsage(work.resolve("loaded-reports"));
@@ -185,7 +205,7 @@ final class ControllerMemoryBenchmark {
         double heap0 = (double) baseline.get("heapAfterGcMiB");
         double rss = (double) loaded.get("rssMiB");
         double rss0 = (double) baseline.get("rssMiB");
-        System.out.printf("%-34s %14s %10s %18s %12s %8s%n", "controller process", "heap after GC", "RSS", "RSS after scrape",
+        System.out.printf("%-34s %14s %10s %18s %12s %8s%n", "controller process", "heap after GC", "RSS", "RSS after scrapes",
                 "heap commit", "threads");
         System.out.printf("%-34s %10.1f MiB %6.1f MiB %14.1f MiB %8.1f MiB %8s%n", "baseline (idle, no executions)", heap0, rss0,
                 baseline.get("rssAfterOneScrapeMiB"), baseline.get("heapCommittedMiB"), baseline.get("threads"));
@@ -194,6 +214,10 @@ final class ControllerMemoryBenchmark {
         System.out.printf("growth: heap +%.1f MiB (%.2f KiB per node-execution), RSS +%.1f MiB; %,d series on /metrics%n",
                 heap - heap0, (heap - heap0) * 1024 / (NODES * (double) EXECUTIONS), rss - rss0, loaded.get("seriesScraped"));
         System.out.printf("report directory: %,d files, %.1f MiB%n", loaded.get("reportFiles"), (long) loaded.get("reportBytes") / 1048576.0);
+        System.out.printf("%d scrapes in a row of %,d series: %s s each; heap after GC after them %.1f MiB%n", SCRAPES,
+                loaded.get("seriesScraped"), ((List<?>) loaded.get("scrapeSeconds")).stream()
+                        .map(x -> String.format("%.2f", (Double) x)).collect(java.util.stream.Collectors.joining(" ")),
+                loaded.get("heapAfterGcAfterScrapesMiB"));
         System.out.printf("fed in %.0f s (%.1f s inside the mock API server); controller CPU %.2f s per 1,000 jobs%n",
                 loaded.get("feedSeconds"), loaded.get("secondsInsideMockApiServer"), loaded.get("controllerCpuSecondsPer1000JobsWhileFeeding"));
 
@@ -249,6 +273,7 @@ final class ControllerMemoryBenchmark {
                 name: bench
                 podPoolSize: %d
                 cronExpression: %s
+                concurrencyPolicy: Forbid
                 reportHistory: %d
                 jobTimeout: 1h
                 callbackServicePort: %d
@@ -286,6 +311,11 @@ final class ControllerMemoryBenchmark {
                 "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError"));
         if (CONTROLLER_XMX != null) {
             command.add("-Xmx" + CONTROLLER_XMX);
+        }
+        // e.g. -Dbench.controllerJvmArgs=-XX:StartFlightRecording=filename=/tmp/controller.jfr,settings=profile
+        String extra = System.getProperty("bench.controllerJvmArgs");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
         }
         command.addAll(List.of("-jar", jar.toString()));
         return command;
@@ -478,9 +508,8 @@ final class ControllerMemoryBenchmark {
             for (EnvVar v : pod.getSpec().getContainers().get(0).getEnv()) {
                 env.put(v.getName(), v.getValue());
             }
+            // The URL as the job gets it (the job's secret in its path), as curl in a job script would use it.
             URI url = URI.create(env.get(JobEnvironment.CALLBACK_SERVICE_RESULT_URL));
-            String auth = Base64.getEncoder().encodeToString(url.getRawUserInfo().getBytes(StandardCharsets.UTF_8));
-            URI plain = new URI(url.getScheme(), null, url.getHost(), url.getPort(), url.getPath(), null, null);
             int node = Integer.parseInt(env.get(JobEnvironment.NODE_NAME).substring("node-".length()));
             StringBuilder body = new StringBuilder("{");
             for (int g = 0; g < GAUGES; g++) {
@@ -489,7 +518,7 @@ final class ControllerMemoryBenchmark {
                         .append("\"}}]");
             }
             body.append('}');
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(plain).header("Authorization", "Basic " + auth)
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(url)
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() / 100 != 2) {

@@ -38,29 +38,43 @@ final class Summary {
         JsonNode e = read(json, results.resolve("end-to-end-dispatch.json"), missing);
         if (e != null) {
             for (JsonNode r : e.path("results")) {
-                rows.add(new Row("end-to-end dispatch", "N=%,d P=%d d=%.1f s".formatted(r.path("nodes").asInt(), r.path("pool").asInt(),
-                        r.path("jobSeconds").asDouble()), "makespan %.2f s, %.1f pods/s".formatted(r.path("makespanSeconds").asDouble(),
-                        r.path("podsPerSecond").asDouble()), "ideal %.1f s (%.2f s in mock)".formatted(r.path("idealSeconds").asDouble(),
-                        r.path("secondsInsideMockApiServer").asDouble()), "%.2f".formatted(r.path("ratio").asDouble())));
+                boolean real = r.path("apiServer").asText("mock").equals("real");
+                String inside = real ? "real API server" : "%.2f s in mock".formatted(r.path("secondsInsideApiServer").asDouble());
+                rows.add(new Row("end-to-end dispatch", "%s API, N=%,d P=%d d=%.1f s".formatted(real ? "real" : "mock", r.path("nodes").asInt(),
+                        r.path("pool").asInt(), r.path("jobSeconds").asDouble()),
+                        "makespan %.2f s, %.1f pods/s, %.2f req/job".formatted(r.path("makespanSeconds").asDouble(),
+                                r.path("podsPerSecond").asDouble(), r.path("controllerRequestsPerJob").asDouble()),
+                        "ideal %.1f s (%s)".formatted(r.path("idealSeconds").asDouble(), inside), "%.2f".formatted(r.path("ratio").asDouble())));
+                JsonNode deletes = r.path("requestsByKind").path("DELETECOLLECTION pods");
+                if (real && deletes.isNumber()) {
+                    rows.add(new Row("end-to-end dispatch", "real API, deleting the previous execution's pods",
+                            "%d deletecollection request(s)".formatted(deletes.asInt()), "%,d pods".formatted(r.path("nodes").asInt()), "-"));
+                }
             }
         }
-        JsonNode c = read(json, results.resolve("callback-ingestion.json"), missing);
-        if (c != null) {
+        for (String file : List.of("callback-ingestion.json", "callback-ingestion-tmpfs.json")) {
+            JsonNode c = read(json, results.resolve(file), missing);
+            if (c == null) {
+                continue;
+            }
+            String medium = c.path("reportDirectory").asText("disk").startsWith("/dev/shm") ? ", tmpfs" : ", disk";
             JsonNode trivial = null;
             for (JsonNode r : c.path("results")) {
                 String target = r.path("target").asText();
                 if (target.equals("trivial")) {
                     trivial = r;
-                } else if (target.equals("ours") && trivial != null) {
-                    rows.add(new Row("callback ingestion", "%d clients, result POSTs".formatted(r.path("clients").asInt()),
-                            "%,.0f req/s, p50 %.1f / p99 %.1f ms".formatted(r.path("requestsPerSecond").asDouble(), r.path("p50Millis").asDouble(),
-                                    r.path("p99Millis").asDouble()),
-                            "trivial handler %,.0f req/s".formatted(trivial.path("requestsPerSecond").asDouble()),
-                            "%.2f".formatted(r.path("requestsPerSecond").asDouble() / trivial.path("requestsPerSecond").asDouble())));
-                } else if (target.startsWith("ours-")) {
-                    rows.add(new Row("callback ingestion", "%d clients, 1 MiB uploads".formatted(r.path("clients").asInt()),
+                } else if (target.endsWith("upload")) {
+                    rows.add(new Row("callback ingestion", "%d clients, 1 MiB uploads%s".formatted(r.path("clients").asInt(), medium),
                             "%,.0f uploads/s, p99 %.1f ms".formatted(r.path("requestsPerSecond").asDouble(), r.path("p99Millis").asDouble()),
                             "-", "-"));
+                } else if (trivial != null) {
+                    rows.add(new Row("callback ingestion", "%d clients, %s%s".formatted(r.path("clients").asInt(),
+                                    target.equals("ours-re-post") ? "re-posted results" : "first results", medium),
+                            "%,.0f req/s, p50 %.1f / p99 %.1f ms".formatted(r.path("requestsPerSecond").asDouble(), r.path("p50Millis").asDouble(),
+                                    r.path("p99Millis").asDouble()),
+                            "trivial %,.0f req/s, p99 %.1f ms".formatted(trivial.path("requestsPerSecond").asDouble(),
+                                    trivial.path("p99Millis").asDouble()),
+                            "%.2f".formatted(r.path("requestsPerSecond").asDouble() / trivial.path("requestsPerSecond").asDouble())));
                 }
             }
         }
@@ -71,7 +85,8 @@ final class Summary {
                 if (r.path("baseline").asBoolean()) {
                     base = r;
                 } else if (base != null) {
-                    rows.add(new Row("scrape cost", "%,d series".formatted(r.path("series").asLong()),
+                    rows.add(new Row("scrape cost", "%,d series%s".formatted(r.path("series").asLong(),
+                                    r.path("streamed").asBoolean(true) ? "" : ", registry snapshot (not streamed)"),
                             "%.2f s, %.1f MB, %,.0f MB alloc.".formatted(r.path("bestScrapeSeconds").asDouble(), r.path("bytes").asDouble() / 1e6,
                                     r.path("allocatedBytesPerScrape").asDouble() / 1e6),
                             "JVM metrics only %.2f s".formatted(base.path("bestScrapeSeconds").asDouble()),
@@ -127,9 +142,20 @@ final class Summary {
         rows.add(new Row("memory at scale", scenario, "RSS %.0f MiB".formatted(l.path("rssMiB").asDouble()),
                 "idle controller %.0f MiB".formatted(b.path("rssMiB").asDouble()),
                 "%.1f".formatted(l.path("rssMiB").asDouble() / b.path("rssMiB").asDouble())));
-        rows.add(new Row("memory at scale", scenario, "RSS after a scrape %.0f MiB".formatted(l.path("rssAfterOneScrapeMiB").asDouble()),
-                "idle controller %.0f MiB".formatted(b.path("rssAfterOneScrapeMiB").asDouble()),
+        int scrapes = l.path("scrapesInARow").asInt(1);
+        rows.add(new Row("memory at scale", scenario, "RSS after %s %.0f MiB".formatted(scrapes == 1 ? "a scrape" : scrapes + " scrapes",
+                l.path("rssAfterOneScrapeMiB").asDouble()), "idle controller %.0f MiB".formatted(b.path("rssAfterOneScrapeMiB").asDouble()),
                 "%.1f".formatted(l.path("rssAfterOneScrapeMiB").asDouble() / b.path("rssAfterOneScrapeMiB").asDouble())));
+        if (l.has("scrapeSeconds")) {
+            double slowest = 0;
+            for (JsonNode t : l.path("scrapeSeconds")) {
+                slowest = Math.max(slowest, t.asDouble());
+            }
+            rows.add(new Row("memory at scale", scenario, "%d scrapes of %,d series, slowest %.2f s".formatted(scrapes,
+                    l.path("seriesScraped").asLong(), slowest), "-", "-"));
+        }
+        rows.add(new Row("memory at scale", scenario, "controller CPU %.2f ms per job".formatted(
+                l.path("controllerCpuSecondsPer1000JobsWhileFeeding").asDouble()), "-", "-"));
     }
 
     private static JsonNode read(ObjectMapper json, Path file, List<String> missing) throws IOException {
