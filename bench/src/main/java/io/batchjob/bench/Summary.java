@@ -37,8 +37,10 @@ final class Summary {
         }
         JsonNode e = read(json, results.resolve("end-to-end-dispatch.json"), missing);
         if (e != null) {
+            int realRuns = 0;
             for (JsonNode r : e.path("results")) {
                 boolean real = r.path("apiServer").asText("mock").equals("real");
+                realRuns += real ? 1 : 0;
                 String inside = real ? "real API server" : "%.2f s in mock".formatted(r.path("secondsInsideApiServer").asDouble());
                 rows.add(new Row("end-to-end dispatch", "%s API, N=%,d P=%d d=%.1f s".formatted(real ? "real" : "mock", r.path("nodes").asInt(),
                         r.path("pool").asInt(), r.path("jobSeconds").asDouble()),
@@ -46,7 +48,7 @@ final class Summary {
                                 r.path("podsPerSecond").asDouble(), r.path("controllerRequestsPerJob").asDouble()),
                         "ideal %.1f s (%s)".formatted(r.path("idealSeconds").asDouble(), inside), "%.2f".formatted(r.path("ratio").asDouble())));
                 JsonNode deletes = r.path("requestsByKind").path("DELETECOLLECTION pods");
-                if (real && deletes.isNumber()) {
+                if (real && realRuns > 1 && deletes.isNumber()) { // the first run had no earlier pods to delete
                     rows.add(new Row("end-to-end dispatch", "real API, deleting the previous execution's pods",
                             "%d deletecollection request(s)".formatted(deletes.asInt()), "%,d pods".formatted(r.path("nodes").asInt()), "-"));
                 }
@@ -103,9 +105,11 @@ final class Summary {
             }
         }
         List<Path> memory = new ArrayList<>();
-        memory.add(results.resolve("memory-at-scale.json"));
         try (var files = Files.list(results)) {
-            files.filter(f -> f.getFileName().toString().startsWith("memory-at-scale-xmx")).sorted().forEach(memory::add);
+            files.filter(f -> f.getFileName().toString().startsWith("memory-at-scale")).sorted().forEach(memory::add);
+        }
+        if (memory.isEmpty()) {
+            missing.add("memory-at-scale*.json");
         }
         for (Path file : memory) {
             memoryRows(read(json, file, missing), rows);

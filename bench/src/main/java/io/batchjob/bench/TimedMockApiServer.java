@@ -18,6 +18,8 @@ final class TimedMockApiServer extends MockApiServer {
 
     final AtomicLong nanosInside = new AtomicLong();
     final AtomicLong requests = new AtomicLong();
+    /** Requests by method and path without query and object name ("POST /api/v1/namespaces/bench/pods"). */
+    final Map<String, AtomicLong> byKind = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> fixedGets;
 
     TimedMockApiServer(Map<String, String> fixedGets) {
@@ -34,6 +36,9 @@ final class TimedMockApiServer extends MockApiServer {
         } finally {
             nanosInside.addAndGet(System.nanoTime() - t0);
             requests.incrementAndGet();
+            String path = request.getPath() == null ? "" : request.getPath().replaceAll("\\?.*", "")
+                    .replaceAll("/(pods|nodes|configmaps|leases|events)/[^/]+", "/$1/{name}");
+            byKind.computeIfAbsent(request.getMethod() + " " + path, k -> new AtomicLong()).incrementAndGet();
         }
     }
 }
