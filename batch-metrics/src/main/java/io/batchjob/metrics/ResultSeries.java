@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -33,7 +32,6 @@ final class ResultSeries {
     private final Map<String, Family> families = new LinkedHashMap<>();
     private final Map<String, String> strings = new HashMap<>();
     private final Map<List<String>, String[]> tuples = new HashMap<>();
-    private String newest = "";
 
     ResultSeries(boolean latest) {
         this.latest = latest;
@@ -215,9 +213,6 @@ final class ResultSeries {
 
     /** A newer execution started: the columns of the others are sealed (sorted, immutable). */
     synchronized void executionStarted(String executionId) {
-        if (executionId.compareTo(newest) > 0 || newest.isEmpty()) {
-            newest = executionId;
-        }
         for (Family f : families.values()) {
             f.columns.replaceAll((id, c) -> id.equals(executionId) || c.sealed() ? c : seal(f, c));
         }
@@ -371,6 +366,6 @@ final class ResultSeries {
 
     @Override
     public synchronized String toString() {
-        return "ResultSeries[" + families.keySet() + ", " + Objects.toString(newest) + "]";
+        return "ResultSeries" + families.keySet();
     }
 }

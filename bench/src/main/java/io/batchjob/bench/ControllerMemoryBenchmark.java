@@ -3,20 +3,15 @@ package io.batchjob.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.batchjob.core.execution.ExecutionEngine;
-import io.batchjob.core.execution.JobEnvironment;
 import io.batchjob.k8s.JobLabels;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ListMetaBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeList;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 
@@ -33,17 +28,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -136,7 +127,7 @@ final class ControllerMemoryBenchmark {
 
         Ports ports = Ports.free();
         writeConfig("\"@every 1s\"", ports);
-        Kubelet kubelet = new Kubelet();
+        JobAnsweringKubelet kubelet = new JobAnsweringKubelet(client, http, NS, EXECUTIONS, GAUGES);
         Process controller = startController("loaded", ports);
         Map<String, Object> loaded;
         long started = System.nanoTime();
@@ -456,96 +447,6 @@ final class ControllerMemoryBenchmark {
             }
             // A benchmark driver polling an external process; nothing here can notify us.
             never.await(200, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    // ---------------------------------------------------------------- kubelet
-
-    /**
-     * Answers each pod of the first 31 executions like a job: POST the result with the pod's own
-     * credentials, then mark the pod Succeeded. Executions run one after another, so the first pod
-     * of execution 32 means 31 have finished.
-     */
-    private final class Kubelet implements ResourceEventHandler<Pod> {
-        private final List<String> ids = new ArrayList<>();
-        final CountDownLatch done = new CountDownLatch(1);
-        final AtomicLong posted = new AtomicLong();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final ExecutorService workers = Executors.newFixedThreadPool(16);
-
-        synchronized List<String> executionIds() {
-            return List.copyOf(ids);
-        }
-
-        synchronized int finishedExecutions() {
-            return Math.max(0, ids.size() - 1);
-        }
-
-        @Override
-        public void onAdd(Pod pod) {
-            String id = pod.getMetadata().getLabels().get(JobLabels.EXECUTION_ID);
-            synchronized (this) {
-                if (!ids.contains(id)) {
-                    ids.add(id);
-                }
-                if (ids.indexOf(id) >= EXECUTIONS) {
-                    done.countDown();
-                    return;
-                }
-            }
-            workers.execute(() -> {
-                try {
-                    answer(pod);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                }
-            });
-        }
-
-        private void answer(Pod pod) throws Exception {
-            Map<String, String> env = new HashMap<>();
-            for (EnvVar v : pod.getSpec().getContainers().get(0).getEnv()) {
-                env.put(v.getName(), v.getValue());
-            }
-            // The URL as the job gets it (the job's secret in its path), as curl in a job script would use it.
-            URI url = URI.create(env.get(JobEnvironment.CALLBACK_SERVICE_RESULT_URL));
-            int node = Integer.parseInt(env.get(JobEnvironment.NODE_NAME).substring("node-".length()));
-            StringBuilder body = new StringBuilder("{");
-            for (int g = 0; g < GAUGES; g++) {
-                body.append(g == 0 ? "" : ",").append("\"g").append(g).append("\":[{\"value\":").append(node + g)
-                        .append(",\"labels\":{\"check\":\"c").append(g).append("\",\"severity\":\"high\",\"zone\":\"z").append(node % 3)
-                        .append("\"}}]");
-            }
-            body.append('}');
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(url)
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() / 100 != 2) {
-                throw new IllegalStateException("result for " + pod.getMetadata().getName() + ": " + r.statusCode() + " " + r.body());
-            }
-            posted.incrementAndGet();
-            PodStatus s = new PodStatus();
-            s.setPhase("Succeeded");
-            pod.setStatus(s);
-            try {
-                // The informer's copy: the controller does not change its pods after creating them.
-                client.pods().inNamespace(NS).resource(pod).updateStatus();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-                Pod current = client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
-                current.setStatus(s);
-                client.pods().inNamespace(NS).resource(current).updateStatus();
-            }
-        }
-
-        @Override
-        public void onUpdate(Pod oldPod, Pod newPod) {
-        }
-
-        @Override
-        public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
         }
     }
 }
