@@ -203,6 +203,20 @@ class HelmChartTest {
     }
 
     @Test
+    void persistenceSizeAccessModesAndStorageClassReachTheClaim() {
+        Map<String, Object> set = new LinkedHashMap<>();
+        set.put("persistence.size", "20Gi");
+        set.put("persistence.accessModes[0]", "ReadWriteMany");
+        set.put("persistence.storageClassName", "nfs");
+        PersistentVolumeClaim pvc = HelmChart.one(HelmChart.render(set), PersistentVolumeClaim.class);
+
+        assertThat(pvc.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("20Gi");
+        assertThat(pvc.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+        assertThat(pvc.getSpec().getStorageClassName()).isEqualTo("nfs");
+        assertThat(pvc.getMetadata().getAnnotations()).as("kept on helm uninstall").containsEntry("helm.sh/resource-policy", "keep");
+    }
+
+    @Test
     void theMaximalValuesReachTheirObjects() {
         List<HasMetadata> objects = render("maximal-values");
         Deployment d = HelmChart.deployment(objects);
