@@ -133,9 +133,11 @@ final class ControllerMemoryBenchmark {
         long started = System.nanoTime();
         long mock0 = insideMock.get();
         double cpuAtReady;
+        Map<String, Double> threadsAtReady;
         try (SharedIndexInformer<Pod> ignored = client.pods().inNamespace(NS).inform(kubelet, 0)) {
             awaitReady(controller, ports);
             cpuAtReady = cpuSeconds(Long.toString(controller.pid()));
+            threadsAtReady = threadCpu(Long.toString(controller.pid()));
             while (!kubelet.done.await(10, TimeUnit.SECONDS)) {
                 if (!controller.isAlive()) {
                     throw new IllegalStateException("the controller exited: " + tail(controller));
@@ -148,6 +150,7 @@ final class ControllerMemoryBenchmark {
             }
             double feedSeconds = (System.nanoTime() - started) / 1e9;
             double feedCpu = cpuSeconds(Long.toString(controller.pid())) - cpuAtReady;
+            Map<String, Double> feedByThreads = perJob(threadCpu(Long.toString(controller.pid())), threadsAtReady);
             // The 32nd execution has started; wait until its full pool of pods exists (they stay Pending).
             List<String> ids = kubelet.executionIds();
             String running = ids.get(EXECUTIONS);
@@ -184,6 +187,7 @@ final class ControllerMemoryBenchmark {
             loaded.put("reportBytes", disk[1]);
             loaded.put("feedSeconds", feedSeconds);
             loaded.put("controllerCpuSecondsPer1000JobsWhileFeeding", feedCpu * 1000 / ((double) NODES * EXECUTIONS));
+            loaded.put("controllerCpuMsPerJobByThreadGroup", feedByThreads);
             loaded.put("resultsPosted", kubelet.posted.get());
             loaded.put("secondsInsideMockApiServer", (insideMock.get() - mock0) / 1e9);
         } finally {
@@ -210,6 +214,9 @@ final class ControllerMemoryBenchmark {
                 loaded.get("heapAfterGcAfterScrapesMiB"));
         System.out.printf("fed in %.0f s (%.1f s inside the mock API server); controller CPU %.2f s per 1,000 jobs%n",
                 loaded.get("feedSeconds"), loaded.get("secondsInsideMockApiServer"), loaded.get("controllerCpuSecondsPer1000JobsWhileFeeding"));
+        System.out.println("controller CPU per job while feeding, by thread group (ms): " + ((Map<?, ?>) loaded
+                .get("controllerCpuMsPerJobByThreadGroup")).entrySet().stream().map(e -> String.format("%s %.3f", e.getKey(), (Double) e.getValue()))
+                .collect(java.util.stream.Collectors.joining(", ")));
 
         Map<String, Object> doc = Measure.header("memory-at-scale");
         doc.put("what", "the packaged controller jar as its own process, JVM options as in the Dockerfile");
@@ -374,6 +381,38 @@ final class ControllerMemoryBenchmark {
         String stat = Files.readString(Path.of("/proc", pid, "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    }
+
+    /**
+     * CPU seconds (utime + stime) of the process's live threads, summed per thread group: the thread name
+     * ({@code /proc/<pid>/task/<tid>/comm}, 15 characters at most) without its digits, so pools add up.
+     */
+    private static Map<String, Double> threadCpu(String pid) throws IOException {
+        Map<String, Double> groups = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", pid, "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+                    groups.merge(name.replaceAll("[0-9]+", "#").strip(), cpu, Double::sum);
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    // the thread ended between the listing and the read; its time is in no group
+                }
+            }
+        }
+        return groups;
+    }
+
+    /** Milliseconds per job of each thread group between two {@link #threadCpu} snapshots, largest first. */
+    private static Map<String, Double> perJob(Map<String, Double> after, Map<String, Double> before) {
+        double jobs = (double) NODES * EXECUTIONS;
+        Map<String, Double> perJob = new LinkedHashMap<>();
+        after.entrySet().stream().map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0.0)) * 1000 / jobs))
+                .filter(e -> e.getValue() >= 0.005).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> perJob.put(e.getKey(), e.getValue()));
+        return perJob;
     }
 
     private static long kib(String value) {
