@@ -26,6 +26,15 @@ class MainTest {
                 .contains("NAMESPACE is required").contains("CONFIG_MAP_NAME is required").doesNotContain("\tat ");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "NAMESPACE={0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"Jobs", "jobs/../kube-system", "jobs?watch=true", "-jobs", "jobs-",
+            "jobs.example", "a123456789012345678901234567890123456789012345678901234567890123"})
+    void aNamespaceThatIsNoNamespaceNameIsRefusedAtStart(String namespace) {
+        String err = run(Map.of("NAMESPACE", namespace, "CONFIG_MAP_NAME", "cm"), 1);
+
+        assertThat(err).contains("NAMESPACE '" + namespace + "' is not a namespace name").doesNotContain("\tat ");
+    }
+
     @org.junit.jupiter.params.ParameterizedTest(name = "DEV_MODE={0} -> {1}")
     @org.junit.jupiter.params.provider.CsvSource({"1, true", "t, true", "T, true", "TRUE, true", "true, true", "True, true",
             "0, false", "f, false", "F, false", "FALSE, false", "false, false", "False, false", "' ', false",

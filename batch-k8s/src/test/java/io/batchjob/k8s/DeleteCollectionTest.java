@@ -50,6 +50,8 @@ class DeleteCollectionTest {
                 }
                 assertThat(deletes).as("one deletecollection for 50 pods").hasSize(1);
                 assertThat(deletes.get(0).getPath()).startsWith("/api/v1/namespaces/jobs/pods?").contains("labelSelector=");
+                assertThat(deletes.get(0).getBody().readUtf8()).as("no grace: the jobs have nothing left to finish")
+                        .contains("\"kind\":\"DeleteOptions\"").contains("\"gracePeriodSeconds\":0");
             }
             assertThat(client.pods().inNamespace("jobs").list().getItems()).extracting(p -> p.getMetadata().getName())
                     .hasSize(26).contains("other-job").allMatch(n -> n.endsWith("-300") || n.equals("other-job"));
