@@ -2,8 +2,9 @@ package io.batchjob.app;
 
 import io.batchjob.core.BuildInfo;
 import io.batchjob.core.config.ConfigException;
+import io.batchjob.k8s.TokenRefreshThrottle;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -50,7 +51,7 @@ public final class Main implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+        try (KubernetesClient client = TokenRefreshThrottle.clientBuilder(Config.autoConfigure(null)).build()) {
             Controller controller;
             try {
                 controller = Controller.start(environment, client, Listen.fromConfig(), Clock.systemUTC());
