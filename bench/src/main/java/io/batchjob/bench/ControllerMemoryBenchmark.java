@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -62,6 +64,8 @@ final class ControllerMemoryBenchmark {
     private static final int NODES = Integer.getInteger("bench.nodes", 5_000);
     private static final int EXECUTIONS = Integer.getInteger("bench.executions", 31);
     private static final int POOL = 200;
+    /** Executions before the steady-state CPU figure starts (JIT compilation mostly happens in them). */
+    private static final int WARM_UP = Math.min(5, EXECUTIONS / 2);
     /** Scrapes in a row of the loaded controller. */
     private static final int SCRAPES = 10;
     /** A max heap for the controller (e.g. 768m: what MaxRAMPercentage=75 gives in a pod limited to 1 GiB); default none. */
@@ -133,11 +137,20 @@ final class ControllerMemoryBenchmark {
         long started = System.nanoTime();
         long mock0 = insideMock.get();
         double cpuAtReady;
+        AtomicReference<Double> cpuWarm = new AtomicReference<>();
         Map<String, Double> threadsAtReady;
         try (SharedIndexInformer<Pod> ignored = client.pods().inNamespace(NS).inform(kubelet, 0)) {
             awaitReady(controller, ports);
             cpuAtReady = cpuSeconds(Long.toString(controller.pid()));
             threadsAtReady = threadCpu(Long.toString(controller.pid()));
+            String pid = Long.toString(controller.pid());
+            kubelet.afterExecutions(WARM_UP, () -> {
+                try {
+                    cpuWarm.set(cpuSeconds(pid));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
             while (!kubelet.done.await(10, TimeUnit.SECONDS)) {
                 if (!controller.isAlive()) {
                     throw new IllegalStateException("the controller exited: " + tail(controller));
@@ -188,6 +201,10 @@ final class ControllerMemoryBenchmark {
             loaded.put("feedSeconds", feedSeconds);
             loaded.put("controllerCpuSecondsPer1000JobsWhileFeeding", feedCpu * 1000 / ((double) NODES * EXECUTIONS));
             loaded.put("controllerCpuMsPerJobByThreadGroup", feedByThreads);
+            // Without the warm-up (JIT compilation, first allocations): the executions after the first WARM_UP.
+            loaded.put("controllerCpuMsPerJobAfterWarmUp", (cpuSeconds(Long.toString(controller.pid())) - cpuWarm.get()) * 1000
+                    / ((double) NODES * (EXECUTIONS - WARM_UP)));
+            loaded.put("warmUpExecutions", WARM_UP);
             loaded.put("resultsPosted", kubelet.posted.get());
             loaded.put("secondsInsideMockApiServer", (insideMock.get() - mock0) / 1e9);
         } finally {
@@ -214,6 +231,8 @@ final class ControllerMemoryBenchmark {
                 loaded.get("heapAfterGcAfterScrapesMiB"));
         System.out.printf("fed in %.0f s (%.1f s inside the mock API server); controller CPU %.2f s per 1,000 jobs%n",
                 loaded.get("feedSeconds"), loaded.get("secondsInsideMockApiServer"), loaded.get("controllerCpuSecondsPer1000JobsWhileFeeding"));
+        System.out.printf("controller CPU per job after the first %d executions (warm-up): %.2f ms%n", WARM_UP,
+                loaded.get("controllerCpuMsPerJobAfterWarmUp"));
         System.out.println("controller CPU per job while feeding, by thread group (ms): " + ((Map<?, ?>) loaded
                 .get("controllerCpuMsPerJobByThreadGroup")).entrySet().stream().map(e -> String.format("%s %.3f", e.getKey(), (Double) e.getValue()))
                 .collect(java.util.stream.Collectors.joining(", ")));

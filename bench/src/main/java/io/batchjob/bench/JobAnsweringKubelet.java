@@ -39,6 +39,8 @@ final class JobAnsweringKubelet implements ResourceEventHandler<Pod> {
     final AtomicLong posted = new AtomicLong();
     final AtomicReference<Throwable> failure = new AtomicReference<>();
     final ExecutorService workers = Executors.newFixedThreadPool(16);
+    private int hookAfter = -1;
+    private Runnable hook;
 
     JobAnsweringKubelet(KubernetesClient client, HttpClient http, String namespace, int executions, int gauges) {
         this.client = client;
@@ -52,6 +54,12 @@ final class JobAnsweringKubelet implements ResourceEventHandler<Pod> {
         return List.copyOf(ids);
     }
 
+    /** Runs {@code r} (on the informer's thread) when the first pod after {@code executions} finished executions appears. */
+    synchronized void afterExecutions(int executions, Runnable r) {
+        hookAfter = executions;
+        hook = r;
+    }
+
     synchronized int finishedExecutions() {
         return Math.max(0, ids.size() - 1);
     }
@@ -62,6 +70,9 @@ final class JobAnsweringKubelet implements ResourceEventHandler<Pod> {
         synchronized (this) {
             if (!ids.contains(id)) {
                 ids.add(id);
+                if (ids.size() == hookAfter + 1 && hook != null) {
+                    hook.run();
+                }
             }
             if (ids.indexOf(id) >= executions) {
                 done.countDown();

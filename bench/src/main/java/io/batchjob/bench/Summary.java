@@ -160,6 +160,10 @@ final class Summary {
         }
         rows.add(new Row("memory at scale", scenario, "controller CPU %.2f ms per job".formatted(
                 l.path("controllerCpuSecondsPer1000JobsWhileFeeding").asDouble()), "-", "-"));
+        if (l.has("controllerCpuMsPerJobAfterWarmUp")) {
+            rows.add(new Row("memory at scale", scenario, "controller CPU %.2f ms per job after %d executions".formatted(
+                    l.path("controllerCpuMsPerJobAfterWarmUp").asDouble(), l.path("warmUpExecutions").asInt()), "-", "-"));
+        }
     }
 
     private static JsonNode read(ObjectMapper json, Path file, List<String> missing) throws IOException {
