@@ -70,6 +70,8 @@ final class ControllerMemoryBenchmark {
     private static final int SCRAPES = 10;
     /** A max heap for the controller (e.g. 768m: what MaxRAMPercentage=75 gives in a pod limited to 1 GiB); default none. */
     static final String CONTROLLER_XMX = System.getProperty("bench.controllerXmx");
+    /** Where the work directory with the report directory goes (e.g. /dev/shm); default the temp directory. */
+    static final String REPORTS_UNDER = System.getProperty("bench.reports");
     private static final String NS = "bench";
     private static final String CONFIG_MAP = "bench-config";
     private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
@@ -93,7 +95,9 @@ final class ControllerMemoryBenchmark {
         TimedMockApiServer mock = new TimedMockApiServer(Map.of("/api/v1/nodes", Serialization.asJson(nodes())));
         KubernetesMockServer server = mock.server();
         AtomicLong insideMock = mock.nanosInside;
-        Path work = Files.createTempDirectory("bench-controller-memory");
+        // -Dbench.reports=/dev/shm: report directory (and logs) on tmpfs, to see the controller's CPU without this machine's disk.
+        Path work = REPORTS_UNDER == null ? Files.createTempDirectory("bench-controller-memory")
+                : Files.createTempDirectory(Path.of(REPORTS_UNDER), "bench-controller-memory");
         // Ctrl-C on the benchmark must not leave a controller process behind.
         Thread reaper = new Thread(() -> ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly), "reap-controller");
         Runtime.getRuntime().addShutdownHook(reaper);
@@ -163,7 +167,7 @@ final class ControllerMemoryBenchmark {
             }
             double feedSeconds = (System.nanoTime() - started) / 1e9;
             double feedCpu = cpuSeconds(Long.toString(controller.pid())) - cpuAtReady;
-            Map<String, Double> feedByThreads = perJob(threadCpu(Long.toString(controller.pid())), threadsAtReady);
+            Map<String, Double> feedByThreads = perJob(threadCpu(Long.toString(controller.pid())), threadsAtReady, (double) NODES * EXECUTIONS);
             // The 32nd execution has started; wait until its full pool of pods exists (they stay Pending).
             List<String> ids = kubelet.executionIds();
             String running = ids.get(EXECUTIONS);
@@ -240,6 +244,7 @@ final class ControllerMemoryBenchmark {
         Map<String, Object> doc = Measure.header("memory-at-scale");
         doc.put("what", "the packaged controller jar as its own process, JVM options as in the Dockerfile");
         doc.put("controllerCommand", String.join(" ", javaCommand()));
+        doc.put("reportDirectoryUnder", REPORTS_UNDER == null ? System.getProperty("java.io.tmpdir") : REPORTS_UNDER);
         doc.put("nodes", NODES);
         doc.put("executions", EXECUTIONS);
         doc.put("gaugesPerResult", GAUGES);
@@ -396,7 +401,7 @@ final class ControllerMemoryBenchmark {
     }
 
     /** utime + stime of the process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
-    private static double cpuSeconds(String pid) throws IOException {
+    static double cpuSeconds(String pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", pid, "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
@@ -406,7 +411,7 @@ final class ControllerMemoryBenchmark {
      * CPU seconds (utime + stime) of the process's live threads, summed per thread group: the thread name
      * ({@code /proc/<pid>/task/<tid>/comm}, 15 characters at most) without its digits, so pools add up.
      */
-    private static Map<String, Double> threadCpu(String pid) throws IOException {
+    static Map<String, Double> threadCpu(String pid) throws IOException {
         Map<String, Double> groups = new HashMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc", pid, "task"))) {
             for (Path task : tasks.toList()) {
@@ -425,8 +430,7 @@ final class ControllerMemoryBenchmark {
     }
 
     /** Milliseconds per job of each thread group between two {@link #threadCpu} snapshots, largest first. */
-    private static Map<String, Double> perJob(Map<String, Double> after, Map<String, Double> before) {
-        double jobs = (double) NODES * EXECUTIONS;
+    static Map<String, Double> perJob(Map<String, Double> after, Map<String, Double> before, double jobs) {
         Map<String, Double> perJob = new LinkedHashMap<>();
         after.entrySet().stream().map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0.0)) * 1000 / jobs))
                 .filter(e -> e.getValue() >= 0.005).sorted(Map.Entry.<String, Double>comparingByValue().reversed())

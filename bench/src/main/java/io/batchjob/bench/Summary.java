@@ -111,8 +111,9 @@ final class Summary {
         if (memory.isEmpty()) {
             missing.add("memory-at-scale*.json");
         }
+        JsonNode floor = read(json, results.resolve("fabric8-floor.json"), missing);
         for (Path file : memory) {
-            memoryRows(read(json, file, missing), rows);
+            memoryRows(read(json, file, missing), floor, rows);
         }
         int[] w = {9, 8, 8, 8, 5};
         for (Row r : rows) {
@@ -131,15 +132,16 @@ final class Summary {
         }
     }
 
-    private static void memoryRows(JsonNode m, List<Row> rows) {
+    private static void memoryRows(JsonNode m, JsonNode floor, List<Row> rows) {
         if (m == null) {
             return;
         }
         JsonNode b = m.path("baseline");
         JsonNode l = m.path("loaded");
         java.util.regex.Matcher xmx = java.util.regex.Pattern.compile("-Xmx(\\S+)").matcher(m.path("controllerCommand").asText(""));
-        String scenario = "controller, %,d nodes x %d executions%s".formatted(m.path("nodes").asInt(), m.path("executions").asInt(),
-                xmx.find() ? ", -Xmx" + xmx.group(1) : "");
+        String under = m.path("reportDirectoryUnder").asText("");
+        String scenario = "controller, %,d nodes x %d executions%s%s".formatted(m.path("nodes").asInt(), m.path("executions").asInt(),
+                xmx.find() ? ", -Xmx" + xmx.group(1) : "", under.startsWith("/dev/shm") ? ", reports on tmpfs" : "");
         rows.add(new Row("memory at scale", scenario, "heap after GC %.0f MiB".formatted(l.path("heapAfterGcMiB").asDouble()),
                 "idle controller %.0f MiB".formatted(b.path("heapAfterGcMiB").asDouble()),
                 "%.1f".formatted(l.path("heapAfterGcMiB").asDouble() / b.path("heapAfterGcMiB").asDouble())));
@@ -161,8 +163,12 @@ final class Summary {
         rows.add(new Row("memory at scale", scenario, "controller CPU %.2f ms per job".formatted(
                 l.path("controllerCpuSecondsPer1000JobsWhileFeeding").asDouble()), "-", "-"));
         if (l.has("controllerCpuMsPerJobAfterWarmUp")) {
-            rows.add(new Row("memory at scale", scenario, "controller CPU %.2f ms per job after %d executions".formatted(
-                    l.path("controllerCpuMsPerJobAfterWarmUp").asDouble(), l.path("warmUpExecutions").asInt()), "-", "-"));
+            double ms = l.path("controllerCpuMsPerJobAfterWarmUp").asDouble();
+            // Baseline: fabric8 doing only the jobs' API traffic (the floor benchmark), when it has run.
+            double fabric8 = floor == null ? Double.NaN : floor.path("cpuMsPerJobAfterWarmUp").asDouble();
+            rows.add(new Row("memory at scale", scenario, "controller CPU %.2f ms per job after %d executions".formatted(ms,
+                    l.path("warmUpExecutions").asInt()), floor == null ? "-" : "fabric8 alone %.2f ms per job".formatted(fabric8),
+                    floor == null ? "-" : "%.2f".formatted(ms / fabric8)));
         }
     }
 
