@@ -294,7 +294,6 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
         client.raw(podsPath + "?labelSelector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8), "DELETE", DELETE_NOW);
     }
 
-
     private void delete(String name) {
         try {
             client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
