@@ -145,12 +145,12 @@ final class ControllerMemoryBenchmark {
         Map<String, Double> threadsAtReady;
         try (SharedIndexInformer<Pod> ignored = client.pods().inNamespace(NS).inform(kubelet, 0)) {
             awaitReady(controller, ports);
-            cpuAtReady = cpuSeconds(Long.toString(controller.pid()));
-            threadsAtReady = threadCpu(Long.toString(controller.pid()));
             String pid = Long.toString(controller.pid());
+            cpuAtReady = ProcStats.cpuSeconds(pid);
+            threadsAtReady = ProcStats.threadCpu(pid);
             kubelet.afterExecutions(WARM_UP, () -> {
                 try {
-                    cpuWarm.set(cpuSeconds(pid));
+                    cpuWarm.set(ProcStats.cpuSeconds(pid));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -166,8 +166,8 @@ final class ControllerMemoryBenchmark {
                         kubelet.posted.get(), (System.nanoTime() - started) / 1e9);
             }
             double feedSeconds = (System.nanoTime() - started) / 1e9;
-            double feedCpu = cpuSeconds(Long.toString(controller.pid())) - cpuAtReady;
-            Map<String, Double> feedByThreads = perJob(threadCpu(Long.toString(controller.pid())), threadsAtReady, (double) NODES * EXECUTIONS);
+            double feedCpu = ProcStats.cpuSeconds(pid) - cpuAtReady;
+            Map<String, Double> feedByThreads = ProcStats.perJob(ProcStats.threadCpu(pid), threadsAtReady, (double) NODES * EXECUTIONS);
             // The 32nd execution has started; wait until its full pool of pods exists (they stay Pending).
             List<String> ids = kubelet.executionIds();
             String running = ids.get(EXECUTIONS);
@@ -206,7 +206,7 @@ final class ControllerMemoryBenchmark {
             loaded.put("controllerCpuSecondsPer1000JobsWhileFeeding", feedCpu * 1000 / ((double) NODES * EXECUTIONS));
             loaded.put("controllerCpuMsPerJobByThreadGroup", feedByThreads);
             // Without the warm-up (JIT compilation, first allocations): the executions after the first WARM_UP.
-            loaded.put("controllerCpuMsPerJobAfterWarmUp", (cpuSeconds(Long.toString(controller.pid())) - cpuWarm.get()) * 1000
+            loaded.put("controllerCpuMsPerJobAfterWarmUp", (ProcStats.cpuSeconds(pid) - cpuWarm.get()) * 1000
                     / ((double) NODES * (EXECUTIONS - WARM_UP)));
             loaded.put("warmUpExecutions", WARM_UP);
             loaded.put("resultsPosted", kubelet.posted.get());
@@ -372,7 +372,7 @@ final class ControllerMemoryBenchmark {
         Map<String, String> status = procStatus(pid);
         s.put("rssMiB", kib(status.get("VmRSS")) / 1024.0);
         s.put("threads", Integer.parseInt(status.get("Threads").trim()));
-        s.put("processCpuSeconds", cpuSeconds(pid));
+        s.put("processCpuSeconds", ProcStats.cpuSeconds(pid));
         return s;
     }
 
@@ -398,44 +398,6 @@ final class ControllerMemoryBenchmark {
             }
         }
         return status;
-    }
-
-    /** utime + stime of the process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
-    static double cpuSeconds(String pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", pid, "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-    }
-
-    /**
-     * CPU seconds (utime + stime) of the process's live threads, summed per thread group: the thread name
-     * ({@code /proc/<pid>/task/<tid>/comm}, 15 characters at most) without its digits, so pools add up.
-     */
-    static Map<String, Double> threadCpu(String pid) throws IOException {
-        Map<String, Double> groups = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", pid, "task"))) {
-            for (Path task : tasks.toList()) {
-                try {
-                    String stat = Files.readString(task.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-                    groups.merge(name.replaceAll("[0-9]+", "#").strip(), cpu, Double::sum);
-                } catch (java.nio.file.NoSuchFileException ended) {
-                    // the thread ended between the listing and the read; its time is in no group
-                }
-            }
-        }
-        return groups;
-    }
-
-    /** Milliseconds per job of each thread group between two {@link #threadCpu} snapshots, largest first. */
-    static Map<String, Double> perJob(Map<String, Double> after, Map<String, Double> before, double jobs) {
-        Map<String, Double> perJob = new LinkedHashMap<>();
-        after.entrySet().stream().map(e -> Map.entry(e.getKey(), (e.getValue() - before.getOrDefault(e.getKey(), 0.0)) * 1000 / jobs))
-                .filter(e -> e.getValue() >= 0.005).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-                .forEach(e -> perJob.put(e.getKey(), e.getValue()));
-        return perJob;
     }
 
     private static long kib(String value) {

@@ -123,11 +123,11 @@ final class Fabric8FloorBenchmark {
             for (String line; (line = lines.readLine()) != null; ) {
                 System.out.println("  " + line);
                 if (line.startsWith("execution " + WARM_UP + " done")) {
-                    cpuWarm = ControllerMemoryBenchmark.cpuSeconds(pid);
-                    threadsWarm = ControllerMemoryBenchmark.threadCpu(pid);
+                    cpuWarm = ProcStats.cpuSeconds(pid);
+                    threadsWarm = ProcStats.threadCpu(pid);
                 } else if (line.startsWith("execution " + EXECUTIONS + " done")) {
-                    cpuEnd = ControllerMemoryBenchmark.cpuSeconds(pid);
-                    threadsEnd = ControllerMemoryBenchmark.threadCpu(pid);
+                    cpuEnd = ProcStats.cpuSeconds(pid);
+                    threadsEnd = ProcStats.threadCpu(pid);
                     child.getOutputStream().close(); // tells it to exit
                 }
             }
@@ -142,7 +142,7 @@ final class Fabric8FloorBenchmark {
         }
         double jobs = (double) NODES * (EXECUTIONS - WARM_UP);
         double msPerJob = (cpuEnd - cpuWarm) * 1000 / jobs;
-        Map<String, Double> byThreads = ControllerMemoryBenchmark.perJob(threadsEnd, threadsWarm, jobs);
+        Map<String, Double> byThreads = ProcStats.perJob(threadsEnd, threadsWarm, jobs);
         System.out.printf("fabric8 CPU per job after %d warm-up executions: %.2f ms (pod: %d bytes of JSON)%n", WARM_UP, msPerJob, podBytes);
         System.out.println("by thread group (ms): " + byThreads.entrySet().stream().map(e -> String.format("%s %.3f", e.getKey(), e.getValue()))
                 .collect(java.util.stream.Collectors.joining(", ")));
