@@ -1,6 +1,7 @@
 package io.batchjob.app;
 
 import io.batchjob.core.config.ConfigException;
+import io.batchjob.k8s.KubernetesJobBackend;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,9 +24,6 @@ import org.slf4j.LoggerFactory;
 public record ControllerEnvironment(String namespace, String configMapName, Optional<String> podIp, String hostname,
                                     boolean devMode, Optional<Path> reportDirectory) {
 
-    /** A namespace name: an RFC 1123 DNS label, as the API server accepts it. */
-    private static final java.util.regex.Pattern NAMESPACE = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-
     /** @throws ConfigException naming every missing or invalid variable */
     public static ControllerEnvironment from(Map<String, String> env) {
         List<String> problems = new ArrayList<>();
@@ -33,7 +31,7 @@ public record ControllerEnvironment(String namespace, String configMapName, Opti
         String configMap = blankToNull(env.get("CONFIG_MAP_NAME"));
         if (namespace == null) {
             problems.add("NAMESPACE is required: the namespace the controller works in (set it from metadata.namespace)");
-        } else if (!NAMESPACE.matcher(namespace).matches()) {
+        } else if (!KubernetesJobBackend.NAMESPACE_NAME.matcher(namespace).matches()) {
             problems.add("NAMESPACE '" + namespace + "' is not a namespace name (lower-case letters, digits and '-', "
                     + "starting and ending with a letter or digit, at most 63 characters)");
         }

@@ -56,6 +56,8 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             "InvalidImageName", "CreateContainerError");
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesJobBackend.class);
     /** {@code withGracePeriod(0)}: job pods of an earlier execution have nothing left to finish. */
+    /** A namespace name as the API server accepts it: an RFC 1123 DNS label (request paths are built from it). */
+    public static final java.util.regex.Pattern NAMESPACE_NAME = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final String DELETE_NOW = "{\"apiVersion\":\"v1\",\"kind\":\"DeleteOptions\",\"gracePeriodSeconds\":0}";
 
     private final KubernetesClient client;
@@ -98,7 +100,7 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
         this.client = client;
         this.namespace = namespace;
         this.controllerName = controllerName;
-        if (!namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+        if (!NAMESPACE_NAME.matcher(namespace).matches()) {
             throw new IllegalArgumentException("not a namespace name: '" + namespace + "'");
         }
         this.podsPath = "/api/v1/namespaces/" + namespace + "/pods";
