@@ -92,9 +92,12 @@ class CallbackLimitsTest {
     /** Holds the engine's events thread in onResultReceived until released. */
     static final class Gate implements ExecutionListener {
         final CountDownLatch release = new CountDownLatch(1);
+        /** Counted down once a result is held: it has left the backlog. */
+        final CountDownLatch entered = new CountDownLatch(1);
 
         @Override
         public void onResultReceived(String executionId, String node, JobResult result) {
+            entered.countDown();
             try {
                 release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -112,6 +115,8 @@ class CallbackLimitsTest {
                 // node-a's result is being delivered (the listener holds it); node-b's waits: 8 of 10 values.
                 assertThat(f.post(f.url("node-a", "result"), f.basic("node-a"), null, result(3).getBytes(StandardCharsets.UTF_8)).statusCode())
                         .isEqualTo(200);
+                // Accepted is not yet taken: node-a's 3 values count in the backlog until the events thread holds them.
+                assertThat(gate.entered.await(5, TimeUnit.SECONDS)).as("node-a's result reached the listener").isTrue();
                 assertThat(f.post(f.url("node-b", "result"), f.basic("node-b"), null, result(8).getBytes(StandardCharsets.UTF_8)).statusCode())
                         .isEqualTo(200);
                 // 3 more exceed the backlog: 503 with Retry-After, and nothing stored.
