@@ -189,10 +189,16 @@ public final class ExecutionEngine implements AutoCloseable {
 
     /**
      * Starts an execution on the nodes the node source lists now. While one runs, the
-     * {@code concurrencyPolicy} decides: {@code Replace} (default, as the Go controller) ends it —
-     * its unfinished jobs end as {@link JobOutcome#REPLACED}, its summary is written, its pods are
-     * deleted with the new execution's clean-up — and starts the new one; {@code Forbid} skips the
-     * trigger. A trigger while another is still starting an execution is always skipped (as Go's
+     * {@code concurrencyPolicy} decides: {@code Replace} (default, as the Go controller) ends it
+     * once every one of its jobs has been launched — its unfinished jobs end as
+     * {@link JobOutcome#REPLACED}, its summary is written, its pods are deleted with the new
+     * execution's clean-up — and starts the new one; while some of its jobs still wait for a pool
+     * slot the trigger is skipped ("still launching": Go's dispatch loop is still busy then, and
+     * replacing would keep the nodes at the end of the list from ever running when an execution
+     * outlasts the schedule's interval). An operator's request (a run or re-run, see
+     * {@link TriggerRequest#isOperatorRequest()}) replaces at once: it was asked for explicitly.
+     * {@code Forbid} skips every trigger while one runs. A
+     * trigger while another is still starting an execution is always skipped (as Go's
      * {@code startPods} did).
      *
      * @param cause what triggered it, for logs and the summary ({@code schedule}, {@code manual}, ...)
@@ -260,6 +266,7 @@ public final class ExecutionEngine implements AutoCloseable {
                     ? "execution " + active.id() + " was resumed at start-up and still runs"
                     : active != null && config.concurrencyPolicy() == ConcurrencyPolicy.FORBID
                     ? "execution " + active.id() + " is still running (concurrencyPolicy: Forbid)"
+                    : active != null && !request.isOperatorRequest() ? active.stillLaunching().orElse(null)
                     : null;
             if (busy != null) {
                 LOG.info("trigger ({}) skipped: {}", cause, busy);
@@ -271,10 +278,8 @@ public final class ExecutionEngine implements AutoCloseable {
             starting = true;
         }
         try {
-            if (replaced != null) {
-                replaced.replace(cause);
-            }
-            return start(request);
+            List<String> notRun = replaced != null ? replaced.replace(cause) : List.of();
+            return start(request, notRun);
         } finally {
             synchronized (this) {
                 starting = false;
@@ -282,11 +287,15 @@ public final class ExecutionEngine implements AutoCloseable {
         }
     }
 
-    private TriggerOutcome start(TriggerRequest request) {
+    /**
+     * @param first nodes whose jobs the replaced execution ended unfinished: they go first, so that when
+     *              executions keep outlasting the schedule's interval every node still gets its turn
+     */
+    private TriggerOutcome start(TriggerRequest request, List<String> first) {
         String cause = request.cause();
         ControllerConfig cfg = config; // one snapshot for the whole execution
         RunContext.Settings settings = runSettings(cfg);
-        ExecutionStarter.Prepared prepared = starter.prepare(request, cfg.reportHistory());
+        ExecutionStarter.Prepared prepared = starter.prepare(request, cfg.reportHistory(), first);
         if (prepared instanceof ExecutionStarter.Prepared.Failed failed) {
             LOG.error("trigger ({}) failed: {}", cause, failed.reason(), failed.cause());
             events.publish(l -> l.onTriggerFailed(cause, failed.reason()));

@@ -275,13 +275,31 @@ final class ExecutionRun {
 
     // ---------------------------------------------------------------- ending early
 
-    /** Ends the execution for a new trigger: what has not ended ends as replaced; the summary is written. */
-    void replace(String cause) {
+    /**
+     * Why a {@code Replace} trigger must not end this execution yet: some of its jobs still wait for
+     * a pool slot. Empty once every job has been launched (or the execution is ending anyway).
+     */
+    Optional<String> stillLaunching() {
+        synchronized (ex) {
+            if (ex.stopped || ex.finishing || ex.pending.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of("execution " + ex.id + " is still launching: " + ex.pending.size() + " of " + ex.jobs.size()
+                    + " jobs wait for a pool slot (concurrencyPolicy: Replace replaces it once every job has started)");
+        }
+    }
+
+    /**
+     * Ends the execution for a new trigger: what has not ended ends as replaced; the summary is written.
+     *
+     * @return the nodes whose jobs ended as replaced, in the execution's order
+     */
+    List<String> replace(String cause) {
         ExecutionSummary summary;
-        int unfinished = 0;
+        List<String> replacedNodes = new ArrayList<>();
         synchronized (ex) {
             if (ex.stopped || ex.finishing) {
-                return; // its last job just ended: it finishes by itself
+                return List.of(); // its last job just ended: it finishes by itself
             }
             Instant now = context.clock().instant();
             String reason = "replaced by a new execution (" + cause + ") before it ended";
@@ -292,15 +310,16 @@ final class ExecutionRun {
                     }
                     endLocked(job, JobState.REPLACED, reason);
                     releaseSlotLocked(job);
-                    unfinished++;
+                    replacedNodes.add(job.node);
                 }
             }
             ex.pending.clear();
             ex.finishing = true;
             summary = ex.summary(now);
         }
-        LOG.info("execution {} is replaced by a new trigger ({}): {} unfinished job(s) end as replaced", ex.id, cause, unfinished);
+        LOG.info("execution {} is replaced by a new trigger ({}): {} unfinished job(s) end as replaced", ex.id, cause, replacedNodes.size());
         finish(summary);
+        return replacedNodes;
     }
 
     /** Gives the execution up without touching its jobs (another controller resumes it). */

@@ -46,10 +46,20 @@ final class ExecutionStarter {
      * @param reportHistory executions to keep
      */
     Prepared prepare(TriggerRequest request, int reportHistory) {
+        return prepare(request, reportHistory, List.of());
+    }
+
+    /**
+     * @param first nodes to dispatch before the others when they are selected (those a replaced
+     *              execution did not finish); the rest keep the node source's order. Not used for a
+     *              request that names its nodes
+     */
+    Prepared prepare(TriggerRequest request, int reportHistory, List<String> first) {
         String cause = request.cause();
         List<String> selected;
         try {
-            selected = usable(request.nodes() != null ? request.nodes() : nodeSource.listNodes());
+            // A re-run keeps the order of the nodes it names.
+            selected = request.nodes() != null ? usable(request.nodes()) : firstOf(usable(nodeSource.listNodes()), first);
         } catch (RuntimeException e) {
             return new Prepared.Failed("cannot list nodes: " + e.getMessage(), e);
         }
@@ -85,6 +95,17 @@ final class ExecutionStarter {
     /** The nodes the node source lists now (for a re-run's "still selected" check). */
     List<String> listNodes() {
         return nodeSource.listNodes();
+    }
+
+    private static List<String> firstOf(List<String> selected, List<String> first) {
+        if (first.isEmpty()) {
+            return selected;
+        }
+        LinkedHashSet<String> ordered = new LinkedHashSet<>();
+        java.util.Set<String> present = new java.util.HashSet<>(selected);
+        first.stream().filter(present::contains).forEach(ordered::add);
+        ordered.addAll(selected);
+        return List.copyOf(ordered);
     }
 
     /** Node names become file names; a leading '_' or '.' could clash with our own files. */

@@ -22,6 +22,15 @@ public record TriggerRequest(String cause, List<String> nodes, String request, L
         skipped = skipped == null ? List.of() : List.copyOf(skipped);
     }
 
+    /**
+     * Whether an operator asked for this run (a {@code run} annotation, or a re-run of chosen
+     * nodes), as opposed to the schedule: under {@code concurrencyPolicy: Replace} it replaces a
+     * running execution at once, where a scheduled trigger waits until every job has started.
+     */
+    public boolean isOperatorRequest() {
+        return request != null || nodes != null;
+    }
+
     /** All selected nodes, for this cause. */
     public static TriggerRequest of(String cause) {
         return new TriggerRequest(cause, null, null, List.of());

@@ -49,10 +49,11 @@ class ResumeTest {
 
     @Test
     void theStartUpTriggerLeavesAResumedExecutionToFinishWhileAScheduledOneReplacesIt() throws Exception {
-        try (EngineHarness h = EngineHarness.builder(reports).nodes(NODES).poolSize(2).build()) {
+        // Every job launched: a scheduled trigger replaces only an execution that is not still launching.
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(NODES).poolSize(NODES.size()).build()) {
             h.engine.activate();
             String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
-            await().until(() -> h.backend.runningNodes(id).size() == 2);
+            await().until(() -> h.backend.runningNodes(id).size() == NODES.size());
             h.engine.deactivate();
             h.backend.detachListeners();
 
@@ -62,7 +63,7 @@ class ResumeTest {
 
                 assertThat(next.triggerAtStartup("startup")).isInstanceOfSatisfying(TriggerOutcome.Skipped.class,
                         s -> assertThat(s.reason()).isEqualTo("execution " + id + " was resumed at start-up and still runs"));
-                assertThat(h.backend.runningNodes(id)).hasSize(2);
+                assertThat(h.backend.runningNodes(id)).hasSize(NODES.size());
 
                 assertThat(next.trigger("schedule")).as("concurrencyPolicy Replace").isInstanceOf(TriggerOutcome.Started.class);
                 await().until(() -> listener.finished.size() == 1);
