@@ -300,6 +300,11 @@ public final class ResultMetrics implements ExecutionListener {
 
     @Override
     public void onJobEnded(String executionId, JobSummary job) {
+        if (job.outcome() == io.batchjob.core.spi.JobOutcome.REPLACED) {
+            // As the Go controller: a job a new execution replaced never finished, so it has no duration
+            // and no processing verdict (a result it sent before still counts: processing 0).
+            return;
+        }
         series.set(duration.family, executionId, job.node(), NONE, job.durationMillis());
         series.set(processing.family, executionId, job.node(), NONE, job.outcome().isProblem() ? 1 : 0);
     }

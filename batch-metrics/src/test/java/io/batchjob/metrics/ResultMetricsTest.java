@@ -136,6 +136,32 @@ class ResultMetricsTest {
                 "scan_processing{executionID=latest,node=silent} 1.0");
     }
 
+    /** As the Go controller: a replaced job has no duration and no processing series; a result it sent still counts. */
+    @Test
+    void replacedJobsLeaveNoProcessingAndNoDurationSeries() throws Exception {
+        ResultMetrics metrics = new ResultMetrics(config("latestMetricsLabel: true\n"), registry, "1.2.3");
+        String id = "20261127090000";
+        metrics.onExecutionStarted(new ExecutionStart(id, "schedule", T0, List.of("ok", "reported", "late", "never"), false));
+        metrics.onResultReceived(id, "ok", new JobResult(Map.of()));
+        metrics.onJobEnded(id, new JobSummary("ok", JobOutcome.SUCCEEDED, T0, T0.plusMillis(100), "", true));
+        metrics.onResultReceived(id, "reported", new JobResult(Map.of()));
+        String why = "replaced by a new execution (schedule) before it ended";
+        metrics.onJobEnded(id, new JobSummary("reported", JobOutcome.REPLACED, T0, T0.plusMillis(300), why, true));
+        metrics.onJobEnded(id, new JobSummary("late", JobOutcome.REPLACED, T0, T0.plusMillis(200), why, false));
+        metrics.onJobEnded(id, new JobSummary("never", JobOutcome.REPLACED, T0, T0, why, false));
+
+        List<Scrape.Sample> samples = Scrape.scrape(serve());
+
+        assertThat(Scrape.lines(samples, "scan_duration")).containsExactlyInAnyOrder(
+                "scan_duration{executionID=20261127090000,node=ok} 100.0",
+                "scan_duration{executionID=latest,node=ok} 100.0");
+        assertThat(Scrape.lines(samples, "scan_processing")).containsExactlyInAnyOrder(
+                "scan_processing{executionID=20261127090000,node=ok} 0.0",
+                "scan_processing{executionID=latest,node=ok} 0.0",
+                "scan_processing{executionID=20261127090000,node=reported} 0.0",
+                "scan_processing{executionID=latest,node=reported} 0.0");
+    }
+
     @Test
     void aNodesNewResultReplacesTheSeriesOfItsPreviousOneInsteadOfPilingUp() throws Exception {
         ResultMetrics metrics = new ResultMetrics(config("latestMetricsLabel: true\n"), registry, "1.2.3");
