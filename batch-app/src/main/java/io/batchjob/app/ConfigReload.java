@@ -173,6 +173,7 @@ final class ConfigReload implements AutoCloseable {
                 .leaderElectionResourceLock(running.leaderElectionResourceLock())
                 .runOnStartup(running.runOnStartup())
                 .startupDelay(running.startupDelay())
+                .reportFileMode(running.reportFileMode())
                 .build();
     }
 
@@ -229,6 +230,7 @@ final class ConfigReload implements AutoCloseable {
         m.put("leaderElectionResourceLock", ControllerConfig::leaderElectionResourceLock);
         m.put("runOnStartup", ControllerConfig::runOnStartup);
         m.put("startupDelay", ControllerConfig::startupDelay);
+        m.put("reportFileMode", ControllerConfig::reportFileMode);
         return java.util.Collections.unmodifiableMap(m);
     }
 

@@ -105,7 +105,7 @@ public final class Controller implements AutoCloseable {
             LOG.info("report directory {} (REPORT_DIRECTORY overrides reportDirectory)", cfg.reportDirectory());
         }
         this.config = cfg;
-        ReportStore store = new ReportStore(cfg.reportDirectory());
+        ReportStore store = new ReportStore(cfg.reportDirectory(), cfg.reportFileMode());
 
         String callbackHost = CallbackHost.resolve(client, env.namespace(), env.podIp().orElse(null), cfg.callbackServiceName());
         io.fabric8.kubernetes.api.model.OwnerReference owner = OwnerLookup.topLevelOwner(client, env.namespace(), env.hostname()).orElse(null);

@@ -347,6 +347,8 @@ class HelmChartTest {
             "config.maxUploadSize | 5 MB | config.maxUploadSize",
             "config.callbackServicePort | 70000 | config.callbackServicePort",
             "config.reportDirectory | reports | config.reportDirectory",
+            "config.reportFileMode | 0755 | config.reportFileMode",
+            "config.reportFileMode | rw-r--r-- | config.reportFileMode",
             "config.cronExpresion | @daily | Additional property cronExpresion is not allowed",
             "config.metrics.prefix | 1bad | config.metrics.prefix",
             "config.metrics.gauges.x.labels[0] | bad-label | config.metrics.gauges.x.labels.0",
@@ -374,7 +376,8 @@ class HelmChartTest {
             Map.entry("reportServerPort", 18080), Map.entry("healthProbePort", 19152), Map.entry("metrics.port", 19153),
             Map.entry("metrics.prefix", "other"), Map.entry("callbackServiceName", "other-svc"), Map.entry("callbackAuth", "none"),
             Map.entry("maxUploadSize", "5Mi"), Map.entry("maxResultSize", "2Mi"), Map.entry("maxSeriesPerResult", 77),
-            Map.entry("savePodLog", true), Map.entry("latestMetricsLabel", true), Map.entry("leaderElectionResourceLock", "leases"));
+            Map.entry("savePodLog", true), Map.entry("latestMetricsLabel", true), Map.entry("leaderElectionResourceLock", "leases"),
+            Map.entry("reportFileMode", "0640"));
     /** Restart keys that only matter at the next start: changing them has nothing to apply now, so no roll. */
     private static final Map<String, Object> NEXT_START_ONLY = Map.of("runOnStartup", false, "startupDelay", "2m");
     /** Keys (and chart values) the controller applies live. */

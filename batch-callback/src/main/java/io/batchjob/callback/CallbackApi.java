@@ -35,7 +35,6 @@ import org.slf4j.MDC;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -266,7 +265,7 @@ public final class CallbackApi {
 
     private void storeParts(HttpServerExchange exchange, String executionId, String node, ReportStore.Batch batch, List<String> stored)
             throws Exception {
-        Files.createDirectories(multipartTemp);
+        store.createPrivateDirectory(multipartTemp);
         MultiPartParserDefinition multipart = new MultiPartParserDefinition(multipartTemp);
         multipart.setMaxIndividualFileSize(settings.maxUploadSize());
         multipart.setDefaultEncoding("UTF-8");

@@ -39,7 +39,7 @@ public final class ConfigLoader {
             "reportDirectory", "reportHistory", "podPoolSize", "runOnStartup", "startupDelay", "callbackServiceName",
             "callbackServicePort", "custom", "latestMetricsLabel", "leaderElectionResourceLock", "savePodLog",
             "metrics", "healthProbePort", "reportServerPort", "jobTimeout", "maxUploadSize", "maxResultSize",
-            "callbackAuth", "concurrencyPolicy", "maxSeriesPerResult", "suspend");
+            "callbackAuth", "concurrencyPolicy", "maxSeriesPerResult", "suspend", "reportFileMode");
     private static final Set<String> METRICS_KEYS = Set.of("prefix", "gauges", "port");
     private static final Set<String> GAUGE_KEYS = Set.of("help", "labels");
     private static final Set<String> DEPRECATED_LOCKS = Set.of("configmaps", "endpoints", "configmapsleases", "endpointsleases");
@@ -149,6 +149,7 @@ public final class ConfigLoader {
             string("concurrencyPolicy", v -> ConcurrencyPolicy.parse(v).ifPresentOrElse(b::concurrencyPolicy,
                     () -> problems.add("key 'concurrencyPolicy': value " + ControllerConfig.quote(v) + " is invalid: use 'Replace' (default:"
                             + " a trigger ends the running execution, as the Go controller) or 'Forbid' (a trigger while one runs is skipped)")));
+            fileMode(b);
             // Range checks only make sense on values that had the right type.
             List<String> ranges = b.problems().stream()
                     .filter(p -> problems.stream().noneMatch(q -> sameKey(p, q)))
@@ -421,6 +422,29 @@ public final class ConfigLoader {
                 }
             } else {
                 problems.add("key '" + key + "': expected a size such as 100Mi, found " + describe(node));
+            }
+        }
+
+        /** {@code reportFileMode}: octal text ("0640") or a YAML number (unquoted 0640 is octal in YAML 1.1). */
+        private void fileMode(ControllerConfig.Builder b) {
+            JsonNode node = root.get("reportFileMode");
+            if (node == null || node.isNull()) {
+                return;
+            }
+            try {
+                if (node.isIntegralNumber()) {
+                    if (!node.canConvertToLong()) {
+                        problems.add("key 'reportFileMode': value " + node.asText() + " is not a file mode: write it in octal, e.g. '0600'");
+                        return;
+                    }
+                    b.reportFileMode(ReportFileMode.ofNumber(node.longValue()));
+                } else if (node.isTextual()) {
+                    b.reportFileMode(ReportFileMode.parse(node.asText()));
+                } else {
+                    problems.add("key 'reportFileMode': expected an octal file mode such as '0600', found " + describe(node));
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("key 'reportFileMode': " + e.getMessage());
             }
         }
 

@@ -51,6 +51,7 @@ import java.util.regex.Pattern;
  * @param concurrencyPolicy          what a trigger does while an execution runs (new; default Replace, as in Go)
  * @param maxSeriesPerResult         most values (metric series) one result may carry (new; more is refused with 413)
  * @param suspend                    no scheduled (or start-up) triggers; manual runs and re-runs still work (new)
+ * @param reportFileMode             permissions of report files (directories: plus search bits); 0600 as in Go (new)
  */
 public record ControllerConfig(
         String name,
@@ -80,7 +81,8 @@ public record ControllerConfig(
         CallbackAuth callbackAuth,
         ConcurrencyPolicy concurrencyPolicy,
         int maxSeriesPerResult,
-        boolean suspend) {
+        boolean suspend,
+        ReportFileMode reportFileMode) {
 
     public static final String DEFAULT_CRON = "42 3 * * *";
     public static final Path DEFAULT_REPORT_DIRECTORY = Path.of("/var/www");
@@ -112,6 +114,9 @@ public record ControllerConfig(
                 cronTimeZone, reportDirectory, reportHistory, podPoolSize, startupDelay, callbackServiceName,
                 callbackServicePort, metrics, healthProbePort, reportServerPort, jobTimeout, maxUploadSize,
                 maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy, maxSeriesPerResult);
+        if (reportFileMode == null) {
+            problems.add("key 'reportFileMode' must not be null");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException("config", problems);
         }
@@ -169,6 +174,7 @@ public record ControllerConfig(
         b.concurrencyPolicy = concurrencyPolicy;
         b.maxSeriesPerResult = maxSeriesPerResult;
         b.suspend = suspend;
+        b.reportFileMode = reportFileMode;
         return b;
     }
 
@@ -372,6 +378,7 @@ public record ControllerConfig(
         private CallbackAuth callbackAuth = CallbackAuth.TOKEN;
         private ConcurrencyPolicy concurrencyPolicy = ConcurrencyPolicy.REPLACE;
         private int maxSeriesPerResult = DEFAULT_MAX_SERIES_PER_RESULT;
+        private ReportFileMode reportFileMode = ReportFileMode.DEFAULT;
 
         private Builder() {
         }
@@ -404,6 +411,7 @@ public record ControllerConfig(
         public Builder callbackAuth(CallbackAuth v) { this.callbackAuth = v; return this; }
         public Builder concurrencyPolicy(ConcurrencyPolicy v) { this.concurrencyPolicy = v; return this; }
         public Builder maxSeriesPerResult(int v) { this.maxSeriesPerResult = v; return this; }
+        public Builder reportFileMode(ReportFileMode v) { this.reportFileMode = v; return this; }
 
         /** @throws ConfigException listing every invalid value */
         public ControllerConfig build() {
@@ -423,14 +431,18 @@ public record ControllerConfig(
                     runOnUnscheduledNodes, cronExpression, cronTimeZone, reportDirectory, reportHistory, podPoolSize,
                     runOnStartup, startupDelay, callbackServiceName, callbackServicePort, custom, latestMetricsLabel,
                     leaderElectionResourceLock, savePodLog, metrics, healthProbePort, reportServerPort, jobTimeout,
-                    maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult, suspend);
+                    maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult, suspend, reportFileMode);
         }
 
         List<String> problems() {
-            return validate(name, jobServiceAccount, jobImagePullSecrets, jobNodeSelector, cronExpression,
+            List<String> p = validate(name, jobServiceAccount, jobImagePullSecrets, jobNodeSelector, cronExpression,
                     cronTimeZone, reportDirectory, reportHistory, podPoolSize, startupDelay, callbackServiceName,
                     callbackServicePort, metrics, healthProbePort, reportServerPort, jobTimeout, maxUploadSize,
                     maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy, maxSeriesPerResult);
+            if (reportFileMode == null) {
+                p.add("key 'reportFileMode' must not be null");
+            }
+            return p;
         }
     }
 }

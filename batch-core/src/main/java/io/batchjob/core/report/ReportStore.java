@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.batchjob.core.config.ReportFileMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,10 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -59,6 +64,10 @@ public final class ReportStore {
             .thenComparing(Comparator.naturalOrder());
 
     private final Path root;
+    private final ReportFileMode mode;
+    /** Empty on file systems without POSIX permissions (the mode is then the platform's). */
+    private final FileAttribute<?>[] fileAttributes;
+    private final FileAttribute<?>[] directoryAttributes;
     private final ObjectMapper json = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -68,13 +77,30 @@ public final class ReportStore {
             .build();
 
     /**
+     * A store whose files are written {@code 0600} and directories {@code 0700}, as the Go controller.
+     *
      * @param root the report directory; created if missing
      * @throws ReportStorageException when it cannot be created
      */
     public ReportStore(Path root) {
+        this(root, ReportFileMode.DEFAULT);
+    }
+
+    /**
+     * @param root the report directory; created if missing (an existing one keeps its own mode)
+     * @param mode permissions of the files it writes; directories it creates get {@link ReportFileMode#directoryBits()}
+     * @throws ReportStorageException when it cannot be created
+     */
+    public ReportStore(Path root, ReportFileMode mode) {
         this.root = root.toAbsolutePath().normalize();
+        this.mode = java.util.Objects.requireNonNull(mode, "mode");
+        boolean posix = this.root.getFileSystem().supportedFileAttributeViews().contains("posix");
+        this.fileAttributes = posix ? new FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(mode.filePermissions())}
+                : new FileAttribute<?>[0];
+        this.directoryAttributes = posix ? new FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(mode.directoryPermissions())}
+                : new FileAttribute<?>[0];
         try {
-            Files.createDirectories(this.root);
+            createDirectory(this.root);
         } catch (IOException e) {
             throw new ReportStorageException("cannot create the report directory " + this.root + ": " + e, e);
         }
@@ -82,6 +108,66 @@ public final class ReportStore {
 
     public Path root() {
         return root;
+    }
+
+    /** The permissions of the files this store writes. */
+    public ReportFileMode mode() {
+        return mode;
+    }
+
+    /**
+     * Creates a directory below the report directory (and its missing parents) with the store's
+     * directory mode, for helpers that stage files there (e.g. multipart uploads).
+     */
+    public Path createPrivateDirectory(Path dir) throws IOException {
+        Path d = dir.toAbsolutePath().normalize();
+        if (!d.startsWith(root)) {
+            throw new IllegalArgumentException(d + " is not below the report directory " + root);
+        }
+        return createDirectory(d);
+    }
+
+    /**
+     * Creates the directory and its missing parents with the directory mode; a process umask
+     * (typically 022) removes group and other bits at creation, so they are set again when wanted.
+     */
+    private Path createDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        Path parent = dir.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            createDirectory(parent);
+        }
+        try {
+            Files.createDirectory(dir, directoryAttributes);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (Files.isDirectory(dir)) {
+                return dir; // created meanwhile by another writer
+            }
+            throw e;
+        }
+        if (directoryAttributes.length > 0 && mode.sharesWithOthers()) {
+            Files.setPosixFilePermissions(dir, mode.directoryPermissions());
+        }
+        return dir;
+    }
+
+    /** Opens a new file with the file mode (see {@link #createDirectory} for the umask). */
+    private FileChannel openWithMode(Path file, boolean append) throws IOException {
+        Set<StandardOpenOption> options = append
+                ? EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)
+                : EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel channel = FileChannel.open(file, options, fileAttributes);
+        if (fileAttributes.length > 0 && mode.sharesWithOthers()) {
+            try {
+                Files.setPosixFilePermissions(file, mode.filePermissions());
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+        }
+        return channel;
     }
 
     /** @return whether {@code id} has the shape of an execution ID (digits only) */
@@ -132,7 +218,7 @@ public final class ReportStore {
     public Path createExecution(String executionId) {
         Path dir = executionDirectory(executionId);
         try {
-            return Files.createDirectories(dir);
+            return createDirectory(dir);
         } catch (IOException e) {
             throw new ReportStorageException("cannot create " + dir + ": " + e, e);
         }
@@ -157,7 +243,7 @@ public final class ReportStore {
         Path dir = fileOf(executionId, fileName).getParent();
         createExecution(executionId);
         try {
-            Files.createDirectories(dir);
+            createDirectory(dir);
         } catch (IOException e) {
             throw new ReportStorageException("cannot create " + dir + ": " + e, e);
         }
@@ -207,7 +293,7 @@ public final class ReportStore {
             staged.put(fileName, temp);
             FileChannel out;
             try {
-                out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                out = openWithMode(temp, false);
             } catch (IOException e) {
                 throw new ReportStorageException("cannot write " + dir + ": " + e.getMessage(), e);
             }
@@ -443,22 +529,22 @@ public final class ReportStore {
     /** Opens the file for appending (creating it); its directories only when they are missing (not a mkdir per line). */
     private FileChannel openAppend(Path file, String executionId) throws IOException {
         try {
-            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            return openWithMode(file, true);
         } catch (java.nio.file.NoSuchFileException missing) {
             createExecution(executionId);
-            Files.createDirectories(file.getParent());
-            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            createDirectory(file.getParent());
+            return openWithMode(file, true);
         }
     }
 
     /** Creates the file; its directories only when they are missing. */
     private FileChannel openNew(Path file, String executionId) throws IOException {
         try {
-            return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return openWithMode(file, false);
         } catch (java.nio.file.NoSuchFileException missing) {
             createExecution(executionId);
-            Files.createDirectories(file.getParent());
-            return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            createDirectory(file.getParent());
+            return openWithMode(file, false);
         }
     }
 

@@ -136,6 +136,13 @@ class ConfigLoaderTest {
         assertThat(c.custom().isEmpty()).isTrue();
         assertThat(c.jobImagePullSecrets()).isEmpty();
         assertThat(c.jobNodeSelector()).isEmpty();
+        assertThat(c.reportFileMode()).as("report files 0600, as the Go controller wrote them").isEqualTo(ReportFileMode.DEFAULT);
+    }
+
+    @ParameterizedTest(name = "reportFileMode: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"0640", "\"0640\"", "'640'", "\"0o640\""})
+    void readsTheReportFileModeInOctalQuotedOrNot(String value) {
+        assertThat(ConfigLoader.load("name: a\nreportFileMode: " + value, TEMPLATE, SOURCE).config().reportFileMode().bits()).isEqualTo(0640);
     }
 
     @Test
@@ -228,7 +235,15 @@ class ConfigLoaderTest {
                 bad("name: a\nname: b", "it is not valid YAML"),
                 bad("- a\n- b", "it must be a YAML mapping of keys to values, found a list"),
                 bad("", "it is empty: at least 'name' must be set"),
-                bad("cronExpression: @daily", "it is not valid YAML"));
+                bad("cronExpression: @daily", "it is not valid YAML"),
+                bad("name: a\nreportFileMode: 0755", "key 'reportFileMode': mode 0755 has an execute bit"),
+                bad("name: a\nreportFileMode: \"0400\"", "key 'reportFileMode': mode 0400 must let the controller read and write its own files"),
+                bad("name: a\nreportFileMode: 640", "key 'reportFileMode': value 640 is not a file mode: write it in octal with a leading 0 (0640) or quoted ('0640')"),
+                bad("name: a\nreportFileMode: rw-r-----", "key 'reportFileMode': 'rw-r-----' is not a file mode: write three octal digits"),
+                bad("name: a\nreportFileMode: \"../0600\"", "key 'reportFileMode': '../0600' is not a file mode"),
+                bad("name: a\nreportFileMode: [0600]", "key 'reportFileMode': expected an octal file mode such as '0600', found a list"),
+                bad("name: a\nreportFileMode: true", "key 'reportFileMode': expected an octal file mode such as '0600', found boolean true"),
+                bad("name: a\nreportFileMode: 99999999999999999999", "key 'reportFileMode': value 99999999999999999999 is not a file mode"));
     }
 
     /** Configs the Go controller started with (its chart writes jobImagePullSecrets: {}), and what they mean here. */
