@@ -205,6 +205,9 @@ public final class Controller implements AutoCloseable {
                 List.of(control::onConfigMap, reload::onConfigMap)));
         leadership = own(Leadership.of(env.devMode(), client, env.namespace(), cfg, env.hostname(),
                 () -> {
+                    if (!env.devMode()) {
+                        configMapEvents.leaderElected(config.leaseName(), env.hostname());
+                    }
                     engine.activate();
                     scheduler.start();
                     control.leadershipGained();

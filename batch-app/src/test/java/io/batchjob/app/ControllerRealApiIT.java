@@ -146,16 +146,24 @@ class ControllerRealApiIT {
                     assertThat(pod.getStatus().getPhase()).isEqualTo("Succeeded");
                 });
                 List<Event> events = admin.resources(Event.class).list().getItems().stream()
-                        .filter(e -> "e2e".equals(e.getReportingController())).toList();
+                        .filter(e -> "e2e".equals(e.getReportingController()) && "Pod".equals(e.getRegarding().getKind())).toList();
                 assertThat(events).extracting(Event::getNote)
                         .containsExactlyInAnyOrder("scanned " + p + "-a", "scanned " + p + "-b", "scanned " + p + "-c");
                 assertThat(events).allSatisfy(e -> {
                     assertThat(e.getType()).isEqualTo("Warning");
                     assertThat(e.getAction()).isEqualTo("Scan");
                     assertThat(e.getReason()).isEqualTo("Scanned");
-                    assertThat(e.getReportingInstance()).isEqualTo(RbacScenario.CONTROLLER_POD);
+                    assertThat(e.getReportingInstance()).isEqualTo("e2e-" + RbacScenario.CONTROLLER_POD);
                     assertThat(e.getRegarding().getUid()).isNotBlank();
+                    assertThat(e.getRelated()).isEqualTo(e.getRegarding());
                 });
+                String leaseUid = admin.leases().withName("e2e-leader-election").get().getMetadata().getUid();
+                await().untilAsserted(() -> assertThat(admin.resources(Event.class).list().getItems())
+                        .filteredOn(e -> "LeaderElection".equals(e.getReason()) && leaseUid.equals(e.getRegarding().getUid()))
+                        .isNotEmpty().allSatisfy(e -> {
+                            assertThat(e.getRegarding().getKind() + "/" + e.getRegarding().getName()).isEqualTo("Lease/e2e-leader-election");
+                            assertThat(e.getNote()).isEqualTo(RbacScenario.CONTROLLER_POD + " became leader");
+                        }));
                 await().untilAsserted(() -> assertThat(get(controller.metricsPort(), "/metrics"))
                         .contains("e2e_my_metric{executionID=\"" + id + "\",label_a=\"" + p + "-a\",node=\"" + p + "-a\"} 2.5")
                         .contains("e2e_processing{executionID=\"" + id + "\",node=\"" + p + "-b\"} 0.0")

@@ -357,7 +357,7 @@ public final class CallbackApi {
         }
         String action = text(root, "action");
         if (action == null || action.isBlank()) {
-            action = "Reported"; // events.k8s.io requires an action; the Go controller broke without one
+            action = "n/a"; // as the Go controller (eventActionNotAvailable): events.k8s.io requires an action
         } else if (action.length() > 128) {
             throw new HttpProblem(400, "action: at most 128 characters");
         }

@@ -77,7 +77,7 @@ class CallbackApiTest {
                 "{\"warning\": true, \"reason\": \"TestReason\", \"message\": \"m: %s\", \"args\": [\"a1\"]}", f.injectedUrl("node-a", "event"));
 
         assertThat(out).startsWith("200\n");
-        assertThat(f.events).containsExactly(new JobEvent(f.executionId, "node-a", true, "TestReason", "m: a1", "Reported"));
+        assertThat(f.events).containsExactly(new JobEvent(f.executionId, "node-a", true, "TestReason", "m: a1", "n/a"));
     }
 
     @Test
@@ -90,7 +90,7 @@ class CallbackApiTest {
 
         assertThat(f.events).extracting(JobEvent::message, JobEvent::action, JobEvent::warning).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("a of 3 done, %!s(MISSING)", "Scanned", false),
-                org.assertj.core.groups.Tuple.tuple("done%!(EXTRA int=1)", "Reported", false));
+                org.assertj.core.groups.Tuple.tuple("done%!(EXTRA int=1)", "n/a", false));
     }
 
     @Test

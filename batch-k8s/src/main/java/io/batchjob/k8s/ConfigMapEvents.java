@@ -14,7 +14,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Tells operators, as Events on the controller's ConfigMap (what {@code kubectl describe
+ * Tells operators, as Events on the controller's ConfigMap (and, for leadership, on its Lease) (what {@code kubectl describe
  * configmap} shows), what happened to a trigger that started nothing — skipped (e.g. with
  * {@code concurrencyPolicy: Forbid}) or failed — and to their requests and config changes
  * ({@link #publish}). Listener calls only queue the Event; one thread
@@ -26,7 +26,9 @@ public final class ConfigMapEvents implements ExecutionListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigMapEvents.class);
 
     private final KubernetesEventPublisher publisher;
-    private final ObjectReference configMap;
+    private final String configMapName;
+    /** Only touched by the writer thread: the ConfigMap with its uid once it could be read. */
+    private ObjectReference configMap;
     private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(100), r -> {
         Thread t = new Thread(r, "configmap-events");
         t.setDaemon(true);
@@ -35,8 +37,20 @@ public final class ConfigMapEvents implements ExecutionListener, AutoCloseable {
 
     public ConfigMapEvents(KubernetesEventPublisher publisher, String namespace, String configMapName) {
         this.publisher = publisher;
+        this.configMapName = configMapName;
         this.configMap = new ObjectReferenceBuilder().withApiVersion("v1").withKind("ConfigMap").withNamespace(namespace)
                 .withName(configMapName).build();
+    }
+
+    /**
+     * Queues the {@code LeaderElection} Event on the Lease that client-go's leader election records
+     * (and the Go controller with it) when this replica becomes the leader.
+     *
+     * @param identity this replica's identity in the Lease
+     */
+    public void leaderElected(String leaseName, String identity) {
+        queue("LeaderElection", leaseName, () -> publisher.publishAbout(publisher.leaseReference(leaseName), false, "LeaderElection",
+                identity + " became leader", "BecameLeader"));
     }
 
     @Override
@@ -58,16 +72,25 @@ public final class ConfigMapEvents implements ExecutionListener, AutoCloseable {
      * @param action  what the controller did, e.g. {@code Reload}
      */
     public void publish(boolean warning, String reason, String note, String action) {
+        queue(reason, configMapName, () -> {
+            if (configMap.getUid() == null) {
+                configMap = publisher.configMapReference(configMapName); // read once; kubectl describe selects on the uid
+            }
+            publisher.publishAbout(configMap, warning, reason, note, action);
+        });
+    }
+
+    private void queue(String reason, String object, Runnable create) {
         try {
             writer.execute(() -> {
                 try {
-                    publisher.publishAbout(configMap, warning, reason, note, action);
+                    create.run();
                 } catch (KubernetesClientException e) {
-                    LOG.warn("cannot create the {} event on ConfigMap {}: {} {}", reason, configMap.getName(), e.getCode(), e.getMessage());
+                    LOG.warn("cannot create the {} event on {}: {} {}", reason, object, e.getCode(), e.getMessage());
                 }
             });
         } catch (RejectedExecutionException e) {
-            LOG.warn("dropped the {} event on ConfigMap {}: too many waiting", reason, configMap.getName());
+            LOG.warn("dropped the {} event on {}: too many waiting", reason, object);
         }
     }
 

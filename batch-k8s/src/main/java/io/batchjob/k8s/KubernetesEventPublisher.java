@@ -18,10 +18,12 @@ import java.util.Locale;
 import java.util.UUID;
 
 /**
- * Creates {@code events.k8s.io/v1} Events about a job's pod, with the non-empty {@code action}
- * that API requires (the Go controller broke when it started to). The reporting controller is the
- * configured {@code name}, as in the Go controller; the note is cut to the API's limit of
- * {@value #NOTE_LIMIT_BYTES} bytes of UTF-8 (not characters) on a character boundary.
+ * Creates {@code events.k8s.io/v1} Events about a job's pod as the Go controller's recorder did:
+ * {@code regarding} and {@code related} both the pod (with its uid, which {@code kubectl describe}
+ * selects on), the job's {@code action} or {@code n/a} when it gave none (the API requires one),
+ * reporting controller the configured {@code name} and reporting instance
+ * {@code <name>-<HOSTNAME>}. The note is cut to the API's limit of {@value #NOTE_LIMIT_BYTES} bytes
+ * of UTF-8 (not characters) on a character boundary.
  */
 public final class KubernetesEventPublisher implements JobEventPublisher {
 
@@ -35,15 +37,25 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
     private final String instance;
     private final Clock clock;
 
+    /** The action of an Event whose job named none, as the Go controller's {@code eventActionNotAvailable}. */
+    public static final String NO_ACTION = "n/a";
+
     /**
-     * @param instance this controller's pod name ({@code HOSTNAME}), as the reporting instance
+     * @param hostname this controller's pod name ({@code HOSTNAME}); the reporting instance is
+     *                 {@code <controllerName>-<hostname>}, as in the Go controller
      */
-    public KubernetesEventPublisher(KubernetesClient client, String namespace, String controllerName, String instance, Clock clock) {
+    public KubernetesEventPublisher(KubernetesClient client, String namespace, String controllerName, String hostname, Clock clock) {
         this.client = client;
         this.namespace = namespace;
         this.controllerName = controllerName;
-        this.instance = instance == null || instance.isBlank() ? controllerName : instance;
+        this.instance = reportingInstance(controllerName, hostname);
         this.clock = clock;
+    }
+
+    /** {@code <name>-<hostname>} (the Go controller's), cut to the API's 128 characters; the name alone without a hostname. */
+    static String reportingInstance(String controllerName, String hostname) {
+        String instance = hostname == null || hostname.isBlank() ? controllerName : controllerName + "-" + hostname;
+        return instance.length() <= 128 ? instance : instance.substring(0, 128);
     }
 
     @Override
@@ -51,8 +63,9 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
         String podName = PodNames.of(controllerName, event.node(), event.executionId());
         try {
             Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
-            publishAbout(new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(namespace).withName(podName)
-                    .withUid(pod == null ? null : pod.getMetadata().getUid()).build(), event.warning(), event.reason(), event.message(), event.action());
+            ObjectReference ref = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(namespace).withName(podName)
+                    .withUid(pod == null ? null : pod.getMetadata().getUid()).build();
+            publishAbout(ref, ref, event.warning(), event.reason(), event.message(), event.action());
         } catch (KubernetesClientException e) {
             throw new JobEventException("the API server refused the event (" + e.getCode() + "): "
                     + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()), e);
@@ -65,6 +78,14 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
      * @throws KubernetesClientException when the API server refuses it
      */
     public void publishAbout(ObjectReference regarding, boolean warning, String reason, String note, String action) {
+        publishAbout(regarding, null, warning, reason, note, action);
+    }
+
+    /**
+     * As {@link #publishAbout(ObjectReference, boolean, String, String, String)}, with a {@code related}
+     * object (may be null).
+     */
+    public void publishAbout(ObjectReference regarding, ObjectReference related, boolean warning, String reason, String note, String action) {
         Event e = new EventBuilder()
                 .withNewMetadata().withName(regarding.getName() + "." + UUID.randomUUID().toString().substring(0, 8)).withNamespace(namespace).endMetadata()
                 .withType(warning ? "Warning" : "Normal")
@@ -72,11 +93,35 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
                 .withNote(truncateUtf8(note, NOTE_LIMIT_BYTES))
                 .withAction(action)
                 .withRegarding(regarding)
+                .withRelated(related)
                 .withReportingController(controllerName)
                 .withReportingInstance(instance)
                 .withEventTime(new MicroTime(MICRO.format(clock.instant().atOffset(java.time.ZoneOffset.UTC))))
                 .build();
         client.resource(e).create();
+    }
+
+    /** The ConfigMap of this namespace, with its uid when it can be read (what {@code kubectl describe} selects Events on). */
+    public ObjectReference configMapReference(String name) {
+        String uid = uidOf(() -> client.configMaps().inNamespace(namespace).withName(name).get());
+        return new ObjectReferenceBuilder().withApiVersion("v1").withKind("ConfigMap").withNamespace(namespace).withName(name)
+                .withUid(uid).build();
+    }
+
+    /** The Lease of this namespace, with its uid when it can be read. */
+    public ObjectReference leaseReference(String name) {
+        String uid = uidOf(() -> client.leases().inNamespace(namespace).withName(name).get());
+        return new ObjectReferenceBuilder().withApiVersion("coordination.k8s.io/v1").withKind("Lease").withNamespace(namespace)
+                .withName(name).withUid(uid).build();
+    }
+
+    private static String uidOf(java.util.function.Supplier<? extends io.fabric8.kubernetes.api.model.HasMetadata> get) {
+        try {
+            io.fabric8.kubernetes.api.model.HasMetadata o = get.get();
+            return o == null ? null : o.getMetadata().getUid();
+        } catch (KubernetesClientException e) {
+            return null; // the Event still names the object; only describe's uid match is lost
+        }
     }
 
     /** At most {@code maxBytes} of UTF-8, ending in "..." when cut, never inside a character (or a surrogate pair). */

@@ -116,8 +116,9 @@ class ClusterObjectsTest {
             assertThat(e.getRegarding().getKind()).isEqualTo("Pod");
             assertThat(e.getRegarding().getName()).isEqualTo("scan-job-worker-1-1");
             assertThat(e.getRegarding().getUid()).isNotBlank().isEqualTo(uid);
+            assertThat(e.getRelated()).as("related is the job pod too, as the Go controller's recorder sets it").isEqualTo(e.getRegarding());
             assertThat(e.getReportingController()).isEqualTo("scan");
-            assertThat(e.getReportingInstance()).isEqualTo("scan-7d9f");
+            assertThat(e.getReportingInstance()).as("<name>-<HOSTNAME>, as in Go").isEqualTo("scan-scan-7d9f");
             assertThat(e.getEventTime().getTime()).isEqualTo("2026-11-27T08:00:00.000000Z");
         });
     }
@@ -158,6 +159,8 @@ class ClusterObjectsTest {
 
     @Test
     void aSkippedOrFailedTriggerIsAnEventOnTheControllersConfigMap() {
+        String uid = client.configMaps().inNamespace("jobs").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata().withName("scan-config").endMetadata().build()).create().getMetadata().getUid();
         try (ConfigMapEvents events = new ConfigMapEvents(new KubernetesEventPublisher(client, "jobs", "scan", "scan-7d9f", Clock.systemUTC()),
                 "jobs", "scan-config")) {
             events.onTriggerSkipped("schedule", "execution 20261127080000 is still running (concurrencyPolicy: Forbid)");
@@ -168,6 +171,8 @@ class ClusterObjectsTest {
         assertThat(events).allSatisfy(e -> {
             assertThat(e.getRegarding().getKind()).isEqualTo("ConfigMap");
             assertThat(e.getRegarding().getName()).isEqualTo("scan-config");
+            assertThat(e.getRegarding().getUid()).as("kubectl describe selects Events on it").isEqualTo(uid);
+            assertThat(e.getRelated()).isNull();
             assertThat(e.getReportingController()).isEqualTo("scan");
             assertThat(e.getAction()).isEqualTo("Trigger");
         });
@@ -175,6 +180,34 @@ class ClusterObjectsTest {
                 org.assertj.core.groups.Tuple.tuple("TriggerSkipped", "Normal",
                         "trigger (schedule) skipped: execution 20261127080000 is still running (concurrencyPolicy: Forbid)"),
                 org.assertj.core.groups.Tuple.tuple("TriggerFailed", "Warning", "trigger (manual) failed: cannot list nodes: 503"));
+    }
+
+    @Test
+    void becomingLeaderIsALeaderElectionEventOnTheLeaseAsClientGoRecordsIt() {
+        String uid = client.leases().inNamespace("jobs").resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                .withNewMetadata().withName("scan-leader-election").endMetadata().build()).create().getMetadata().getUid();
+        try (ConfigMapEvents events = new ConfigMapEvents(new KubernetesEventPublisher(client, "jobs", "scan", "scan-7d9f", Clock.systemUTC()),
+                "jobs", "scan-config")) {
+            events.leaderElected("scan-leader-election", "scan-7d9f");
+            org.awaitility.Awaitility.await().until(() -> client.resources(Event.class).inNamespace("jobs").list().getItems().size() == 1);
+        }
+        assertThat(client.resources(Event.class).inNamespace("jobs").list().getItems()).singleElement().satisfies(e -> {
+            assertThat(e.getType()).isEqualTo("Normal");
+            assertThat(e.getReason()).isEqualTo("LeaderElection");
+            assertThat(e.getNote()).isEqualTo("scan-7d9f became leader");
+            assertThat(e.getRegarding().getApiVersion()).isEqualTo("coordination.k8s.io/v1");
+            assertThat(e.getRegarding().getKind()).isEqualTo("Lease");
+            assertThat(e.getRegarding().getName()).isEqualTo("scan-leader-election");
+            assertThat(e.getRegarding().getUid()).isEqualTo(uid);
+            assertThat(e.getReportingInstance()).isEqualTo("scan-scan-7d9f");
+        });
+    }
+
+    @Test
+    void theReportingInstanceIsNameDashHostnameWithinTheApisLimit() {
+        assertThat(KubernetesEventPublisher.reportingInstance("scan", "scan-7d9f-x2")).isEqualTo("scan-scan-7d9f-x2");
+        assertThat(KubernetesEventPublisher.reportingInstance("scan", "")).isEqualTo("scan");
+        assertThat(KubernetesEventPublisher.reportingInstance("s".repeat(63), "h".repeat(253))).hasSize(128);
     }
 
     @Test

@@ -140,10 +140,10 @@ class KubernetesBackendRealApiIT {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            normal with default action       | false | Scanned   | node %s scanned       | Reported
+            normal with the Go default action | false | Scanned   | node %s scanned       | n/a
             warning with an action           | true  | Failed    | disk %s is full      | Checked
             reason and action at 128 chars   | false | R         | m                    | A
-            note of 1024 three-byte chars    | false | Euro      | €                    | Reported
+            note of 1024 three-byte chars    | false | Euro      | €                    | n/a
             """)
     void eventsWithEveryFieldACallbackCanSetAreAccepted(String what, boolean warning, String reason, String message, String action)
             throws Exception {
@@ -167,7 +167,8 @@ class KubernetesBackendRealApiIT {
         assertThat(stored.getAction()).isEqualTo(action);
         assertThat(stored.getRegarding().getUid()).isEqualTo(pod.getMetadata().getUid());
         assertThat(stored.getReportingController()).isEqualTo("scan");
-        assertThat(stored.getReportingInstance()).isEqualTo("scan-controller-0");
+        assertThat(stored.getRelated()).isEqualTo(stored.getRegarding());
+        assertThat(stored.getReportingInstance()).isEqualTo("scan-scan-controller-0");
         assertThat(stored.getNote().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(1024);
         assertThat(note).startsWith(stored.getNote().replaceAll("\\.\\.\\.$", ""));
     }
