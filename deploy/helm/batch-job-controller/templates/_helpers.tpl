@@ -1,6 +1,36 @@
-{{/* Name of every object; .Values.name as the Go chart. */}}
+{{/* Name of every object: .Values.name when set (the Go chart's key wins), else as Helm charts do:
+     fullnameOverride, or the release name (with the chart's name, or nameOverride, added when the
+     release name does not contain it). */}}
 {{- define "bjc.name" -}}
+{{- if .Values.name -}}
 {{- .Values.name | trunc 63 | trimSuffix "-" -}}
+{{- else if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Whether deployment.image names the Go controller's image: this chart runs the Java one instead. */}}
+{{- define "bjc.goImage" -}}
+{{- if regexMatch "(^|/)bakito/batch-job-controller$" (default "" .Values.deployment.image) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The controller's image: image.repository:image.tag (appVersion when empty); the Go chart's
+     deployment.image/imageTag win when set, unless they name the Go controller's image. */}}
+{{- define "bjc.image" -}}
+{{- $repo := .Values.image.repository -}}
+{{- $tag := default .Chart.AppVersion .Values.image.tag -}}
+{{- if not (include "bjc.goImage" .) -}}
+{{- with .Values.deployment.image -}}{{- $repo = . -}}{{- end -}}
+{{- with .Values.deployment.imageTag -}}{{- $tag = . -}}{{- end -}}
+{{- end -}}
+{{- printf "%s:%s" $repo $tag -}}
 {{- end -}}
 
 {{/* Labels of every object. */}}

@@ -206,7 +206,7 @@ public final class Controller implements AutoCloseable {
         leadership = own(Leadership.of(env.devMode(), client, env.namespace(), cfg, env.hostname(),
                 () -> {
                     if (!env.devMode()) {
-                        configMapEvents.leaderElected(config.leaseName(), env.hostname());
+                        configMapEvents.leadershipAcquired(config.leaseName(), env.hostname(), owner);
                     }
                     engine.activate();
                     scheduler.start();

@@ -170,6 +170,9 @@ class ControllerRealApiIT {
                         .contains("batch_job_controller_executions_total{result=\"success\"} 1.0"));
                 assertThat(admin.leases().withName("e2e-leader-election").get().getSpec().getHolderIdentity())
                         .isEqualTo(RbacScenario.CONTROLLER_POD);
+                // Owned by the controller's Deployment, so that it goes with helm uninstall (garbage collection).
+                await().untilAsserted(() -> assertThat(admin.leases().withName("e2e-leader-election").get().getMetadata().getOwnerReferences())
+                        .singleElement().satisfies(o -> assertThat(o.getKind() + "/" + o.getName()).isEqualTo("Deployment/" + RbacScenario.DEPLOYMENT)));
             }
         }
     }

@@ -169,7 +169,11 @@ class HelmChartTest {
         assertThat(config.metrics().prefix()).isEqualTo("example_job_controller");
         // deployment.*
         assertThat(d.getSpec().getReplicas()).isEqualTo(1);
-        assertThat(c.getImage()).isEqualTo("ghcr.io/bakito/batch-job-controller:v1.2.3");
+        // The Go image would not run this chart's controller: ours is used, and the notes say so.
+        assertThat(c.getImage()).isEqualTo("batch-job-controller:" + HelmChart.chartAppVersion());
+        assertThat(HelmChart.notes("example", HelmChart.VALUES.get("go-chart-values"), Map.of()))
+                .contains("WARNING: deployment.image names the Go controller's image (ghcr.io/bakito/batch-job-controller:v1.2.3)")
+                .contains("batch-job-controller:" + HelmChart.chartAppVersion() + " is used instead");
         assertThat(c.getImagePullPolicy()).isEqualTo("Always");
         assertThat(config.schedule().orElseThrow().expression()).isEqualTo("*/10 * * * *");
         assertThat(config.reportDirectory()).isEqualTo(Path.of("/var/www"));
@@ -191,6 +195,68 @@ class HelmChartTest {
         assertThat(c.getLivenessProbe()).as("probes.liveness: false").isNull();
         // jobPod.image
         assertThat(template.getSpec().getContainers()).extracting(Container::getImage).containsExactly("redhat/ubi10:latest");
+    }
+
+    @ParameterizedTest(name = "release {0} with {1} -> {2}")
+    @CsvSource(delimiterString = " | ", value = {
+            "scan | - | scan-batch-job-controller",
+            "batch-job-controller | - | batch-job-controller",
+            "prod-batch-job-controller-eu | - | prod-batch-job-controller-eu",
+            "scan | nameOverride=checks | scan-checks",
+            "scan | fullnameOverride=node-checks | node-checks",
+            "scan | name=go-named | go-named",
+            "scan | name=go-named,fullnameOverride=ignored | go-named"})
+    void objectsAreNamedAfterTheReleaseAsHelmUsersExpectAndTheGoChartsNameWins(String release, String values, String expected) {
+        Map<String, Object> set = new LinkedHashMap<>();
+        if (!values.equals("-")) {
+            for (String kv : values.split(",")) {
+                set.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+        }
+        List<HasMetadata> objects = HelmChart.renderRelease(release, null, set);
+
+        assertThat(objects).extracting(o -> o.getMetadata().getName())
+                .allMatch(n -> n.equals(expected) || n.startsWith(expected + "-"), "named " + expected + "[-...]");
+        Container c = HelmChart.deployment(objects).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getEnv()).contains(new EnvVar("CONFIG_MAP_NAME", expected, null));
+        ConfigMap cm = HelmChart.controllerConfigMap(objects);
+        assertThat(ConfigLoader.load(cm.getData().get("config.yaml"), cm.getData().get("pod-template.yaml"), "x").config().name())
+                .isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiterString = " | ", value = {
+            "defaults | - | batch-job-controller:APP",
+            "image.repository and image.tag | image.repository=registry.example.com/bjc,image.tag=1.0 | registry.example.com/bjc:1.0",
+            "the Go chart's keys with another image | deployment.image=registry.example.com/mirror,deployment.imageTag=2.0 | registry.example.com/mirror:2.0",
+            "the Go image is replaced | deployment.image=quay.io/bakito/batch-job-controller,deployment.imageTag=v1 | batch-job-controller:APP"})
+    void theImageComesFromImageRepositoryAndTagOrTheGoChartsKeys(String what, String values, String expected) {
+        Map<String, Object> set = new LinkedHashMap<>();
+        if (!values.equals("-")) {
+            for (String kv : values.split(",")) {
+                set.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+        }
+        Container c = HelmChart.deployment(HelmChart.render(set)).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getImage()).isEqualTo(expected.replace("APP", HelmChart.chartAppVersion()));
+    }
+
+    @Test
+    void defaultsAreTheGoChartsWhereAMigratingUserWouldBeHurtAndTheNotesSayWhatToDoFirst() throws Exception {
+        ConfigMap cm = HelmChart.controllerConfigMap(HelmChart.render(Map.of()));
+        ControllerConfig config = ConfigLoader.load(cm.getData().get("config.yaml"), cm.getData().get("pod-template.yaml"), "x").config();
+        assertThat(config.jobTimeoutLimit()).as("no per-job limit, as the Go chart").isEmpty();
+        assertThat(config.runOnStartup()).as("no run at install, as the Go chart").isFalse();
+
+        String notes = HelmChart.notes("scan", null, Map.of());
+        assertThat(notes)
+                .contains("installed as scan-batch-job-controller in namespace batch-jobs")
+                .contains("kubectl -n batch-jobs port-forward deploy/scan-batch-job-controller 8080:8080")
+                .contains("kubectl -n batch-jobs annotate configmap scan-batch-job-controller batch-job-controller.bakito.github.com/run=")
+                .contains("kubectl -n batch-jobs get pods -l batch-job-controller.bakito.github.com/owner=scan-batch-job-controller")
+                .contains("kubectl -n batch-jobs describe configmap scan-batch-job-controller")
+                .contains("describe lease scan-batch-job-controller-leader-election")
+                .doesNotContain("WARNING");
     }
 
     @Test
@@ -347,6 +413,12 @@ class HelmChartTest {
             "config.maxUploadSize | 5 MB | config.maxUploadSize",
             "config.callbackServicePort | 70000 | config.callbackServicePort",
             "config.reportDirectory | reports | config.reportDirectory",
+            "config.cronExpression | bogus | config.cronExpression",
+            "config.cronExpression | * * * * | config.cronExpression",
+            "config.cronExpression | @fortnightly | config.cronExpression",
+            "deployment.cronExpression | every minute | deployment.cronExpression",
+            "image.repositry | x | Additional property repositry is not allowed",
+            "fullnameOverride | Bad_Name | fullnameOverride",
             "config.reportFileMode | 0755 | config.reportFileMode",
             "config.reportFileMode | rw-r--r-- | config.reportFileMode",
             "config.cronExpresion | @daily | Additional property cronExpresion is not allowed",

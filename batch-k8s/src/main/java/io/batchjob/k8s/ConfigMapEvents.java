@@ -43,14 +43,21 @@ public final class ConfigMapEvents implements ExecutionListener, AutoCloseable {
     }
 
     /**
-     * Queues the {@code LeaderElection} Event on the Lease that client-go's leader election records
-     * (and the Go controller with it) when this replica becomes the leader.
+     * Queues what becoming the leader changes on the Lease: the controller's top-level owner (its
+     * Deployment) as the Lease's owner, so that the Lease goes with the Deployment ({@code helm
+     * uninstall}); and the {@code LeaderElection} Event that client-go's leader election records (and
+     * the Go controller with it).
      *
      * @param identity this replica's identity in the Lease
+     * @param owner    the controller's top-level owner, or null when it has none (then the Lease is left as it is)
      */
-    public void leaderElected(String leaseName, String identity) {
-        queue("LeaderElection", leaseName, () -> publisher.publishAbout(publisher.leaseReference(leaseName), false, "LeaderElection",
-                identity + " became leader", "BecameLeader"));
+    public void leadershipAcquired(String leaseName, String identity, io.fabric8.kubernetes.api.model.OwnerReference owner) {
+        queue("LeaderElection", leaseName, () -> {
+            if (owner != null) {
+                publisher.ownLease(leaseName, owner);
+            }
+            publisher.publishAbout(publisher.leaseReference(leaseName), false, "LeaderElection", identity + " became leader", "BecameLeader");
+        });
     }
 
     @Override

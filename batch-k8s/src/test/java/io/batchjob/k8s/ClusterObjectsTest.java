@@ -183,15 +183,23 @@ class ClusterObjectsTest {
     }
 
     @Test
-    void becomingLeaderIsALeaderElectionEventOnTheLeaseAsClientGoRecordsIt() {
+    void becomingLeaderOwnsTheLeaseByTheDeploymentAndIsALeaderElectionEventOnItAsClientGoRecordsIt() {
         String uid = client.leases().inNamespace("jobs").resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
                 .withNewMetadata().withName("scan-leader-election").endMetadata().build()).create().getMetadata().getUid();
+        io.fabric8.kubernetes.api.model.OwnerReference deployment = new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+                .withApiVersion("apps/v1").withKind("Deployment").withName("scan").withUid("d-1").withController(true).build();
         try (ConfigMapEvents events = new ConfigMapEvents(new KubernetesEventPublisher(client, "jobs", "scan", "scan-7d9f", Clock.systemUTC()),
                 "jobs", "scan-config")) {
-            events.leaderElected("scan-leader-election", "scan-7d9f");
-            org.awaitility.Awaitility.await().until(() -> client.resources(Event.class).inNamespace("jobs").list().getItems().size() == 1);
+            events.leadershipAcquired("scan-leader-election", "scan-7d9f", deployment);
+            events.leadershipAcquired("scan-leader-election", "scan-7d9f", deployment); // a second term adds no second owner
+            org.awaitility.Awaitility.await().until(() -> client.resources(Event.class).inNamespace("jobs").list().getItems().size() == 2);
         }
-        assertThat(client.resources(Event.class).inNamespace("jobs").list().getItems()).singleElement().satisfies(e -> {
+        assertThat(client.leases().inNamespace("jobs").withName("scan-leader-election").get().getMetadata().getOwnerReferences())
+                .singleElement().satisfies(o -> {
+                    assertThat(o.getKind() + "/" + o.getName() + "/" + o.getUid()).isEqualTo("Deployment/scan/d-1");
+                    assertThat(o.getController()).as("the Lease is not the Deployment's to control").isFalse();
+                });
+        assertThat(client.resources(Event.class).inNamespace("jobs").list().getItems()).hasSize(2).allSatisfy(e -> {
             assertThat(e.getType()).isEqualTo("Normal");
             assertThat(e.getReason()).isEqualTo("LeaderElection");
             assertThat(e.getNote()).isEqualTo("scan-7d9f became leader");

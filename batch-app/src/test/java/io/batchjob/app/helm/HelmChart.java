@@ -32,7 +32,8 @@ public final class HelmChart {
     public static final Path DIR = Path.of("..", "deploy", "helm", "batch-job-controller").toAbsolutePath().normalize();
     /** The values files the chart is tested with; null = the chart's defaults. */
     public static final Map<String, Path> VALUES = valuesFiles();
-    public static final String RELEASE = "scan";
+    /** The release the tests install: named as the chart, its objects are named as in deploy/ (batch-job-controller). */
+    public static final String RELEASE = "batch-job-controller";
     public static final String NAMESPACE = "batch-jobs";
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -97,7 +98,12 @@ public final class HelmChart {
 
     /** The YAML {@code helm template} prints. */
     public static String template(Path valuesFile, String namespace, Map<String, ?> set) {
-        TemplateCommand t = new Helm(DIR).template().withName(RELEASE).withNamespace(namespace);
+        return template(RELEASE, valuesFile, namespace, set);
+    }
+
+    /** The YAML {@code helm template <release>} prints. */
+    public static String template(String release, Path valuesFile, String namespace, Map<String, ?> set) {
+        TemplateCommand t = new Helm(DIR).template().withName(release).withNamespace(namespace);
         if (valuesFile != null) {
             t = t.withValuesFile(valuesFile);
         }
@@ -114,6 +120,35 @@ public final class HelmChart {
 
     public static List<HasMetadata> render(Map<String, ?> set) {
         return render(null, set);
+    }
+
+    /** The chart's appVersion (Chart.yaml), the default image tag. */
+    public static String chartAppVersion() {
+        try {
+            return new ObjectMapper(new YAMLFactory()).readTree(DIR.resolve("Chart.yaml").toFile()).path("appVersion").asText();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Objects of a release of another name. */
+    public static List<HasMetadata> renderRelease(String release, Path valuesFile, Map<String, ?> set) {
+        return parse(template(release, valuesFile, NAMESPACE, set));
+    }
+
+    /**
+     * What {@code helm install} prints after installing (NOTES.txt), from a client-only dry run: no
+     * cluster is needed.
+     */
+    public static String notes(String release, Path valuesFile, Map<String, ?> set) {
+        com.marcnuri.helm.InstallCommand install = new Helm(DIR).install().withName(release).withNamespace(NAMESPACE).clientOnly().dryRun();
+        if (valuesFile != null) {
+            install = install.withValuesFile(valuesFile);
+        }
+        for (Map.Entry<String, ?> e : set.entrySet()) {
+            install = install.set(e.getKey(), e.getValue());
+        }
+        return install.call().getOutput();
     }
 
     public static List<HasMetadata> parse(String yaml) {
