@@ -71,6 +71,8 @@ public final class Controller implements AutoCloseable {
     private MetricsServer metricsServer;
     private Leadership leadership;
     private ConfigMapWatch configMapWatch;
+    private volatile TriggerScheduler scheduler;
+    private volatile io.batchjob.callback.ControllerInfo.ConfigChange lastConfigChange;
     private final java.util.concurrent.CompletableFuture<Void> leading = new java.util.concurrent.CompletableFuture<>();
     private final String host;
 
@@ -170,7 +172,7 @@ public final class Controller implements AutoCloseable {
                 new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock),
                 CallbackSettings.of(cfg, env.devMode()), controllerMetrics).handler();
 
-        ReportServer reports = new ReportServer(store, engine.status());
+        ReportServer reports = new ReportServer(store, engine.status(), this::controllerInfo);
         reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),
                 reports.handler(), UndertowServer.Limits.threads(REPORT_THREADS)));
         // The dashboard's first view need not parse the whole history: read it once now, beside the start.
@@ -197,6 +199,7 @@ public final class Controller implements AutoCloseable {
         TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.suspend(), cfg.runOnStartup(),
                 cfg.startupDelay(), clock, timer, cause -> trigger(engine, cause)));
         schedulerRef[0] = scheduler;
+        this.scheduler = scheduler;
         // Operator requests (kubectl annotate) on the ConfigMap; only the leader acts on them.
         ConfigMapControl control = own(new ConfigMapControl(client, env.namespace(), env.configMapName(), engine, configMapEvents));
         ConfigReload reload = own(configReload(env, client, loaded, cfg, owner, jobEnvironment, resultMetrics, nodeSource, scheduler,
@@ -257,6 +260,10 @@ public final class Controller implements AutoCloseable {
                 }, new ConfigReload.Report() {
                     @Override
                     public void event(boolean warning, String reason, String note) {
+                        if (reason.startsWith("Config")) {
+                            lastConfigChange = new io.batchjob.callback.ControllerInfo.ConfigChange(java.time.Instant.now(),
+                                    "ConfigRefused".equals(reason), reason, note);
+                        }
                         configMapEvents.publish(warning, reason, note, "Reload");
                     }
 
@@ -274,6 +281,17 @@ public final class Controller implements AutoCloseable {
         } else {
             engine.trigger(cause.name().toLowerCase(Locale.ROOT));
         }
+    }
+
+    /** What the dashboard's header shows: schedule, next run, suspended, leader, last config change, version. */
+    private io.batchjob.callback.ControllerInfo controllerInfo() {
+        ControllerConfig c = config;
+        TriggerScheduler s = scheduler;
+        boolean leads = leadership != null && leadership.isLeader();
+        java.time.Instant next = leads && s != null ? s.nextFiring().map(java.time.ZonedDateTime::toInstant).orElse(null) : null;
+        String leader = leadership == null ? null : leadership.leader().orElse(null);
+        return new io.batchjob.callback.ControllerInfo(c.name(), BuildInfo.version(), c.cronExpression(), c.cronTimeZone().getId(), next,
+                c.suspend(), leader, leads, lastConfigChange);
     }
 
     private <T extends AutoCloseable> T own(T resource) {

@@ -48,10 +48,101 @@ final class Dashboard {
 
     private final ReportStore store;
     private final ExecutionStatus status;
+    private final java.util.function.Supplier<ControllerInfo> controller;
 
     Dashboard(ReportStore store, ExecutionStatus status) {
+        this(store, status, null);
+    }
+
+    Dashboard(ReportStore store, ExecutionStatus status, java.util.function.Supplier<ControllerInfo> controller) {
         this.store = store;
         this.status = status;
+        this.controller = controller;
+    }
+
+    /** Node names in natural order: node-2 before node-10. */
+    static final Comparator<String> NATURAL = Dashboard::compareNatural;
+
+    static int compareNatural(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            char ca = a.charAt(i);
+            char cb = b.charAt(j);
+            if (Character.isDigit(ca) && Character.isDigit(cb)) {
+                int si = i;
+                int sj = j;
+                while (si < a.length() && a.charAt(si) == '0') {
+                    si++;
+                }
+                while (sj < b.length() && b.charAt(sj) == '0') {
+                    sj++;
+                }
+                int ei = si;
+                int ej = sj;
+                while (ei < a.length() && Character.isDigit(a.charAt(ei))) {
+                    ei++;
+                }
+                while (ej < b.length() && Character.isDigit(b.charAt(ej))) {
+                    ej++;
+                }
+                int lengths = Integer.compare(ei - si, ej - sj);
+                if (lengths != 0) {
+                    return lengths;
+                }
+                int digits = a.substring(si, ei).compareTo(b.substring(sj, ej));
+                if (digits != 0) {
+                    return digits;
+                }
+                i = ei;
+                j = ej;
+            } else {
+                if (ca != cb) {
+                    return Character.compare(ca, cb);
+                }
+                i++;
+                j++;
+            }
+        }
+        int rest = Integer.compare(a.length() - i, b.length() - j);
+        return rest != 0 ? rest : a.compareTo(b);
+    }
+
+    /**
+     * The controller's state above every page: schedule and next run, suspended, who leads, the last
+     * config change (refused ones stand out), version.
+     */
+    private void controllerHeader(StringBuilder html) {
+        if (controller == null) {
+            return;
+        }
+        ControllerInfo c;
+        try {
+            c = controller.get();
+        } catch (RuntimeException e) {
+            html.append("<p class=\"controller\">controller state unavailable: ").append(escape(e.toString())).append("</p>\n");
+            return;
+        }
+        html.append("<p class=\"controller\"><span class=\"name\">").append(escape(c.name())).append("</span> <span class=\"version\">")
+                .append(escape(c.version())).append("</span> · schedule <code>")
+                .append(c.schedule().isEmpty() ? "none" : escape(c.schedule())).append("</code>");
+        if (!c.schedule().isEmpty()) {
+            html.append(" (").append(escape(c.timeZone())).append(")");
+        }
+        if (c.suspended()) {
+            html.append(" · <span class=\"suspended\">suspended</span>");
+        } else if (c.nextRun() != null) {
+            html.append(" · next run <span class=\"next\">").append(time(c.nextRun())).append("</span>");
+        }
+        html.append(" · leader <span class=\"leader\">").append(c.leader() == null ? "none" : escape(c.leader()))
+                .append(c.leading() ? " (this replica)" : "").append("</span>");
+        ControllerInfo.ConfigChange change = c.lastConfigChange();
+        if (change != null) {
+            html.append(" · <span class=\"config").append(change.refused() ? " refused" : "").append("\" title=\"")
+                    .append(escape(change.note())).append("\">config ").append(change.refused() ? "change refused" : "reloaded")
+                    .append(" at ").append(time(change.at())).append(change.refused() ? ": " + escape(change.note()) : "").append("</span>");
+        }
+        html.append("</p>\n");
     }
 
     // ---------------------------------------------------------------- executions
@@ -62,18 +153,21 @@ final class Dashboard {
         StringBuilder html = page("Executions", "");
         html.append("<header><h1>Executions</h1><nav><a href=\"nodes\">Nodes</a>");
         store.latest().ifPresent(l -> html.append(" · <a href=\"latest/\">latest</a> &rarr; ").append(escape(l)));
-        html.append("</nav></header>\n<div class=\"scroll\"><table class=\"executions\">\n<thead><tr><th>execution</th><th>cause</th>"
+        html.append("</nav></header>\n");
+        controllerHeader(html);
+        html.append("<div class=\"scroll\"><table class=\"executions\">\n<thead><tr><th>execution</th><th>cause</th>"
                 + "<th>started</th><th>duration</th><th>outcomes</th><th>state</th></tr></thead>\n<tbody>\n");
         for (Overview o : overviews) {
             boolean running = o.state() == ExecutionStatus.State.RUNNING;
             html.append("<tr").append(running ? " data-live=\"api/executions/" + escape(o.executionId()) + "\"" : "").append(">")
-                    .append("<td><a href=\"").append(escape(o.executionId())).append("/\">").append(escape(o.executionId())).append("</a></td>")
-                    .append("<td>").append(escape(o.cause())).append("</td>")
-                    .append("<td class=\"time\">").append(time(o.startedAt())).append("</td>")
-                    .append("<td class=\"elapsed time\">").append(duration(o.startedAt(), o.endedAt())).append("</td>")
-                    .append("<td>").append(bar(o.counts())).append(" <span class=\"counts\">").append(countsText(o.counts()))
-                    .append("</span></td>")
-                    .append("<td class=\"state\">").append(stateText(o)).append("</td></tr>\n");
+                    .append("<td data-label=\"execution\"><a href=\"").append(escape(o.executionId())).append("/\">")
+                    .append(escape(o.executionId())).append("</a></td>")
+                    .append("<td data-label=\"cause\">").append(escape(o.cause())).append("</td>")
+                    .append("<td class=\"time\" data-label=\"started\">").append(time(o.startedAt())).append("</td>")
+                    .append("<td class=\"elapsed time\" data-label=\"duration\">").append(duration(o.startedAt(), o.endedAt())).append("</td>")
+                    .append("<td class=\"outcomes\" data-label=\"outcomes\">").append(bar(o.counts())).append(" <span class=\"counts\">")
+                    .append(countsText(o.counts())).append("</span></td>")
+                    .append("<td class=\"state\" data-label=\"state\">").append(stateText(o)).append("</td></tr>\n");
         }
         for (String id : idsWithoutRecords) {
             html.append("<tr><td><a href=\"").append(escape(id)).append("/\">").append(escape(id))
@@ -104,6 +198,7 @@ final class Dashboard {
         boolean running = d.state() == ExecutionStatus.State.RUNNING;
         html.append("<header><h1>Execution ").append(escape(d.executionId())).append("</h1><nav><a href=\"../\">Executions</a> · ")
                 .append("<a href=\"../nodes\">Nodes</a> · <a href=\"#files\">all files</a></nav></header>\n");
+        controllerHeader(html);
         html.append("<p class=\"summary\"").append(running ? " data-live=\"../api/executions/" + escape(d.executionId()) + "\"" : "").append(">")
                 .append(escape(d.cause())).append(" · started ").append(time(d.startedAt())).append(" · <span class=\"elapsed\">")
                 .append(duration(d.startedAt(), d.endedAt())).append("</span> · <span class=\"state\">")
@@ -136,13 +231,16 @@ final class Dashboard {
         for (NodeStatus n : nodes) {
             String key = key(n);
             html.append("<tr id=\"node-").append(escape(n.node())).append("\" class=\"o-").append(key.toLowerCase(Locale.ROOT)).append("\">")
-                    .append("<td>").append(escape(n.node())).append("</td>")
-                    .append("<td><span class=\"outcome o-").append(key.toLowerCase(Locale.ROOT)).append("\">").append(LABELS.get(key))
-                    .append("</span></td><td class=\"time\">").append(time(n.startedAt())).append("</td><td class=\"time\">")
+                    .append("<td class=\"node\" data-label=\"node\">").append(escape(n.node())).append("</td>")
+                    .append("<td class=\"outcome\" data-label=\"outcome\"><span class=\"outcome o-").append(key.toLowerCase(Locale.ROOT))
+                    .append("\">").append(LABELS.get(key))
+                    .append("</span></td><td class=\"time\" data-label=\"started\">").append(time(n.startedAt()))
+                    .append("</td><td class=\"time\" data-label=\"duration\">")
                     .append(n.durationMillis() == null ? n.state() == NodeState.RUNNING ? duration(n.startedAt(), null) : ""
                             : millis(n.durationMillis()))
-                    .append("</td><td>").append(escape(Optional.ofNullable(n.reason()).orElse(""))).append("</td><td class=\"result\">")
-                    .append(escape(resultValues(d.executionId(), n.node()))).append("</td><td>");
+                    .append("</td><td class=\"reason\" data-label=\"reason\">").append(escape(Optional.ofNullable(n.reason()).orElse("")))
+                    .append("</td><td class=\"result\" data-label=\"result\">")
+                    .append(escape(resultValues(d.executionId(), n.node()))).append("</td><td class=\"files\" data-label=\"files\">");
             for (String f : Optional.ofNullable(n.files()).orElse(List.of())) {
                 html.append("<a href=\"").append(escape(encode(f))).append("\">").append(escape(f)).append("</a> ");
             }
@@ -173,13 +271,20 @@ final class Dashboard {
         return SORTS.contains(requested) ? requested : "outcome";
     }
 
-    /** A request's outcome filter, or none. */
+    /**
+     * A request's outcome filter, or none: any case, and {@code no-report}, {@code no report} or
+     * {@code no_report} alike (what people type, not only what the links carry).
+     */
     static String filterOf(String requested) {
-        return ORDER.contains(requested) ? requested : "";
+        if (requested == null) {
+            return "";
+        }
+        String key = requested.strip().toUpperCase(Locale.ROOT).replace('-', '_').replace(' ', '_');
+        return ORDER.contains(key) ? key : "";
     }
 
     private static Comparator<NodeStatus> comparator(String sort, boolean descending) {
-        Comparator<NodeStatus> byNode = Comparator.comparing(NodeStatus::node);
+        Comparator<NodeStatus> byNode = Comparator.comparing(NodeStatus::node, NATURAL);
         Comparator<NodeStatus> c = switch (sort) {
             case "node" -> byNode;
             case "start" -> Comparator.comparing((NodeStatus n) -> n.startedAt() == null ? Instant.MAX : n.startedAt()).thenComparing(byNode);
@@ -232,7 +337,7 @@ final class Dashboard {
     String nodes() {
         List<Overview> overviews = new ArrayList<>(status.executions());
         java.util.Collections.reverse(overviews); // oldest first: the newest on the right
-        Map<String, Map<String, String>> grid = new java.util.TreeMap<>();
+        Map<String, Map<String, String>> grid = new java.util.TreeMap<>(NATURAL);
         Map<String, Instant> lastSuccess = new LinkedHashMap<>();
         List<String> ids = new ArrayList<>();
         for (Detail d : status.executionsWithoutFiles(overviews.stream().map(Overview::executionId).toList())) {
@@ -246,12 +351,15 @@ final class Dashboard {
             d.skipped().forEach(s -> grid.computeIfAbsent(s, k -> new LinkedHashMap<>()).putIfAbsent(d.executionId(), "SKIPPED"));
         }
         StringBuilder html = page("Nodes", "");
-        html.append("<header><h1>Nodes</h1><nav><a href=\"./\">Executions</a></nav></header>\n<p>")
+        html.append("<header><h1>Nodes</h1><nav><a href=\"./\">Executions</a></nav></header>\n");
+        controllerHeader(html);
+        html.append("<p>")
                 .append(grid.size()).append(" nodes × ").append(ids.size()).append(" executions, the newest on the right.</p>\n")
                 .append("<div class=\"scroll\"><table class=\"grid\">\n<thead><tr><th>node</th><th>last success</th>");
         for (String id : ids) {
-            html.append("<th><a href=\"").append(escape(id)).append("/\" title=\"").append(escape(id)).append("\">")
-                    .append(escape(id.length() > 8 ? id.substring(4, 8) + "\u200b" + id.substring(8, Math.min(id.length(), 12)) : id))
+            // The whole ID (unique, unlike a minute), broken after the date: two lines, narrow columns.
+            html.append("<th class=\"id\"><a href=\"").append(escape(id)).append("/\" title=\"").append(escape(id)).append("\">")
+                    .append(escape(id.length() > 8 ? id.substring(0, 8) : id)).append(id.length() > 8 ? "<br>" + escape(id.substring(8)) : "")
                     .append("</a></th>");
         }
         html.append("</tr></thead>\n<tbody>\n");
@@ -318,12 +426,16 @@ final class Dashboard {
         return millis(Duration.between(start, end == null ? Instant.now() : end).toMillis());
     }
 
+    /** {@code 850 ms}, {@code 1.7s} (one decimal under a minute), {@code 2m 5s}, {@code 1h 3m}. */
     static String millis(long ms) {
         if (ms < 1000) {
             return ms + " ms";
         }
+        if (ms < 60_000) {
+            return String.format(Locale.ROOT, "%.1fs", Math.min(Math.round(ms / 100.0) / 10.0, 59.9));
+        }
         long s = ms / 1000;
-        return s < 60 ? s + "s" : s < 3600 ? (s / 60) + "m " + (s % 60) + "s" : (s / 3600) + "h " + (s % 3600 / 60) + "m";
+        return s < 3600 ? (s / 60) + "m " + (s % 60) + "s" : (s / 3600) + "h " + (s % 3600 / 60) + "m";
     }
 
     private static String encode(String name) {

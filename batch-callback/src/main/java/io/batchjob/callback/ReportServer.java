@@ -38,7 +38,8 @@ import java.util.Set;
  * Read-only browsing of the report directory: {@code /} lists executions newest first,
  * {@code /<executionID>/} (or {@code /latest/}) lists an execution's files, {@code /<executionID>/<file>}
  * downloads one. Listings are HTML, or JSON with {@code ?format=json} or {@code Accept: application/json}.
- * The status API, JSON only: {@code /api/executions} and {@code /api/executions/<executionID|latest>}.
+ * The status API, JSON only: {@code /api/executions}, {@code /api/executions/<executionID|latest>} and
+ * {@code /api/controller} (schedule, leader, last config change).
  *
  * <p>Only names that pass the report store's file-name policy and do not start with {@code .} are
  * served; symbolic links are never followed except {@code latest}, which is resolved by name; any
@@ -60,6 +61,7 @@ public final class ReportServer {
     private final ReportStore store;
     private final ExecutionStatus status;
     private final Dashboard dashboard;
+    private final java.util.function.Supplier<ControllerInfo> controller;
     private final ResourceHandler files;
     private final ObjectMapper json = JsonMapper.builder().build();
 
@@ -70,9 +72,20 @@ public final class ReportServer {
 
     /** With the status of an engine, whose running execution the status API shows live. */
     public ReportServer(ReportStore store, ExecutionStatus status) {
+        this(store, status, null);
+    }
+
+    /**
+     * With the controller's own state as well, shown in the dashboard's header and served as
+     * {@code /api/controller}.
+     *
+     * @param controller asked on every page (may be null: no header)
+     */
+    public ReportServer(ReportStore store, ExecutionStatus status, java.util.function.Supplier<ControllerInfo> controller) {
         this.store = store;
         this.status = status;
-        this.dashboard = new Dashboard(store, status);
+        this.controller = controller;
+        this.dashboard = new Dashboard(store, status, controller);
         // followLinks=false: a link inside an execution directory is never served.
         this.files = new ResourceHandler(new PathResourceManager(store.root(), 1024 * 1024, true, false))
                 .setDirectoryListingEnabled(false)
@@ -210,7 +223,9 @@ public final class ReportServer {
      * {@code /api/executions/<id|latest>} (per node, live for the running execution).
      */
     private void api(HttpServerExchange exchange, List<String> segments) throws IOException {
-        if (segments.size() == 2 && segments.get(1).equals("executions")) {
+        if (segments.size() == 2 && segments.get(1).equals("controller") && controller != null) {
+            sendApiJson(exchange, 200, controller.get());
+        } else if (segments.size() == 2 && segments.get(1).equals("executions")) {
             sendApiJson(exchange, 200, Map.of("executions", status.executions()));
         } else if (segments.size() == 3 && segments.get(1).equals("executions")) {
             Optional<ExecutionStatus.Detail> detail = status.execution(segments.get(2));
@@ -220,7 +235,7 @@ public final class ReportServer {
                 sendApiJson(exchange, 404, Map.of("error", "no execution " + printable(segments.get(2)) + " in the report history"));
             }
         } else {
-            sendApiJson(exchange, 404, Map.of("error", "not found: use /api/executions or /api/executions/<executionID|latest>"));
+            sendApiJson(exchange, 404, Map.of("error", "not found: use /api/controller, /api/executions or /api/executions/<executionID|latest>"));
         }
     }
 

@@ -119,6 +119,68 @@ class DashboardTest {
         }
     }
 
+    @Test
+    void theHeaderSaysTheScheduleNextRunLeaderAndARefusedConfigChangeOnEveryPage() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<ControllerInfo> info = new java.util.concurrent.atomic.AtomicReference<>(
+                new ControllerInfo("scan", "1.2.3", "*/5 * * * *", "UTC", java.time.Instant.parse("2026-11-27T08:05:00Z"), false,
+                        "scan-7d9f", true, new ControllerInfo.ConfigChange(java.time.Instant.parse("2026-11-27T07:59:00Z"), false,
+                        "ConfigApplied", "the changed config applies from the next trigger: podPoolSize")));
+        try (EngineHarness h = harness(reports);
+             UndertowServer server = UndertowServer.start("report", "127.0.0.1", 0,
+                     new ReportServer(h.store, h.engine.status(), info::get).handler(), UndertowServer.Limits.threads(2))) {
+            String[] ids = mixed(h);
+            for (String path : List.of("/", "/" + ids[0] + "/", "/nodes")) {
+                assertThat(get(server.port(), path).body()).as(path)
+                        .contains("<span class=\"name\">scan</span> <span class=\"version\">1.2.3</span>")
+                        .contains("schedule <code>*/5 * * * *</code> (UTC)")
+                        .contains("next run <span class=\"next\">2026-11-27 08:05:00 UTC</span>")
+                        .contains("leader <span class=\"leader\">scan-7d9f (this replica)</span>")
+                        .contains("config reloaded at 2026-11-27 07:59:00 UTC");
+            }
+            info.set(new ControllerInfo("scan", "1.2.3", "@daily", "Europe/Zurich", null, true, null, false,
+                    new ControllerInfo.ConfigChange(java.time.Instant.parse("2026-11-27T08:01:00Z"), true, "ConfigRefused",
+                            "key 'podPoolSize': value 0 is invalid <b>")));
+            String page = get(server.port(), "/").body();
+            assertThat(page).contains("<span class=\"suspended\">suspended</span>").doesNotContain("next run")
+                    .contains("leader <span class=\"leader\">none</span>")
+                    .contains("<span class=\"config refused\"")
+                    .contains("config change refused at 2026-11-27 08:01:00 UTC: key &#39;podPoolSize&#39;: value 0 is invalid &lt;b&gt;");
+            assertThat(get(server.port(), "/api/controller").body()).contains("\"leading\" : false").contains("\"refused\" : true");
+        }
+    }
+
+    @Test
+    void nodesComeInNaturalOrderFiltersAcceptAnyCaseAndDurationsHaveADecimal() throws Exception {
+        assertThat(java.util.stream.Stream.of("node-10", "node-2", "node-1", "node-02", "node-b", "node-a10", "node-a9")
+                .sorted(Dashboard.NATURAL).toList())
+                .containsExactly("node-1", "node-02", "node-2", "node-10", "node-a9", "node-a10", "node-b");
+        assertThat(List.of("failed", "FAILED", "Failed", " failed ", "no report", "no-report", "No_Report", "bogus", ""))
+                .extracting(Dashboard::filterOf)
+                .containsExactly("FAILED", "FAILED", "FAILED", "FAILED", "NO_REPORT", "NO_REPORT", "NO_REPORT", "", "");
+        assertThat(Dashboard.filterOf(null)).isEmpty();
+        assertThat(List.of(0L, 999L, 1000L, 1654L, 59_940L, 59_999L, 61_000L, 3_723_000L)).extracting(Dashboard::millis)
+                .containsExactly("0 ms", "999 ms", "1.0s", "1.7s", "59.9s", "59.9s", "1m 1s", "1h 2m");
+
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("node-10", "node-2", "node-1")).poolSize(3)
+                .backend(InMemoryJobBackend.manual()).build();
+             UndertowServer server = UndertowServer.start("report", "127.0.0.1", 0, new ReportServer(h.store, h.engine.status()).handler(),
+                     UndertowServer.Limits.threads(2))) {
+            h.engine.activate();
+            String first = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+            await().until(() -> h.backend.runningNodes(first).size() == 3);
+            List.of("node-10", "node-2", "node-1").forEach(n -> h.backend.end(first, n, JobEnd.failed("exit 1")));
+            await().until(() -> h.engine.progress().isEmpty());
+            String second = ((TriggerOutcome.Started) h.engine.trigger("manual")).executionId(); // the same second: the next ID
+            assertThat(rows(get(server.port(), "/" + first + "/?sort=node").body())).containsExactly("node-1", "node-2", "node-10");
+            assertThat(rows(get(server.port(), "/" + first + "/?outcome=failed").body())).containsExactly("node-1", "node-2", "node-10");
+            String nodes = get(server.port(), "/nodes").body();
+            assertThat(nodes.indexOf("<tr><td>node-2<")).isLessThan(nodes.indexOf("<tr><td>node-10<"));
+            // Two executions of one minute (and second) have distinct, whole headers.
+            assertThat(nodes).contains(">" + first.substring(0, 8) + "<br>" + first.substring(8) + "</a></th>")
+                    .contains(">" + second.substring(0, 8) + "<br>" + second.substring(8) + "</a></th>");
+        }
+    }
+
     /** Every page, link, stylesheet and script resolves behind a path prefix (kubectl proxy), as relative links do. */
     @Test
     void everyLinkScriptAndStylesheetWorksBehindAPathPrefix() throws Exception {
@@ -156,7 +218,7 @@ class DashboardTest {
 
     /** The node names of an execution page's rows, in order. */
     static List<String> rows(String page) {
-        Matcher m = Pattern.compile("<tr id=\"node-[^\"]*\" class=\"[^\"]*\"><td>([^<]*)</td>").matcher(page);
+        Matcher m = Pattern.compile("<tr id=\"node-[^\"]*\" class=\"[^\"]*\"><td[^>]*>([^<]*)</td>").matcher(page);
         List<String> out = new java.util.ArrayList<>();
         while (m.find()) {
             out.add(m.group(1));

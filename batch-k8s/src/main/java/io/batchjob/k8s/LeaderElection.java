@@ -41,6 +41,8 @@ public final class LeaderElection implements Leadership {
     private volatile CompletableFuture<?> running;
     private volatile boolean closed;
     private volatile boolean restartScheduled;
+    /** The Lease's holder as last observed (fabric8's onNewLeader). */
+    private volatile String currentLeader;
 
     /**
      * @param identity this controller's identity in the Lease (its pod name)
@@ -76,7 +78,13 @@ public final class LeaderElection implements Leadership {
                                     LOG.info("{} stopped leading", identity);
                                     onStop.run();
                                 },
-                                leader -> LOG.info("the leader is {}", leader)))
+                                leader -> {
+                                    // fabric8 reports null when the Lease is released (at shutdown): no leader is not news.
+                                    currentLeader = leader;
+                                    if (leader != null) {
+                                        LOG.info("the leader is {}", leader);
+                                    }
+                                }))
                         .build())
                 .build();
     }
@@ -126,6 +134,11 @@ public final class LeaderElection implements Leadership {
     @Override
     public boolean isLeader() {
         return leading.get();
+    }
+
+    @Override
+    public java.util.Optional<String> leader() {
+        return java.util.Optional.ofNullable(currentLeader);
     }
 
     /** Stops competing and releases the lease if this controller holds it. */

@@ -16,6 +16,11 @@ public interface Leadership extends AutoCloseable {
 
     boolean isLeader();
 
+    /** The identity of the replica that leads now, when known (this one's while it leads). */
+    default java.util.Optional<String> leader() {
+        return java.util.Optional.empty();
+    }
+
     /**
      * Whether this controller leads or competes for leadership (a liveness check: {@code false}
      * means it can never dispatch again, and a restart is the cure).
@@ -53,6 +58,11 @@ public interface Leadership extends AutoCloseable {
                 @Override
                 public boolean isLeader() {
                     return leading;
+                }
+
+                @Override
+                public java.util.Optional<String> leader() {
+                    return leading ? java.util.Optional.of(identity) : java.util.Optional.empty();
                 }
 
                 @Override

@@ -87,6 +87,8 @@ public final class SimulatedKubelet implements AutoCloseable {
     private void run(String name, Behaviour b) {
         switch (b) {
             case SUCCEED -> {
+                // A log as a real container leaves one, so savePodLog has something to save.
+                output.putIfAbsent(name, "simulated kubelet: the container exited 0 without running its command\n");
                 toRunning(name);
                 Pod pod = client.pods().inNamespace(namespace).withName(name).get();
                 if (pod != null) {
@@ -95,6 +97,7 @@ public final class SimulatedKubelet implements AutoCloseable {
                 finish(name, 0);
             }
             case FAIL -> {
+                output.putIfAbsent(name, "simulated kubelet: the container failed with exit code 1\n");
                 toRunning(name);
                 finish(name, 1);
             }

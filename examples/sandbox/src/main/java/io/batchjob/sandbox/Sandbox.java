@@ -49,11 +49,12 @@ public final class Sandbox implements Callable<Integer> {
     @Option(names = "--fixed-ports", description = "use the configured ports (8080, 8090, 9152, 9153) instead of free ones")
     boolean fixedPorts;
 
-    @Option(names = "--mixed", description = "mixed outcomes to look at: nodes 2, 7, ... fail, 3, 8, ... send no report, "
-            + "4, 9, ... hang until jobTimeout (15s here)")
+    @Option(names = "--mixed", description = "demo of every outcome: nodes 2, 7, ... fail, 3, 8, ... send no report, "
+            + "4, 9, ... hang until jobTimeout (15s here); with --once the exit code is then 1, as for any failed node")
     boolean mixed;
 
     PrintStream out = System.out;
+    private Path reportsDirectory;
 
     /** The embedded API server logs each request through java.util.logging; kept referenced so the level sticks. */
     private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -87,6 +88,15 @@ public final class Sandbox implements Callable<Integer> {
         try (SandboxCluster cluster = SandboxCluster.start(nodes, configYaml, template, reports, listen,
                 mixed ? SandboxCluster.mixedOutcomes() : p -> SimulatedKubelet.Behaviour.RUN_COMMAND)) {
             Controller controller = cluster.controller();
+            reportsDirectory = reports;
+            if (once) {
+                // The servers stop with the process: only what stays is printed (the table, the report directory).
+                out.printf("sandbox: one execution on %d nodes; reports in %s (the servers stop when it ends)%n", nodes, reports);
+                if (product instanceof ch.qos.logback.classic.Logger logback) {
+                    logback.setLevel(startLevel);
+                }
+                return runOnce(controller);
+            }
             out.printf("dashboard: http://127.0.0.1:%d/   (status API: /api/executions)%n", controller.reportPort());
             out.printf("Kubernetes API: %s  (kubectl --kubeconfig %s get pods -n %s)%n", cluster.apiServerUrl(), cluster.kubeconfig(),
                     SandboxCluster.NAMESPACE);
@@ -98,9 +108,6 @@ public final class Sandbox implements Callable<Integer> {
                     controller.config().callbackAuth() == io.batchjob.core.config.CallbackAuth.TOKEN ? "job/<secret>/" : "", reports);
             if (product instanceof ch.qos.logback.classic.Logger logback) {
                 logback.setLevel(startLevel);
-            }
-            if (once) {
-                return runOnce(controller);
             }
             CountDownLatch stop = new CountDownLatch(1);
             for (String signal : new String[]{"TERM", "INT"}) {
@@ -133,7 +140,8 @@ public final class Sandbox implements Callable<Integer> {
         for (JobSummary j : summary.jobs()) {
             out.printf("%-16s %-10s %8d  %s%n", j.node(), j.outcome(), j.durationMillis(), j.reason());
         }
-        return summary.allSucceeded() || mixed ? 0 : 1;
+        out.printf("reports: %s%n", reportsDirectory);
+        return summary.allSucceeded() ? 0 : 1;
     }
 
     /** --once runs exactly one execution by hand; --pool-size overrides the config. */

@@ -33,7 +33,7 @@ class SandboxIT {
         for (int i = 1; i <= 5; i++) {
             assertThat(out).containsPattern("sandbox-node-" + i + " +SUCCEEDED");
         }
-        assertThat(out).contains("kubectl --kubeconfig").contains("reports:  http://127.0.0.1:").contains("metrics:  http://127.0.0.1:");
+        assertThat(out).contains("reports: " + reports).doesNotContain("http://");
         String id = Files.readSymbolicLink(reports.resolve("latest")).toString();
         assertThat(reports.resolve(id).resolve("sandbox-node-3.json")).exists();
         assertThat(reports.resolve(id).resolve("sandbox-node-3-test.txt")).hasContent("hello from sandbox-node-3");
@@ -61,5 +61,23 @@ class SandboxIT {
         String out = buf.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(out).isEqualTo(1);
         assertThat(out).containsPattern("sandbox-node-1 +NO_REPORT").containsPattern("sandbox-node-2 +FAILED .*exited with code 1");
+    }
+
+    @Test
+    void theMixedDemoExitsOneAsAnyRunWithFailedNodesAndSavesTheFailedNodesLog(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Path reports = dir.resolve("reports");
+
+        int exit = run(buf, "--once", "--mixed", "--nodes", "3", "--report-dir", reports.toString());
+
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(out).isEqualTo(1);
+        assertThat(out).containsPattern("sandbox-node-2 +FAILED").containsPattern("sandbox-node-3 +NO_REPORT");
+        String id = Files.readSymbolicLink(reports.resolve("latest")).toString();
+        // Every line once (not twice), for the failed node too.
+        assertThat(Files.readAllLines(reports.resolve(id).resolve("sandbox-node-2-container-job.log")))
+                .containsExactly("simulated kubelet: the container failed with exit code 1");
+        assertThat(Files.readAllLines(reports.resolve(id).resolve("sandbox-node-1-container-job.log")))
+                .doesNotHaveDuplicates().isNotEmpty();
     }
 }
