@@ -98,8 +98,11 @@ public final class Sandbox implements Callable<Integer> {
                 return runOnce(controller);
             }
             out.printf("dashboard: http://127.0.0.1:%d/   (status API: /api/executions)%n", controller.reportPort());
-            out.printf("Kubernetes API: %s  (kubectl --kubeconfig %s get pods -n %s)%n", cluster.apiServerUrl(), cluster.kubeconfig(),
-                    SandboxCluster.NAMESPACE);
+            out.printf("Kubernetes API: %s%n", cluster.apiServerUrl());
+            for (String line : kubectlHints(cluster.kubeconfig().toString(), SandboxCluster.NAMESPACE, cluster.configMapName(),
+                    controller.config().name())) {
+                out.println(line);
+            }
             out.printf("reports:  http://127.0.0.1:%d/%n", controller.reportPort());
             out.printf("metrics:  http://127.0.0.1:%d/metrics%n", controller.metricsPort());
             out.printf("health:   http://127.0.0.1:%d/healthz  /readyz%n", controller.healthPort());
@@ -142,6 +145,16 @@ public final class Sandbox implements Callable<Integer> {
         }
         out.printf("reports: %s%n", reportsDirectory);
         return summary.allSucceeded() ? 0 : 1;
+    }
+
+    /** kubectl commands that work as printed: the sandbox's kubeconfig, namespace and ConfigMap. */
+    static java.util.List<String> kubectlHints(String kubeconfig, String namespace, String configMap, String controllerName) {
+        return java.util.List.of(
+                "kubectl:  export KUBECONFIG=" + kubeconfig + "   (namespace " + namespace + ", the controller's ConfigMap " + configMap + ")",
+                "          kubectl get pods -l batch-job-controller.bakito.github.com/owner=" + controllerName,
+                "          kubectl annotate configmap " + configMap + " batch-job-controller.bakito.github.com/run=\"$(date +%s)\" --overwrite",
+                "          kubectl describe configmap " + configMap + "   # Events: runs, reloads, skipped triggers",
+                "          kubectl get events");
     }
 
     /** --once runs exactly one execution by hand; --pool-size overrides the config. */

@@ -3,7 +3,6 @@ package io.batchjob.sandbox;
 import io.batchjob.app.Controller;
 import io.batchjob.app.ControllerEnvironment;
 import io.batchjob.app.Listen;
-import io.batchjob.k8s.MockApiServer;
 import io.batchjob.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -11,35 +10,34 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * A whole cluster on this machine: fabric8's mock API server in CRUD mode (which also answers
- * {@code pods/log} from what the simulated kubelet captured, as the mock alone does not), Ready
- * nodes, the controller's ConfigMap, the simulated kubelet, and the real controller.
+ * A whole cluster on this machine: fabric8's mock API server in CRUD mode, taught what kubectl
+ * needs ({@link SandboxApiServer}: discovery, core/v1 Events, {@code pods/log} from what the
+ * simulated kubelet captured), Ready nodes, the controller's ConfigMap, the simulated kubelet, and
+ * the real controller.
  */
 public final class SandboxCluster implements AutoCloseable {
 
     public static final String NAMESPACE = "sandbox";
     public static final String CONFIG_MAP = "sandbox-config";
-    private static final Pattern LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?");
 
     private final KubernetesMockServer server;
     private final KubernetesClient client;
     private final SimulatedKubelet kubelet;
     private final Controller controller;
     private final Path kubeconfig;
+    private final String configMapName;
 
-    private SandboxCluster(KubernetesMockServer server, KubernetesClient client, SimulatedKubelet kubelet, Controller controller, Path kubeconfig) {
+    private SandboxCluster(KubernetesMockServer server, KubernetesClient client, SimulatedKubelet kubelet, Controller controller, Path kubeconfig,
+                           String configMapName) {
+        this.configMapName = configMapName;
         this.server = server;
         this.client = client;
         this.kubelet = kubelet;
@@ -80,19 +78,8 @@ public final class SandboxCluster implements AutoCloseable {
      */
     public static SandboxCluster start(int nodes, String configMapName, Map<String, String> configMapData, Path reports, Listen listen,
                                        Function<Pod, SimulatedKubelet.Behaviour> behaviour) throws Exception {
-        SimulatedKubelet[] kubeletRef = new SimulatedKubelet[1];
-        MockApiServer api = new MockApiServer() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                Matcher m = LOG.matcher(request.getPath());
-                if ("GET".equals(request.getMethod()) && m.matches() && kubeletRef[0] != null) {
-                    String out = kubeletRef[0].output().get(m.group(2));
-                    return out == null ? new MockResponse().setResponseCode(404).setBody("no log")
-                            : new MockResponse().setResponseCode(200).setBody(out);
-                }
-                return super.dispatch(request);
-            }
-        }.start();
+        SandboxApiServer api = new SandboxApiServer();
+        api.start();
         KubernetesMockServer server = api.server();
         KubernetesClient client = api.client();
         SimulatedKubelet kubelet = null;
@@ -113,11 +100,11 @@ public final class SandboxCluster implements AutoCloseable {
                     .withData(configMapData).build()).create();
             Path kubeconfig = writeKubeconfig(client.getConfiguration().getMasterUrl());
             kubelet = new SimulatedKubelet(client, NAMESPACE, behaviour).start();
-            kubeletRef[0] = kubelet;
+            api.logs(kubelet.output()::get);
             ControllerEnvironment env = ControllerEnvironment.from(Map.of("NAMESPACE", NAMESPACE, "CONFIG_MAP_NAME", configMapName,
                     "POD_IP", "127.0.0.1", "HOSTNAME", "sandbox-controller", "REPORT_DIRECTORY", reports.toString()));
             Controller controller = Controller.start(env, client, listen, Clock.systemUTC());
-            return new SandboxCluster(server, client, kubelet, controller, kubeconfig);
+            return new SandboxCluster(server, client, kubelet, controller, kubeconfig, configMapName);
         } catch (Exception | Error e) {
             if (kubelet != null) {
                 kubelet.close();
@@ -138,6 +125,11 @@ public final class SandboxCluster implements AutoCloseable {
 
     public SimulatedKubelet kubelet() {
         return kubelet;
+    }
+
+    /** The controller's ConfigMap ({@code CONFIG_MAP_NAME}). */
+    public String configMapName() {
+        return configMapName;
     }
 
     public Path kubeconfig() {
