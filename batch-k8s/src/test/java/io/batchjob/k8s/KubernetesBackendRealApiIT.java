@@ -138,6 +138,31 @@ class KubernetesBackendRealApiIT {
                 .noneSatisfy(p -> assertThat(p.getSpec().getNodeName()).isEqualTo(JobPodFactory.SAMPLE_NODE));
     }
 
+    /** kubectl describe selects Events on the object's uid: the job pod's and the ConfigMap's Events show there. */
+    @Test
+    void eventsShowInKubectlDescribeOfTheJobPodAndTheConfigMap() throws Exception {
+        KubernetesClient admin = cluster.admin();
+        Kubectl kubectl = Kubectl.with(cluster.server().adminKubeconfig());
+        Pod pod = admin.pods().resource(new JobPodFactory(config("name: scan", JobPodFactoryTest.TEMPLATE).config(),
+                config("name: scan", JobPodFactoryTest.TEMPLATE).podTemplate(), cluster.namespace(), null)
+                .create(request("77", "describe-node"))).create();
+        admin.configMaps().resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("scan-config")
+                .endMetadata().addToData("config.yaml", "name: scan").build()).create();
+        KubernetesEventPublisher publisher = new KubernetesEventPublisher(admin, cluster.namespace(), "scan", "scan-controller-0", Clock.systemUTC());
+
+        publisher.publish(new JobEvent("77", "describe-node", true, "DiskFull", "disk of describe-node is 99% full", "n/a"));
+        try (ConfigMapEvents events = new ConfigMapEvents(publisher, cluster.namespace(), "scan-config")) {
+            events.publish(false, "ManualRunAccepted", "run 'v1' started execution 77", "Run");
+        }
+
+        String describePod = kubectl.run("-n", cluster.namespace(), "describe", "pod", pod.getMetadata().getName());
+        assertThat(describePod.substring(describePod.indexOf("Events:"))).contains("Warning", "DiskFull", "disk of describe-node is 99% full")
+                .doesNotContain("<none>");
+        String describeConfigMap = kubectl.run("-n", cluster.namespace(), "describe", "configmap", "scan-config");
+        assertThat(describeConfigMap.substring(describeConfigMap.indexOf("Events:"))).contains("ManualRunAccepted", "run 'v1' started execution 77");
+        assertThat(kubectl.run("-n", cluster.namespace(), "get", "events")).contains("pod/" + pod.getMetadata().getName(), "configmap/scan-config");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             normal with the Go default action | false | Scanned   | node %s scanned       | n/a

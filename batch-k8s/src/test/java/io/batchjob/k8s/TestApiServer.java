@@ -175,6 +175,11 @@ public final class TestApiServer implements AutoCloseable {
         return Path.of(ready.get("kubeletKey").asText());
     }
 
+    /** The admin kubeconfig the server wrote (for kubectl). */
+    public Path adminKubeconfig() {
+        return Path.of(ready.get("kubeconfig").asText());
+    }
+
     /** A client configuration for the admin identity (group {@code system:masters}). */
     public Config adminConfig() {
         try {
