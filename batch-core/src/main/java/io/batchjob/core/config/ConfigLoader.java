@@ -64,6 +64,20 @@ public final class ConfigLoader {
         return new LoadedConfig(config, template, warnings);
     }
 
+    /**
+     * Reads {@code config.yaml} alone, for embedders whose backend has no pods (and so no pod
+     * template); warnings are logged as {@link #load} logs them.
+     *
+     * @param source where the text came from, named in every message
+     * @throws ConfigException listing every problem
+     */
+    public static ControllerConfig loadConfig(String configYaml, String source) {
+        List<String> warnings = new ArrayList<>();
+        ControllerConfig config = parseConfig(configYaml, source, warnings);
+        warnings.forEach(w -> LOG.warn("{}: {}", source, w));
+        return config;
+    }
+
     /** Reads {@code config.yaml} alone; warnings are added to {@code warnings}. */
     public static ControllerConfig parseConfig(String configYaml, String source, List<String> warnings) {
         if (configYaml == null || configYaml.isBlank()) {

@@ -139,6 +139,15 @@ class ConfigLoaderTest {
         assertThat(c.reportFileMode()).as("report files 0600, as the Go controller wrote them").isEqualTo(ReportFileMode.DEFAULT);
     }
 
+    @Test
+    void aBackendWithoutPodsLoadsTheConfigWithoutAPodTemplate() {
+        ControllerConfig c = ConfigLoader.loadConfig("name: hosts\npodPoolSize: 3\nunknownKey: 1\n", "hosts.yaml");
+        assertThat(c.name()).isEqualTo("hosts");
+        assertThat(c.podPoolSize()).isEqualTo(3);
+        assertThatThrownBy(() -> ConfigLoader.loadConfig("podPoolSize: 0", "hosts.yaml")).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("invalid configuration in hosts.yaml").hasMessageContaining("key 'name' is required");
+    }
+
     @ParameterizedTest(name = "reportFileMode: {0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"0640", "\"0640\"", "'640'", "\"0o640\""})
     void readsTheReportFileModeInOctalQuotedOrNot(String value) {
