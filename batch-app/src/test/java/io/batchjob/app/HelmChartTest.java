@@ -503,13 +503,13 @@ class HelmChartTest {
         String expected = io.batchjob.app.helm.ValuesTable.markdown();
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target", "helm-values-table.md"), expected);
-        String readme = Files.readString(Path.of("..", "README.md"));
+        String readme = Files.readString(Path.of("..", "docs", "helm.md"));
         String start = "<!-- helm-values-table:start -->\n";
         String end = "<!-- helm-values-table:end -->";
 
         assertThat(readme).contains(start, end);
         assertThat(readme.substring(readme.indexOf(start) + start.length(), readme.indexOf(end)))
-                .as("README's values table vs values.yaml + values.schema.json; the current one is in batch-app/target/helm-values-table.md")
+                .as("docs/helm.md's values table vs values.yaml + values.schema.json; the current one is in batch-app/target/helm-values-table.md")
                 .isEqualTo(expected);
         assertThat(expected).contains("| `deployment.cronExpression` |", "| `config.metrics.gauges` |", "| `jobPod.template` |");
     }

@@ -48,7 +48,7 @@ public final class ValuesTable {
         }
         boolean configKey = path.startsWith("config.");
         String description = comments.getOrDefault(path, configKey
-                ? "`" + path.substring("config.".length()) + "` of config.yaml (README: Configuration)" : "");
+                ? "`" + path.substring("config.".length()) + "` of config.yaml (docs/configuration.md)" : "");
         String shown = values == null ? "*(unset)*"
                 : values.isNull() ? (configKey ? "*(the controller's default)*" : "*(unset)*") : "`" + cell(compact(values)) + "`";
         out.append("| `").append(path).append("` | ").append(type(schema)).append(" | ").append(shown).append(" | ")

@@ -73,13 +73,22 @@ class SandboxKubectlIT {
             // Re-run what did not succeed (node-2 failed).
             assertThat(k.run("annotate", "configmap", cm, "batch-job-controller.bakito.github.com/rerun=latest"))
                     .contains("configmap/" + cm + " annotated");
-            await().atMost(Duration.ofSeconds(30)).until(() -> engine.reportStore().executionIds().size() == 2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> engine.reportStore().executionIds().size() == 2
+                    && engine.reportStore().hasFile(engine.reportStore().executionIds().get(1), ExecutionEngine.SUMMARY_FILE));
 
-            // Suspend with kubectl edit (a strategic merge patch, as kubectl sends it).
+            // Every command of the README's "Operate with kubectl", with the sandbox's namespace and ConfigMap
+            // (kubectl edit sends a strategic merge patch; the editor adds suspend: true).
             Path editor = dir.resolve("editor.sh");
             Files.writeString(editor, "#!/bin/sh\nsed -i 's/^    podPoolSize: 2$/    podPoolSize: 2\\n    suspend: true/' \"$1\"\n");
             editor.toFile().setExecutable(true);
-            assertThat(k.withEnv(Map.of("EDITOR", editor.toString())).run("edit", "configmap", cm)).contains("configmap/" + cm + " edited");
+            List<String> readme = readmeCommands();
+            assertThat(readme).hasSizeGreaterThanOrEqualTo(6).anyMatch(c -> c.contains(" edit ")).anyMatch(c -> c.contains("/rerun="));
+            for (String command : readme) {
+                String forSandbox = command.replace("-n batch-jobs", "-n " + SandboxCluster.NAMESPACE)
+                        .replace("configmap batch-job-controller", "configmap " + cm)
+                        .replace("owner=batch-job-controller", "owner=sandbox");
+                k.withEnv(Map.of("EDITOR", editor.toString())).shell(forSandbox);
+            }
             await().atMost(Duration.ofSeconds(20)).until(() -> sandbox.controller().config().suspend());
 
             // What happened: Events on the ConfigMap in describe, and all Events.
@@ -93,6 +102,14 @@ class SandboxKubectlIT {
 
             assertThat(k.run("get", "lease")).contains("sandbox-leader-election", "sandbox-controller");
         }
+    }
+
+    /** The commands of the README's "Operate with kubectl" block, comments removed. */
+    private static List<String> readmeCommands() throws Exception {
+        String readme = Files.readString(Path.of("..", "..", "README.md"));
+        String section = readme.substring(readme.indexOf("## Operate with kubectl"));
+        String block = section.substring(section.indexOf("```sh") + 5, section.indexOf("```", section.indexOf("```sh") + 5));
+        return block.lines().map(l -> l.replaceFirst("\\s+#.*$", "").strip()).filter(l -> l.startsWith("kubectl ")).toList();
     }
 
     private static Path kubectl() {
