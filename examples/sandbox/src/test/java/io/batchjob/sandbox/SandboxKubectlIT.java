@@ -101,6 +101,10 @@ class SandboxKubectlIT {
                     .contains("configmap/" + cm);
 
             assertThat(k.run("get", "lease")).contains("sandbox-leader-election", "sandbox-controller");
+            // Every kubectl line the sandbox prints runs as printed (with the KUBECONFIG it tells to export).
+            for (String hint : hints.subList(1, hints.size())) {
+                k.shell(hint.replaceFirst("\\s+#.*$", "").strip());
+            }
         }
     }
 
