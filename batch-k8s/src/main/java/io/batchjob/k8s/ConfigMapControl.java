@@ -33,7 +33,10 @@ import java.util.concurrent.TimeUnit;
  *   again) and records it in {@value #RERUN_HANDLED}.</li>
  * </ul>
  * Only the leader acts; a new leader looks at the ConfigMap as it finds it. Every request ends
- * in an Event on the ConfigMap saying what happened.
+ * in an Event on the ConfigMap saying what happened. A value longer than {@value #MAX_VALUE}
+ * characters is refused (and recorded by its digest: annotations share the API's 256 KiB); a
+ * failed write of the controller's own annotations is a Warning Event and is tried again, and a
+ * failed run request never stops a re-run request from being handled (or the other way round).
  *
  * <p>Threading: {@link #onConfigMap} and {@link #leadershipGained} only queue; one thread of its
  * own handles requests one after another (a trigger does IO), with a bounded queue.
@@ -49,6 +52,12 @@ public final class ConfigMapControl implements AutoCloseable {
     /** The last {@link #RERUN} request taken, and what came of it (set by the controller). */
     public static final String RERUN_HANDLED = "batch-job-controller.bakito.github.com/rerun-handled";
 
+    /** The longest run or re-run value taken (a DNS subdomain's length: the value is echoed into annotations and Events). */
+    public static final int MAX_VALUE = 253;
+    /** How long after a failed write of the controller's annotations it tries again, doubling up to {@link #MAX_RETRY}. */
+    static final Duration FIRST_RETRY = Duration.ofSeconds(2);
+    static final Duration MAX_RETRY = Duration.ofMinutes(5);
+
     private static final Logger LOG = LoggerFactory.getLogger(ConfigMapControl.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,6 +72,14 @@ public final class ConfigMapControl implements AutoCloseable {
         return t;
     });
     private volatile ConfigMap latest;
+    private final java.util.concurrent.ScheduledExecutorService retries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "configmap-control-retry");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Only on the worker thread: the delay of the next retry after a failed write (reset by a success). */
+    private Duration retryDelay = FIRST_RETRY;
+    private volatile boolean retryScheduled;
 
     public ConfigMapControl(KubernetesClient client, String namespace, String name, ExecutionEngine engine, ConfigMapEvents events) {
         this.client = client;
@@ -98,17 +115,85 @@ public final class ConfigMapControl implements AutoCloseable {
             return; // not the leader: the leader handles it
         }
         Map<String, String> annotations = Optional.ofNullable(cm.getMetadata().getAnnotations()).orElse(Map.of());
+        boolean failed = false;
+        // Each request on its own: a run whose record failed must not stop a re-run, nor the other way round.
         try {
             handleRun(annotations);
+        } catch (KubernetesClientException e) {
+            failed = true;
+            writeFailed("the run request", e);
+        }
+        try {
             handleRerun(cm, annotations);
         } catch (KubernetesClientException e) {
-            LOG.warn("cannot record a handled request on ConfigMap {}: {} {}", name, e.getCode(), e.getMessage());
+            failed = true;
+            writeFailed("the re-run request", e);
         }
+        if (failed) {
+            scheduleRetry();
+        } else {
+            retryDelay = FIRST_RETRY;
+        }
+    }
+
+    private void writeFailed(String what, KubernetesClientException e) {
+        String reason = e.getCode() + " " + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage());
+        LOG.warn("cannot record {} on ConfigMap {} (trying again in {}): {}", what, name, retryDelay, reason);
+        events.publish(true, "RequestNotRecorded", "cannot record " + what + " on the ConfigMap (trying again in "
+                + io.batchjob.core.config.GoDuration.format(retryDelay) + "): " + reason, "Record");
+    }
+
+    /** Looks at the ConfigMap again after the retry delay (doubling up to five minutes); one retry pending at a time. */
+    private void scheduleRetry() {
+        if (retryScheduled) {
+            return;
+        }
+        retryScheduled = true;
+        Duration delay = retryDelay;
+        retryDelay = retryDelay.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retryDelay.multipliedBy(2);
+        try {
+            retries.schedule(() -> {
+                try {
+                    worker.execute(() -> {
+                        retryScheduled = false;
+                        handleLatest();
+                    });
+                } catch (RejectedExecutionException e) {
+                    retryScheduled = false; // closed, or a look is queued anyway
+                }
+            }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            retryScheduled = false; // closed
+        }
+    }
+
+    /** What the controller records as handled: the value itself, or its digest when it is too long to take. */
+    static String handledForm(String value) {
+        if (value.length() <= MAX_VALUE) {
+            return value;
+        }
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "sha256:" + java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The start of a refused value, printable, for an Event. */
+    private static String shortened(String value) {
+        return value.substring(0, Math.min(value.length(), 40)) + "... (" + value.length() + " characters)";
     }
 
     private void handleRun(Map<String, String> annotations) {
         String value = annotations.get(RUN);
-        if (value == null || value.equals(annotations.get(RUN_HANDLED))) {
+        if (value == null || handledForm(value).equals(annotations.get(RUN_HANDLED))) {
+            return;
+        }
+        if (value.length() > MAX_VALUE) {
+            events.publish(true, "ManualRunRefused", "run '" + shortened(value) + "' refused: a run value may have at most "
+                    + MAX_VALUE + " characters", "Run");
+            patchAnnotations(Map.of(RUN_HANDLED, handledForm(value)));
             return;
         }
         String request = "run=" + value;
@@ -134,7 +219,7 @@ public final class ConfigMapControl implements AutoCloseable {
         }
         // Take the request first (the annotation goes, on the version we saw): handled at most once.
         try {
-            takeRerun(cm.getMetadata().getResourceVersion(), value);
+            takeRerun(cm.getMetadata().getResourceVersion(), value, handledForm(value));
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409 || e.getCode() == 422) {
                 LOG.info("ConfigMap {} changed while taking the re-run request; looking again", name);
@@ -145,6 +230,11 @@ public final class ConfigMapControl implements AutoCloseable {
                 return;
             }
             throw e;
+        }
+        if (value.length() > MAX_VALUE) {
+            events.publish(true, "RerunRefused", "re-run of '" + shortened(value) + "' refused: a re-run value (an execution ID or latest)"
+                    + " may have at most " + MAX_VALUE + " characters", "Rerun");
+            return;
         }
         TriggerOutcome outcome = engine.rerun(value, "rerun=" + value);
         if (outcome instanceof TriggerOutcome.Started started) {
@@ -171,13 +261,13 @@ public final class ConfigMapControl implements AutoCloseable {
      * A JSON patch that applies only to the version seen (its {@code test} fails otherwise): the
      * re-run annotation goes, the handled one records the value.
      */
-    private void takeRerun(String resourceVersion, String value) {
+    private void takeRerun(String resourceVersion, String value, String handledValue) {
         String handled = "/metadata/annotations/" + RERUN_HANDLED.replace("~", "~0").replace("/", "~1");
         String request = "/metadata/annotations/" + RERUN.replace("~", "~0").replace("/", "~1");
         client.configMaps().inNamespace(namespace).withName(name).patch(PatchContext.of(PatchType.JSON), json(List.of(
                 Map.of("op", "test", "path", "/metadata/resourceVersion", "value", resourceVersion),
                 Map.of("op", "remove", "path", request),
-                Map.of("op", "add", "path", handled, "value", value))));
+                Map.of("op", "add", "path", handled, "value", handledValue))));
     }
 
     private static String json(Object value) {
@@ -190,6 +280,7 @@ public final class ConfigMapControl implements AutoCloseable {
 
     @Override
     public void close() {
+        retries.shutdownNow();
         io.batchjob.core.Shutdown.gracefully(worker, Duration.ofSeconds(5));
     }
 }

@@ -203,6 +203,9 @@ final class ReferenceResultMetrics implements ExecutionListener {
 
     @Override
     public void onJobEnded(String executionId, JobSummary job) {
+        if (job.outcome() == io.batchjob.core.spi.JobOutcome.REPLACED) {
+            return; // as the Go controller (and ResultMetrics): no duration or processing verdict for a replaced job
+        }
         set(duration, new String[]{job.node(), null}, executionId, job.durationMillis());
         set(processing, new String[]{job.node(), null}, executionId, job.outcome().isProblem() ? 1 : 0);
     }
