@@ -210,9 +210,10 @@ class HostileLoadIT {
         assertThat(statuses.keySet()).as("answers to the re-posts").isSubsetOf(200, 429, 503, -1);
         assertThat(statuses.get(200)).as("some re-posts were stored").isNotNull();
         assertAlive();
-        // The attacker's series: one result's worth, not one per post.
-        long series = get(metricsPort, "/metrics").lines().filter(l -> l.startsWith("hostile_load{") && l.contains("node=\"node\"")).count();
-        assertThat(series).isEqualTo(25_000);
+        // The attacker's series: one result's worth, not one per post. The last accepted result reaches the
+        // metrics on the engine's events thread after its 200: wait for it rather than scrape mid-update.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get(metricsPort, "/metrics").lines()
+                .filter(l -> l.startsWith("hostile_load{") && l.contains("node=\"node\"")).count()).isEqualTo(25_000));
         String heap = get(metricsPort, "/metrics").lines().filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\"}"))
                 .findFirst().orElse("heap ?");
         report.merge("2 4 clients re-posting 1 MiB results", "; statuses " + statuses + "; after it " + heap, String::concat);

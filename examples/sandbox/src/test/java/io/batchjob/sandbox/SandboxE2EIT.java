@@ -111,7 +111,9 @@ class SandboxE2EIT {
             for (int i = 1; i <= 6; i++) {
                 assertThat(metrics).contains("e2e_processing{executionID=\"" + id + "\",node=\"sandbox-node-" + i + "\"} " + (i <= 3 ? "0.0" : "1.0"));
             }
-            List<Event> events = cluster.client().resources(Event.class).inNamespace("sandbox").list().getItems();
+            // The job pods' Events (the Lease has its LeaderElection Event besides).
+            List<Event> events = cluster.client().resources(Event.class).inNamespace("sandbox").list().getItems().stream()
+                    .filter(e -> "Pod".equals(e.getRegarding().getKind())).toList();
             Map<String, String> podByNode = cluster.client().pods().inNamespace("sandbox").list().getItems().stream()
                     .collect(Collectors.toMap(p -> p.getSpec().getNodeName(), p -> p.getMetadata().getName()));
             assertThat(events).extracting(e -> e.getRegarding().getName()).containsExactlyInAnyOrder(

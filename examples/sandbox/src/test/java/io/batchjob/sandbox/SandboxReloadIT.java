@@ -120,7 +120,13 @@ class SandboxReloadIT {
             assertThat(sandbox.controller().config().name()).as("name needs a restart").isEqualTo("reload");
             assertThat(sandbox.controller().config().metrics().gauges()).containsKey("found");
 
-            // The running execution kept pool 1; the schedule (resumed) replaces it with one on the new config.
+            // The running execution kept pool 1, so one of its jobs still waits for a slot: the resumed schedule does not
+            // replace it (concurrencyPolicy Replace, as Go: "still launching"); an operator's run does, on the new config.
+            await().atMost(Duration.ofSeconds(30)).until(() -> events(client).stream()
+                    .anyMatch(e -> e.startsWith("Normal TriggerSkipped: trigger (schedule) skipped: execution " + first + " is still launching")));
+            assertThat(store.executionIds()).containsExactly(first);
+            client.configMaps().inNamespace(SandboxCluster.NAMESPACE).withName(SandboxCluster.CONFIG_MAP).edit(cm -> new ConfigMapBuilder(cm)
+                    .editMetadata().addToAnnotations(ConfigMapControl.RUN, "two").endMetadata().build());
             await().atMost(Duration.ofSeconds(30)).until(() -> store.executionIds().size() >= 2);
             String second = store.executionIds().get(1);
             await().atMost(Duration.ofSeconds(30)).until(() -> store.hasFile(second, ExecutionEngine.SUMMARY_FILE));
