@@ -90,7 +90,7 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
                 .withNewMetadata().withName(regarding.getName() + "." + UUID.randomUUID().toString().substring(0, 8)).withNamespace(namespace).endMetadata()
                 .withType(warning ? "Warning" : "Normal")
                 .withReason(reason)
-                .withNote(truncateUtf8(note, NOTE_LIMIT_BYTES))
+                .withNote(truncateUtf8(printable(note), NOTE_LIMIT_BYTES))
                 .withAction(action)
                 .withRegarding(regarding)
                 .withRelated(related)
@@ -150,6 +150,35 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
         } catch (KubernetesClientException e) {
             return null; // the Event still names the object; only describe's uid match is lost
         }
+    }
+
+    /**
+     * The note as {@code kubectl describe} and dashboards can show it safely: control characters
+     * (newlines included: they would forge lines of the output) and bidirectional overrides (they
+     * reorder what a reader sees) are written as {@code \\uXXXX} / {@code \\n} escapes.
+     */
+    static String printable(String text) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            String escape = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+                    : Character.isISOControl(c) || isBidiControl(c) ? String.format("\\u%04X", (int) c) : null;
+            if (escape != null && out == null) {
+                out = new StringBuilder(text.length() + 16).append(text, 0, i);
+            }
+            if (out != null) {
+                if (escape != null) {
+                    out.append(escape);
+                } else {
+                    out.append(c);
+                }
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
+    private static boolean isBidiControl(char c) {
+        return c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069');
     }
 
     /** At most {@code maxBytes} of UTF-8, ending in "..." when cut, never inside a character (or a surrogate pair). */

@@ -212,6 +212,18 @@ class ClusterObjectsTest {
     }
 
     @Test
+    void controlAndBidiCharactersInANoteAreEscapedNotStored() throws Exception {
+        assertThat(KubernetesEventPublisher.printable("plain text, ünïcödé 😀")).isEqualTo("plain text, ünïcödé 😀");
+        assertThat(KubernetesEventPublisher.printable("run 'a\u202Efdp.exe'\nWarning Forged: line\u0007\t\u2066x\u2069\r\u0085"))
+                .isEqualTo("run 'a\\u202Efdp.exe'\\nWarning Forged: line\\u0007\\t\\u2066x\\u2069\\r\\u0085");
+        client.pods().inNamespace("jobs").resource(new PodBuilder().withNewMetadata().withName("scan-job-worker-2-1").endMetadata().build()).create();
+        new KubernetesEventPublisher(client, "jobs", "scan", "x", Clock.systemUTC())
+                .publish(new JobEvent("1", "worker-2", false, "Checked", "ok\nType Reason Forged\u202E", "n/a"));
+        assertThat(client.resources(Event.class).inNamespace("jobs").list().getItems()).singleElement()
+                .satisfies(e -> assertThat(e.getNote()).isEqualTo("ok\\nType Reason Forged\\u202E"));
+    }
+
+    @Test
     void theReportingInstanceIsNameDashHostnameWithinTheApisLimit() {
         assertThat(KubernetesEventPublisher.reportingInstance("scan", "scan-7d9f-x2")).isEqualTo("scan-scan-7d9f-x2");
         assertThat(KubernetesEventPublisher.reportingInstance("scan", "")).isEqualTo("scan");
