@@ -390,16 +390,35 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
 
     /** The text with every secret (and its Basic-credentials form) replaced by {@value #REDACTED}. */
     static String redact(String text, java.util.Collection<String> secrets) {
-        String out = text;
-        for (String secret : secrets) {
-            if (secret == null || secret.length() < 8) {
-                continue; // never a real secret (256 bits); replacing short strings would garble the log
-            }
-            out = out.replace(secret, REDACTED);
-            String basic = java.util.Base64.getEncoder().encodeToString(("job:" + secret).getBytes(StandardCharsets.UTF_8));
-            out = out.replace(basic, REDACTED);
+        List<String> real = secrets.stream().filter(s -> s != null && s.length() >= 8).toList(); // short strings are never secrets
+        if (real.isEmpty()) {
+            return text;
         }
-        return out;
+        String out = text;
+        for (String secret : real) {
+            out = out.replace(secret, REDACTED);
+        }
+        // Basic credentials carry the secret base64-encoded with any user name ("job:", "<node>:", ...): every
+        // base64 token that decodes to text containing a secret goes too.
+        java.util.regex.Matcher m = BASE64_TOKEN.matcher(out);
+        StringBuilder sb = new StringBuilder(out.length());
+        while (m.find()) {
+            m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(decodesToASecret(m.group(), real) ? REDACTED : m.group()));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    /** Base64 runs long enough to hold "x:" and a secret (43 characters) once encoded. */
+    private static final java.util.regex.Pattern BASE64_TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9+/]{16,}={0,2}");
+
+    private static boolean decodesToASecret(String token, List<String> secrets) {
+        try {
+            String decoded = new String(java.util.Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
+            return secrets.stream().anyMatch(decoded::contains);
+        } catch (IllegalArgumentException e) {
+            return false; // not base64 after all
+        }
     }
 
     static final String REDACTED = "[redacted]";
