@@ -254,6 +254,11 @@ public final class CallbackApi {
      * {@code b.json} would write {@code a-b.json}, the result of node {@code a-b}.
      */
     private String ownTarget(String executionId, String node, String name) {
+        if (name.startsWith("container-") && name.endsWith(".log")) {
+            // savePodLog writes <node>-container-<container>.log: a job must not forge (or pre-empt) its own saved log.
+            throw new HttpProblem(400, "the file name '" + printable(name) + "' is reserved: the controller saves pod logs as"
+                    + " <node>-container-<container>.log; choose another name");
+        }
         String target = node + "-" + name;
         Optional<String> owner = engine.callbacks().nodeOwningFile(executionId, target);
         if (owner.isPresent() && !owner.get().equals(node)) {
@@ -280,7 +285,8 @@ public final class CallbackApi {
                     if (!value.isFileItem()) {
                         continue; // plain form fields are not files
                     }
-                    String name = value.getFileName();
+                    String name = value.getFileName() == null ? null
+                            : java.text.Normalizer.normalize(value.getFileName(), java.text.Normalizer.Form.NFC);
                     if (name == null || name.isEmpty()) {
                         throw new HttpProblem(400, "the multipart part '" + printable(field) + "' has no file name");
                     }

@@ -51,7 +51,24 @@ public final class ReportServer {
 
     /** Extensions whose content a browser could execute or render as active content. */
     static final Set<String> ACTIVE_EXTENSIONS = Set.of("html", "htm", "xhtml", "xht", "shtml", "svg", "svgz", "js",
-            "mjs", "xml", "xsl", "xslt", "swf", "css", "hta", "wasm", "pdf");
+            "mjs", "xml", "xsl", "xslt", "swf", "css", "hta", "wasm");
+    /**
+     * The only types files are served as (text, JSON, images, PDF, archives); anything else is
+     * {@code application/octet-stream} and a download, whatever a platform's MIME table says
+     * ({@code .jnlp} would start Java Web Start).
+     */
+    static final Map<String, String> SERVED_TYPES = Map.ofEntries(
+            Map.entry("txt", "text/plain; charset=utf-8"), Map.entry("log", "text/plain; charset=utf-8"),
+            Map.entry("csv", "text/csv; charset=utf-8"), Map.entry("md", "text/markdown; charset=utf-8"),
+            Map.entry("yaml", "text/yaml; charset=utf-8"), Map.entry("yml", "text/yaml; charset=utf-8"),
+            Map.entry("json", "application/json"), Map.entry("jsonl", "application/x-ndjson"), Map.entry("ndjson", "application/x-ndjson"),
+            Map.entry("png", "image/png"), Map.entry("jpg", "image/jpeg"), Map.entry("jpeg", "image/jpeg"), Map.entry("gif", "image/gif"),
+            Map.entry("webp", "image/webp"), Map.entry("pdf", "application/pdf"),
+            Map.entry("zip", "application/zip"), Map.entry("gz", "application/gzip"), Map.entry("tgz", "application/gzip"),
+            Map.entry("tar", "application/x-tar"), Map.entry("bz2", "application/x-bzip2"), Map.entry("xz", "application/x-xz"),
+            Map.entry("zst", "application/zstd"));
+    /** Served with their type but as a download (a PDF may carry script for the viewer). */
+    private static final Set<String> DOWNLOADED = Set.of("pdf", "zip", "gz", "tgz", "tar", "bz2", "xz", "zst");
     private static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
     /** Dashboard pages: their own script and stylesheet, the status API, nothing inline, nothing from elsewhere. */
     static final String PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
@@ -205,13 +222,18 @@ public final class ReportServer {
             return;
         }
         String extension = name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+        String attachment = "attachment; filename*=UTF-8''" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
         if (ACTIVE_EXTENSIONS.contains(extension)) {
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
-            exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION,
-                    "attachment; filename*=UTF-8''" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
-        } else if (name.endsWith(".log") || name.endsWith(".jsonl")) {
-            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE,
-                    name.endsWith(".log") ? "text/plain; charset=utf-8" : "application/x-ndjson");
+            exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION, attachment);
+        } else if (SERVED_TYPES.containsKey(extension)) {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, SERVED_TYPES.get(extension));
+            if (DOWNLOADED.contains(extension)) {
+                exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION, attachment);
+            }
+        } else {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/octet-stream");
+            exchange.getResponseHeaders().put(Headers.CONTENT_DISPOSITION, attachment);
         }
         // "latest" resolved by name, never by following the link
         exchange.setRelativePath("/" + store.root().relativize(file).toString().replace(java.io.File.separatorChar, '/'));

@@ -57,18 +57,19 @@ final class UploadNames {
             if (names.size() > 1) {
                 throw new HttpProblem(400, "the query parameter 'name' is given " + names.size() + " times; give it once");
             }
-            return names.getFirst();
+            requireUtf8Query(exchange.getQueryString());
+            return java.text.Normalizer.normalize(names.getFirst(), java.text.Normalizer.Form.NFC);
         }
         String disposition = exchange.getRequestHeaders().getFirst(Headers.CONTENT_DISPOSITION);
         if (disposition != null) {
             Map<String, String> params = parameters(disposition);
             String extended = params.get("filename*");
             if (extended != null) {
-                return decodeExtended(extended);
+                return java.text.Normalizer.normalize(decodeExtended(extended), java.text.Normalizer.Form.NFC);
             }
             String name = Headers.extractQuotedValueFromHeader(disposition, "filename");
             if (name != null) {
-                return name;
+                return java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFC);
             }
         }
         return UUID.randomUUID() + extension(exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE));
@@ -106,6 +107,51 @@ final class UploadNames {
         return params;
     }
 
+    /**
+     * Refuses a {@code name} whose percent-decoded bytes are not UTF-8: decoding would turn each bad
+     * byte into U+FFFD, and {@code %ff} and {@code %fe} would then both store one file.
+     */
+    private static void requireUtf8Query(String query) {
+        if (query == null) {
+            return;
+        }
+        for (String part : query.split("&")) {
+            if (part.startsWith("name=")) {
+                requireUtf8(part.substring(5), "the query parameter 'name'");
+            }
+        }
+    }
+
+    /** Throws 400 unless the percent-encoded text decodes to well-formed UTF-8. */
+    static void requireUtf8(String percentEncoded, String what) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < percentEncoded.length(); i++) {
+            char c = percentEncoded.charAt(i);
+            if (c == '%' && i + 2 < percentEncoded.length()) {
+                int hi = Character.digit(percentEncoded.charAt(i + 1), 16);
+                int lo = Character.digit(percentEncoded.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    throw new HttpProblem(400, what + " has an invalid percent-encoding");
+                }
+                bytes.write(hi * 16 + lo);
+                i += 2;
+            } else if (c == '%') {
+                throw new HttpProblem(400, what + " has an invalid percent-encoding");
+            } else {
+                byte[] b = String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                bytes.write(b, 0, b.length);
+            }
+        }
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new HttpProblem(400, what + " is not valid UTF-8 once percent-decoded: encode the name's UTF-8 bytes (e.g. caf%C3%A9.txt)");
+        }
+    }
+
     /** RFC 5987 {@code charset'language'percent-encoded}. */
     static String decodeExtended(String value) {
         int first = value.indexOf('\'');
@@ -119,6 +165,9 @@ final class UploadNames {
         } catch (IllegalArgumentException e) {
             throw new HttpProblem(400, "Content-Disposition filename* names an unknown charset '"
                     + CallbackApi.printable(value.substring(0, first)) + "'; use UTF-8");
+        }
+        if (charset.equals(java.nio.charset.StandardCharsets.UTF_8)) {
+            requireUtf8(value.substring(second + 1), "Content-Disposition filename*");
         }
         try {
             // '+' is a literal plus in RFC 5987, not a space as in form encoding.

@@ -128,6 +128,23 @@ class CallbackApiTest {
         assertThat(stored("node-a-résumé final.txt")).hasContent("cv");
     }
 
+    /** café in NFC and in NFD look the same in a listing: they are one name, stored once (the newer wins). */
+    @Test
+    void namesAreNfcNormalisedSoTwoSpellingsOfOneNameAreOneFile() throws Exception {
+        f = CallbackFixture.standard(base);
+
+        assertThat(f.post(f.url("node-a", "file") + "?name=caf%C3%A9.txt", f.basic("node-a"), "text/plain", "nfc".getBytes()).statusCode())
+                .isEqualTo(200);
+        assertThat(f.post(f.url("node-a", "file") + "?name=cafe%CC%81.txt", f.basic("node-a"), "text/plain", "nfd".getBytes()).statusCode())
+                .isEqualTo(200);
+
+        String nfc = "node-a-caf\u00e9.txt";
+        assertThat(stored(nfc)).hasContent("nfd");
+        try (var files = java.nio.file.Files.list(stored(nfc).getParent())) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("node-a-caf")).toList()).containsExactly(nfc);
+        }
+    }
+
     @Test
     void anUnnamedUploadGetsAUuidAndAnExtensionFromItsContentType() throws Exception {
         f = CallbackFixture.standard(base);

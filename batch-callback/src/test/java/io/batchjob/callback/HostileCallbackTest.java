@@ -93,6 +93,17 @@ class HostileCallbackTest {
                 h("name bidi override", "POST", "/report/node-a/{ID}/file?name=a%E2%80%AEtxt.exe", A, "x", 400, "control or invisible characters"),
                 h("name over-long", "POST", "/report/node-a/{ID}/file?name=" + "n".repeat(250), A, "x", 400, "too long"),
                 h("name twice", "POST", "/report/node-a/{ID}/file?name=a.txt&name=b.txt", A, "x", 400, "given 2 times"),
+                // bytes that are not UTF-8 (each would become U+FFFD: %ff and %fe would store one file)
+                h("name %ff", "POST", "/report/node-a/{ID}/file?name=%ff", A, "x", 400, "is not valid UTF-8 once percent-decoded"),
+                h("name %fe.txt", "POST", "/report/node-a/{ID}/file?name=%fe.txt", A, "x", 400, "is not valid UTF-8 once percent-decoded"),
+                h("name overlong UTF-8", "POST", "/report/node-a/{ID}/file?name=%C0%AF", A, "x", 400, "is not valid UTF-8"),
+                h("filename* %ff", "POST", "/report/node-a/{ID}/file", a("Content-Disposition: attachment; filename*=UTF-8''%ff.txt"), "x", 400,
+                        "Content-Disposition filename* is not valid UTF-8"),
+                // the controller's own file names
+                h("name of a saved pod log", "POST", "/report/node-a/{ID}/file?name=container-job.log", A, "x", 400,
+                        "is reserved: the controller saves pod logs as <node>-container-<container>.log"),
+                h("filename of a saved pod log", "POST", "/report/node-a/{ID}/file",
+                        a("Content-Disposition: attachment; filename=\"container-init.log\""), "x", 400, "is reserved"),
                 h("name empty", "POST", "/report/node-a/{ID}/file?name=", A, "x", 400, "the file name is empty"),
                 // traversal in Content-Disposition
                 h("filename ../", "POST", "/report/node-a/{ID}/file", a("Content-Disposition: attachment; filename=\"../../x\""), "x", 400, "must not contain '/'"),

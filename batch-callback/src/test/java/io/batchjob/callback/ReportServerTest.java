@@ -201,6 +201,40 @@ class ReportServerTest {
         }
     }
 
+    /** Only text, JSON, images, PDF and archives are served as what they are; anything else is a download of bytes. */
+    @Test
+    void filesAreServedWithATypeFromTheAllowListOrAsADownloadOfBytes(@TempDir Path dir) throws Exception {
+        ReportStore own = new ReportStore(dir.resolve("reports"));
+        for (String name : new String[]{"node-a-start.jnlp", "node-a-tool.exe", "node-a-noext", "node-a-shot.png", "node-a-scan.pdf",
+                "node-a-all.tar.gz", "node-a-table.csv"}) {
+            own.write("20261127090000", name, "x".getBytes());
+        }
+        String[][] expected = {
+                {"node-a-start.jnlp", "application/octet-stream", "attachment"},
+                {"node-a-tool.exe", "application/octet-stream", "attachment"},
+                {"node-a-noext", "application/octet-stream", "attachment"},
+                {"node-a-shot.png", "image/png", null},
+                {"node-a-scan.pdf", "application/pdf", "attachment"},
+                {"node-a-all.tar.gz", "application/gzip", "attachment"},
+                {"node-a-table.csv", "text/csv; charset=utf-8", null}};
+        try (UndertowServer ownServer = UndertowServer.start("report", "127.0.0.1", 0, new ReportServer(own).handler(),
+                UndertowServer.Limits.threads(2))) {
+            for (String[] e : expected) {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ownServer.port() + "/20261127090000/"
+                        + e[0])).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(e[0]).isEqualTo(200);
+                assertThat(r.headers().firstValue("Content-Type")).as(e[0]).contains(e[1]);
+                if (e[2] == null) {
+                    assertThat(r.headers().firstValue("Content-Disposition")).as(e[0]).isEmpty();
+                } else {
+                    assertThat(r.headers().firstValue("Content-Disposition")).as(e[0]).get().asString()
+                            .isEqualTo("attachment; filename*=UTF-8''" + e[0]);
+                }
+                assertThat(r.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+            }
+        }
+    }
+
     @Test
     void isReadOnly() throws Exception {
         for (String method : new String[]{"POST", "PUT", "DELETE"}) {
