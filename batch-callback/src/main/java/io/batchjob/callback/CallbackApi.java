@@ -125,6 +125,7 @@ public final class CallbackApi {
                 checkJob(exchange, node, executionId, Optional.ofNullable(params.get("secret")));
                 // One job never holds more than a few of the request slots, however it sends.
                 try (JobSlots.Slot slot = jobSlots.acquire(executionId, node)) {
+                    exchange.putAttachment(JobSlots.SLOT, slot); // freed as the answer goes out, not after the write returns
                     // Only now, with the caller known, ask for the body (curl waits 1 s for this before large uploads).
                     if (HttpContinue.requiresContinueResponse(exchange)) {
                         HttpContinue.sendContinueResponseBlocking(exchange);

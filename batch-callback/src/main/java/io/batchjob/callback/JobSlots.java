@@ -14,10 +14,25 @@ final class JobSlots {
 
     private final ConcurrentHashMap<String, Integer> inProgress = new ConcurrentHashMap<>();
 
-    /** A held slot; closing it frees it. */
+    /** A held slot; closing it frees it (once: closing again does nothing). */
     interface Slot extends AutoCloseable {
         @Override
         void close();
+    }
+
+    /**
+     * The slot of the exchange's job, released by {@link #releaseBeforeResponse} as the response is
+     * about to be written: a job that sends its next callback as soon as it has read the answer to the
+     * last must find its slot free, even when the thread that answered has not got past the write yet.
+     */
+    static final io.undertow.util.AttachmentKey<Slot> SLOT = io.undertow.util.AttachmentKey.create(Slot.class);
+
+    /** Frees the exchange's job slot, if it holds one (called right before a response goes out). */
+    static void releaseBeforeResponse(io.undertow.server.HttpServerExchange exchange) {
+        Slot slot = exchange.removeAttachment(SLOT);
+        if (slot != null) {
+            slot.close();
+        }
     }
 
     /**
@@ -40,7 +55,12 @@ final class JobSlots {
             throw new HttpProblem(429, "this job already has " + PER_JOB + " callbacks in progress: send them one after another",
                     1);
         }
-        return () -> inProgress.computeIfPresent(job, (k, n) -> n <= 1 ? null : n - 1);
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                inProgress.computeIfPresent(job, (k, n) -> n <= 1 ? null : n - 1);
+            }
+        };
     }
 
     /** Jobs with a callback in progress (for tests). */

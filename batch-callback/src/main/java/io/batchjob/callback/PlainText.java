@@ -14,6 +14,7 @@ final class PlainText {
         if (exchange.isResponseStarted()) {
             return;
         }
+        JobSlots.releaseBeforeResponse(exchange);
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
         secure(exchange);
