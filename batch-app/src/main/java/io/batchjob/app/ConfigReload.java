@@ -74,6 +74,13 @@ final class ConfigReload implements AutoCloseable {
     // Only the worker thread touches these after construction.
     private LoadedConfig current;
     private String appliedText;
+    private String appliedTemplate;
+    /**
+     * The last applied config as the ConfigMap says it, before the environment's overrides: a change
+     * of a key the environment overrides (reportDirectory under REPORT_DIRECTORY) is still a change
+     * the operator made and is told needs a restart.
+     */
+    private ControllerConfig appliedAsWritten;
 
     /**
      * @param initial   the config the controller started with
@@ -84,6 +91,14 @@ final class ConfigReload implements AutoCloseable {
         this.source = source;
         this.current = initial;
         this.appliedText = key(initialConfigText, initialTemplateText);
+        this.appliedTemplate = initialTemplateText;
+        ControllerConfig asWritten = initial.config();
+        try {
+            asWritten = initialConfigText == null ? asWritten : ConfigLoader.parseConfig(initialConfigText, source, new java.util.ArrayList<>());
+        } catch (ConfigException e) {
+            // The controller started with it, so it parses; if not, the config in force stands for it.
+        }
+        this.appliedAsWritten = asWritten;
         this.overrides = overrides;
         this.target = target;
         this.report = report;
@@ -126,7 +141,8 @@ final class ConfigReload implements AutoCloseable {
             }
             LoadedConfig parsed = ConfigLoader.load(configText, templateText, source);
             ControllerConfig requested = overrides.apply(parsed.config());
-            restart = changedRestartKeys(requested, current.config());
+            // As written on both sides: an overridden key changed in the ConfigMap is still named.
+            restart = changedRestartKeys(parsed.config(), appliedAsWritten);
             loaded = new LoadedConfig(keepRestartKeys(requested, current.config()), parsed.podTemplate(), parsed.warnings());
             target.verify(loaded);
             target.apply(loaded);
@@ -137,13 +153,22 @@ final class ConfigReload implements AutoCloseable {
             report.event(true, "ConfigRefused", "the changed config is refused and the previous one stays in force: " + e.getMessage());
             return;
         }
-        List<String> changed = changedKeys(current.config(), loaded.config());
+        List<String> changed = new ArrayList<>(changedKeys(current.config(), loaded.config()));
+        if (!Objects.equals(templateText, appliedTemplate)) {
+            changed.add(ConfigLoader.POD_TEMPLATE_KEY);
+        }
         boolean wasSuspended = current.config().suspend();
         current = loaded;
         appliedText = text;
-        LOG.info("config reloaded; applies from the next trigger: {}", changed.isEmpty() ? "pod template" : changed);
-        report.event(false, "ConfigApplied", "the changed config applies from the next trigger"
-                + (changed.isEmpty() ? " (pod template)" : ": " + String.join(", ", changed)));
+        appliedTemplate = templateText;
+        appliedAsWritten = ConfigLoader.parseConfig(configText, source, new ArrayList<>());
+        // Exactly what changes: the live keys and the template; restart-only keys get their own Event.
+        if (!changed.isEmpty()) {
+            LOG.info("config reloaded; applies from the next trigger: {}", changed);
+            report.event(false, "ConfigApplied", "the changed config applies from the next trigger: " + String.join(", ", changed));
+        } else if (restart.isEmpty()) {
+            LOG.info("config.yaml changed, but no key the controller uses (comments, order, defaults written out)");
+        }
         if (!restart.isEmpty()) {
             report.event(true, "ConfigNeedsRestart", "these keys change only after a restart of the controller: " + String.join(", ", restart));
         }

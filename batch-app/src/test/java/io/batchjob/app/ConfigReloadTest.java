@@ -118,6 +118,30 @@ class ConfigReloadTest {
     }
 
     @Test
+    void eventsNameExactlyWhatChangedAndRestartOnlyChangesAreNoConfigApplied() {
+        // Only restart-only keys, one of them overridden by the environment (REPORT_DIRECTORY): no "applied", but named.
+        reload.onConfigMap(cm(CONFIG + "reportDirectory: /elsewhere\nmaxUploadSize: 5Mi\n", TEMPLATE));
+        await().until(() -> events.size() == 1);
+        assertThat(events).containsExactly(
+                "Warning ConfigNeedsRestart: these keys change only after a restart of the controller: reportDirectory, maxUploadSize");
+        assertThat(applied.get(0).reportDirectory()).isEqualTo(Path.of("/override"));
+        // The template alone: named as the key it is.
+        reload.onConfigMap(cm(CONFIG + "reportDirectory: /elsewhere\nmaxUploadSize: 5Mi\n", TEMPLATE.replace("busybox", "alpine")));
+        await().until(() -> events.size() == 2);
+        assertThat(events.get(1)).isEqualTo("Normal ConfigApplied: the changed config applies from the next trigger: pod-template.yaml");
+        // A key and the template together; the restart-only keys, already told, are not told again.
+        reload.onConfigMap(cm(CONFIG.replace("podPoolSize: 2", "podPoolSize: 4") + "reportDirectory: /elsewhere\nmaxUploadSize: 5Mi\n",
+                TEMPLATE.replace("busybox", "debian")));
+        await().until(() -> events.size() == 3);
+        assertThat(events.get(2)).isEqualTo("Normal ConfigApplied: the changed config applies from the next trigger: podPoolSize, pod-template.yaml");
+        // A comment: nothing the controller uses changed, nothing to tell.
+        reload.onConfigMap(cm("# a comment\n" + CONFIG.replace("podPoolSize: 2", "podPoolSize: 4") + "reportDirectory: /elsewhere\nmaxUploadSize: 5Mi\n",
+                TEMPLATE.replace("busybox", "debian")));
+        await().until(() -> applied.size() == 4);
+        await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2)).until(() -> events.size() == 3);
+    }
+
+    @Test
     void restartOnlyKeysKeepTheirValueAndAreWarnedAbout() {
         reload.onConfigMap(cm(CONFIG.replace("name: scan", "name: other") + "healthProbePort: 9999\nreportHistory: 3\n", TEMPLATE));
         await().until(() -> applied.size() == 1 && events.size() == 2);
