@@ -67,6 +67,11 @@ public final class ResultMetrics implements ExecutionListener {
     private final String version;
     /** The configured gauges; an immutable map replaced whole by {@link #reconfigure} (read on the events thread). */
     private volatile Map<String, CustomGauge> gauges;
+    /**
+     * Gauges whose help or labels a reload changed, by suffix: they change when the next execution
+     * starts (the running one keeps publishing as it started), keeping every kept series. Guarded by this.
+     */
+    private final Map<String, GaugeConfig> redefinitions = new LinkedHashMap<>();
 
     private record CustomGauge(FamilyCollector family, GaugeConfig config) {
         List<String> labels() {
@@ -112,8 +117,9 @@ public final class ResultMetrics implements ExecutionListener {
 
     /**
      * Applies a reloaded config's gauges (the prefix needs a restart): new suffixes are
-     * registered, removed ones unregistered with their series, a gauge whose labels or help
-     * changed starts anew. The info metric shows the new pool size, history and schedule.
+     * registered, removed ones unregistered with their series; a gauge whose labels or help changed
+     * takes the new definition when the next execution starts, with every series it keeps (see
+     * {@link ResultSeries#redefine}). The info metric shows the new pool size, history and schedule.
      *
      * @throws ConfigException when a new gauge's name collides with another metric (nothing changed then)
      */
@@ -121,16 +127,18 @@ public final class ResultMetrics implements ExecutionListener {
         MetricsConfig m = config.metrics();
         Map<String, CustomGauge> before = gauges;
         Map<String, CustomGauge> next = new LinkedHashMap<>();
+        Map<String, GaugeConfig> redefined = new LinkedHashMap<>();
         List<CustomGauge> added = new ArrayList<>();
         try {
             for (Map.Entry<String, GaugeConfig> e : m.gauges().entrySet()) {
                 CustomGauge existing = before.get(e.getKey());
-                if (existing != null && existing.config().equals(e.getValue())) {
+                if (existing != null) {
+                    // Unchanged, or changed from the next execution on: the running one keeps its definition.
                     next.put(e.getKey(), existing);
-                } else {
-                    if (existing != null) {
-                        registry.unregister(existing.family()); // changed: make room for the new definition
+                    if (!existing.config().equals(e.getValue())) {
+                        redefined.put(e.getKey(), e.getValue());
                     }
+                } else {
                     CustomGauge g = custom(m, e.getKey(), e.getValue());
                     added.add(g);
                     next.put(e.getKey(), g);
@@ -160,7 +168,31 @@ public final class ResultMetrics implements ExecutionListener {
             }
         });
         gauges = java.util.Collections.unmodifiableMap(next);
+        redefinitions.clear(); // a change reverted before the next execution is no change
+        redefinitions.putAll(redefined);
         setInfo(config);
+    }
+
+    /** On the events thread, as a new execution starts: the gauges a reload changed take their new definition. */
+    private synchronized void redefineChangedGauges() {
+        if (redefinitions.isEmpty()) {
+            return;
+        }
+        Map<String, CustomGauge> next = new LinkedHashMap<>(gauges);
+        redefinitions.forEach((suffix, config) -> {
+            CustomGauge old = next.get(suffix);
+            if (old == null) {
+                return;
+            }
+            String help = config.help().isEmpty() ? suffix : config.help();
+            FamilyCollector collector = new FamilyCollector(old.family().name, help, config.labels());
+            registry.unregister(old.family());
+            registry.register(collector); // the same name, just freed: no collision
+            collector.family = series.redefine(old.family().family, help, config.labels());
+            next.put(suffix, new CustomGauge(collector, config));
+        });
+        redefinitions.clear();
+        gauges = java.util.Collections.unmodifiableMap(next);
     }
 
     private CustomGauge custom(MetricsConfig m, String suffix, GaugeConfig g) {
@@ -244,6 +276,7 @@ public final class ResultMetrics implements ExecutionListener {
 
     @Override
     public void onExecutionStarted(ExecutionStart start) {
+        redefineChangedGauges();
         currentExecutionId.set(Double.parseDouble(start.executionId()));
         pods.set(start.nodes().size());
         series.executionStarted(start.executionId());

@@ -201,6 +201,42 @@ final class ResultSeries {
         return f;
     }
 
+    /**
+     * Redefines a family with a new help text or new labels, keeping its series: each row's
+     * configured values move to the new labels by name (a label the old definition did not have is
+     * ""; one it no longer has is dropped, and rows that become equal keep the last value).
+     *
+     * @return the new definition (writes through {@code old} are ignored from now on)
+     */
+    synchronized Family redefine(Family old, String help, List<String> configuredLabels) {
+        Family f = new Family(old.name, help, configuredLabels);
+        List<String> oldLabels = Arrays.asList(old.labelNames).subList(0, old.configured());
+        int[] from = new int[f.configured()];
+        for (int i = 0; i < from.length; i++) {
+            from[i] = oldLabels.indexOf(f.labelNames[i]);
+        }
+        old.columns.forEach((id, c) -> f.columns.put(id, remap(f, c, from)));
+        if (old.latestColumn != null) {
+            f.latestColumn = remap(f, old.latestColumn, from);
+        }
+        if (families.get(old.name) == old) {
+            families.put(f.name, f);
+        }
+        return f;
+    }
+
+    private Column remap(Family f, Column c, int[] from) {
+        Column out = new Column(c.executionId, Math.max(c.size, 1));
+        for (int row = 0; row < c.size; row++) {
+            String[] vals = new String[from.length];
+            for (int i = 0; i < from.length; i++) {
+                vals[i] = from[i] < 0 ? "" : c.values[row][from[i]];
+            }
+            out.set(c.nodes[row], intern(vals), c.samples[row]);
+        }
+        return c.sealed() ? seal(f, out) : out;
+    }
+
     /** Drops the family (if {@code f} is still the defined one) with its series. */
     synchronized void remove(Family f) {
         families.remove(f.name, f);
