@@ -229,6 +229,7 @@ public final class CallbackApi {
     }
 
     private void file(HttpServerExchange exchange, String node, String executionId) throws Exception {
+        refuseAnnouncedOversize(exchange, settings.maxUploadSize());
         exchange.setMaxEntitySize(settings.maxUploadSize());
         String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
         List<String> stored = new ArrayList<>();
@@ -390,8 +391,20 @@ public final class CallbackApi {
         return n.asText();
     }
 
+    /**
+     * A body whose {@code Content-Length} is over the limit is refused before a byte is read, by us
+     * rather than by Undertow's entity-size check: that one leaves the body unreadable, and the 413
+     * must be preceded by reading the rest (see {@link ProblemHandler}) for clients that send it all first.
+     */
+    private static void refuseAnnouncedOversize(HttpServerExchange exchange, long limit) {
+        if (exchange.getRequestContentLength() > limit) {
+            throw new SizeLimitExceededException(limit);
+        }
+    }
+
     /** Reads a JSON body of at most maxResultSize bytes into memory. */
     private byte[] readSmallBody(HttpServerExchange exchange) throws IOException {
+        refuseAnnouncedOversize(exchange, settings.maxResultSize());
         exchange.setMaxEntitySize(settings.maxResultSize());
         long limit = settings.maxResultSize();
         try (InputStream in = exchange.getInputStream()) {

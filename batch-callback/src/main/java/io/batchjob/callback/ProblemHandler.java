@@ -58,12 +58,15 @@ final class ProblemHandler implements HttpHandler {
             refuseUnread(exchange);
             PlainText.send(exchange, 406, e.getMessage());
         } catch (SizeLimitExceededException e) {
+            drainOversized(exchange);
             PlainText.send(exchange, 413, "the body is larger than the limit of " + e.limit() + " bytes");
         } catch (io.undertow.util.ParameterLimitException e) {
             drain(exchange);
             PlainText.send(exchange, 400, "too many parts or parameters: at most " + UndertowServer.MAX_PARAMETERS + " per request");
         } catch (RequestTooBigException | MultiPartParserDefinition.FileTooLargeException e) {
-            PlainText.send(exchange, 413, "the body is larger than the limit of " + exchange.getMaxEntitySize() + " bytes");
+            long limit = exchange.getMaxEntitySize();
+            drainOversized(exchange);
+            PlainText.send(exchange, 413, "the body is larger than the limit of " + limit + " bytes");
         } catch (ReportStorageException e) {
             LOG.error("storing a callback failed: {}", e.getMessage());
             PlainText.send(exchange, 500, "the report could not be stored: " + rootMessage(e));
@@ -127,6 +130,41 @@ final class ProblemHandler implements HttpHandler {
             }
         } catch (IOException | RuntimeException e) {
             exchange.setPersistent(false);
+        }
+    }
+
+    /** The most of a refused, too-large body read and thrown away, and for how long, before the 413 goes out. */
+    static final long OVERSIZED_DRAIN_LIMIT = 64L << 20;
+    static final java.time.Duration OVERSIZED_DRAIN_TIME = java.time.Duration.ofSeconds(15);
+
+    /**
+     * Reads and throws away the rest of a body refused for its size (up to
+     * {@value #OVERSIZED_DRAIN_LIMIT} bytes within {@link #OVERSIZED_DRAIN_TIME}), then closes the
+     * connection after the answer: Python's urllib sends its whole body before it reads the answer,
+     * and a connection closed under it is a broken pipe instead of the 413 (curl reports the 413
+     * either way). A body announced larger than the limit is not read at all. Nothing is stored:
+     * the bytes go to a scratch buffer.
+     */
+    private static void drainOversized(HttpServerExchange exchange) {
+        exchange.setPersistent(false);
+        if (!exchange.isBlocking() || exchange.isRequestComplete()) {
+            return;
+        }
+        long announced = exchange.getRequestContentLength();
+        if (announced > OVERSIZED_DRAIN_LIMIT) {
+            return;
+        }
+        exchange.setMaxEntitySize(OVERSIZED_DRAIN_LIMIT); // the refusing limit must not refuse the draining too
+        long deadline = System.nanoTime() + OVERSIZED_DRAIN_TIME.toNanos();
+        byte[] scratch = new byte[64 * 1024];
+        long total = 0;
+        try {
+            java.io.InputStream in = exchange.getInputStream();
+            for (int n; total < OVERSIZED_DRAIN_LIMIT && System.nanoTime() < deadline && (n = in.read(scratch)) >= 0; ) {
+                total += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client gave up, or the body cannot be read any more: the connection closes after the answer
         }
     }
 
