@@ -74,7 +74,7 @@ public final class CallbackApi {
     private final CallbackObserver observer;
     private final Path multipartTemp;
     private final EventRateLimit eventRateLimit = new EventRateLimit(System::nanoTime);
-    private final JobSlots jobSlots = new JobSlots();
+    private final JobSlots jobSlots;
 
     public CallbackApi(ExecutionEngine engine, ReportStore store, JobEventPublisher events, CallbackSettings settings,
                        CallbackObserver observer) {
@@ -82,6 +82,7 @@ public final class CallbackApi {
         this.store = Objects.requireNonNull(store);
         this.events = Objects.requireNonNull(events);
         this.settings = Objects.requireNonNull(settings);
+        this.jobSlots = new JobSlots(settings.maxConcurrent());
         this.observer = Objects.requireNonNull(observer);
         // Multipart parts land here first: same file system as the reports, hidden from the report server.
         this.multipartTemp = store.root().resolve(".uploads");

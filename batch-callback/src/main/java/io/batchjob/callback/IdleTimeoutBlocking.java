@@ -15,9 +15,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Blocking mode for an exchange whose request body has an idle timeout: a read that gets no byte
- * for {@code idleTimeout} fails with {@link BodyIdleTimeoutException}, so a client that stops
- * sending in the middle of a body holds its worker thread only that long. The worker thread
+ * Blocking mode for an exchange whose request body has an idle timeout and a total time: a read
+ * that gets no byte for {@code idleTimeout} fails with {@link BodyIdleTimeoutException}, and so
+ * does any read once the body has taken {@code totalTime} since its first read (a client that
+ * trickles a byte now and then is not idle, but holds its worker thread only that long too). The worker thread
  * itself notices and gives up (the answer is 408 and the connection closes); nothing closes the
  * connection under it from another thread, which in Undertow races with the read (freed buffers,
  * or an early end of stream that would pass a truncated body for a whole one).
@@ -26,27 +27,42 @@ import java.util.concurrent.TimeUnit;
  */
 final class IdleTimeoutBlocking implements BlockingHttpExchange {
 
-    /** A request body paused longer than the idle timeout. */
+    /** A request body paused longer than the idle timeout, or took longer than the total time. */
     static final class BodyIdleTimeoutException extends IOException {
         BodyIdleTimeoutException(Duration timeout) {
             super("the request body paused for more than " + timeout.toSeconds() + " s");
+        }
+
+        BodyIdleTimeoutException(String message) {
+            super(message);
         }
     }
 
     private final HttpServerExchange exchange;
     private final Duration idleTimeout;
+    private final Duration totalTime;
     private BlockingHttpExchange plain;
     private InputStream input;
 
-    private IdleTimeoutBlocking(HttpServerExchange exchange, Duration idleTimeout) {
+    private IdleTimeoutBlocking(HttpServerExchange exchange, Duration idleTimeout, Duration totalTime) {
         this.exchange = exchange;
         this.idleTimeout = idleTimeout;
+        this.totalTime = totalTime;
     }
 
-    /** Like Undertow's {@code BlockingHandler}: blocking mode (with the idle timeout), then {@code next} on a worker thread. */
+    /** How long a body may take in total, by default: eight idle timeouts (2 minutes for the default 15 s). */
+    static Duration totalTimeFor(Duration idleTimeout) {
+        return idleTimeout.multipliedBy(8);
+    }
+
+    /** Like Undertow's {@code BlockingHandler}: blocking mode (with the body's time limits), then {@code next} on a worker thread. */
     static HttpHandler handler(Duration idleTimeout, HttpHandler next) {
+        return handler(idleTimeout, totalTimeFor(idleTimeout), next);
+    }
+
+    static HttpHandler handler(Duration idleTimeout, Duration totalTime, HttpHandler next) {
         return exchange -> {
-            IdleTimeoutBlocking blocking = new IdleTimeoutBlocking(exchange, idleTimeout);
+            IdleTimeoutBlocking blocking = new IdleTimeoutBlocking(exchange, idleTimeout, totalTime);
             exchange.startBlocking();
             blocking.plain = exchange.startBlocking(blocking); // Undertow's default, kept for output
             if (exchange.isInIoThread()) {
@@ -89,6 +105,8 @@ final class IdleTimeoutBlocking implements BlockingHttpExchange {
     private final class Input extends InputStream {
         private StreamSourceChannel channel;
         private boolean finished;
+        /** When the body must have arrived, from its first read. */
+        private long bodyDeadline;
 
         @Override
         public int read() throws IOException {
@@ -110,9 +128,10 @@ final class IdleTimeoutBlocking implements BlockingHttpExchange {
                 if (channel == null) {
                     throw new IOException("the request body was read already");
                 }
+                bodyDeadline = System.nanoTime() + totalTime.toNanos();
             }
             ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
-            long deadline = System.nanoTime() + idleTimeout.toNanos();
+            long deadline = Math.min(System.nanoTime() + idleTimeout.toNanos(), bodyDeadline);
             while (true) {
                 int n = channel.read(buffer);
                 if (n > 0) {
@@ -122,10 +141,13 @@ final class IdleTimeoutBlocking implements BlockingHttpExchange {
                     finished = true;
                     return -1;
                 }
-                long left = deadline - System.nanoTime();
+                long now = System.nanoTime();
+                long left = deadline - now;
                 if (left <= 0) {
                     exchange.setPersistent(false);
-                    throw new BodyIdleTimeoutException(idleTimeout);
+                    throw now - bodyDeadline >= 0
+                            ? new BodyIdleTimeoutException("the request body took longer than " + totalTime.toSeconds() + " s in total")
+                            : new BodyIdleTimeoutException(idleTimeout);
                 }
                 channel.awaitReadable(left, TimeUnit.NANOSECONDS);
             }

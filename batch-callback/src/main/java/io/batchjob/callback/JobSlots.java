@@ -5,7 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * How many callback requests each job has in progress, capped at {@link #PER_JOB}: one job (its
  * valid token, slow bodies, parallel re-posts) can never hold more than that many of the callback
- * API's request slots, so other jobs always get theirs. Thread-safe.
+ * API's request slots. A job's second call at once is taken only while more than a reserve of the
+ * API's slots stay free for jobs that have none in progress: jobs trickling two bodies each cannot
+ * fill every slot and hold up another job's result. Thread-safe.
  */
 final class JobSlots {
 
@@ -13,6 +15,23 @@ final class JobSlots {
     static final int PER_JOB = 2;
 
     private final ConcurrentHashMap<String, Integer> inProgress = new ConcurrentHashMap<>();
+    /** Calls in progress, all jobs together. */
+    private final java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
+    /** The most calls in progress at which a job may still start its second one (the API's slots less the reserve). */
+    private final int secondCallsUpTo;
+
+    /** Without a reserve (every job may use its {@link #PER_JOB} slots whatever the others do). */
+    JobSlots() {
+        this(Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param apiSlots the callback API's request slots ({@code maxConcurrent}); a quarter of them (at least
+     *                 one) is kept for jobs' first calls
+     */
+    JobSlots(int apiSlots) {
+        this.secondCallsUpTo = apiSlots == Integer.MAX_VALUE ? Integer.MAX_VALUE : apiSlots - Math.max(1, apiSlots / 4);
+    }
 
     /** A held slot; closing it frees it (once: closing again does nothing). */
     interface Slot extends AutoCloseable {
@@ -42,23 +61,34 @@ final class JobSlots {
      */
     Slot acquire(String executionId, String node) {
         String job = executionId + "/" + node;
-        boolean[] taken = new boolean[1];
+        int[] refused = new int[1]; // 0 taken, 1 over the job's limit, 2 a second call while only the reserve is free
         inProgress.compute(job, (k, n) -> {
             int current = n == null ? 0 : n;
             if (current >= PER_JOB) {
+                refused[0] = 1;
                 return current;
             }
-            taken[0] = true;
+            if (current > 0 && total.get() >= secondCallsUpTo) {
+                refused[0] = 2;
+                return current;
+            }
+            refused[0] = 0;
+            total.incrementAndGet();
             return current + 1;
         });
-        if (!taken[0]) {
+        if (refused[0] == 1) {
             throw new HttpProblem(429, "this job already has " + PER_JOB + " callbacks in progress: send them one after another",
                     1);
+        }
+        if (refused[0] == 2) {
+            throw new HttpProblem(429, "this job already has a callback in progress and the callback API is busy: send them one after"
+                    + " another", 1);
         }
         java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
         return () -> {
             if (released.compareAndSet(false, true)) {
                 inProgress.computeIfPresent(job, (k, n) -> n <= 1 ? null : n - 1);
+                total.decrementAndGet();
             }
         };
     }

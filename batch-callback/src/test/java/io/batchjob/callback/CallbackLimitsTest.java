@@ -53,6 +53,56 @@ class CallbackLimitsTest {
         return sb.append("]}").toString();
     }
 
+    /**
+     * Eight jobs each trickling two bodies (what fits in their 2 slots, and would fill all 16): a
+     * second call is taken only while a quarter of the slots is free, so a ninth job's result is
+     * answered at once.
+     */
+    @Test
+    void jobsTricklingTwoBodiesEachCannotHoldUpAnotherJobsResult() throws Exception {
+        List<String> nodes = new java.util.ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            nodes.add("node-" + i);
+        }
+        try (CallbackFixture f = new CallbackFixture(base, nodes, 9, io.batchjob.core.config.CallbackAuth.TOKEN, false, 1 << 20,
+                4 * 1024, 16, 512, 10_000)) {
+            List<Socket> trickles = new java.util.ArrayList<>();
+            try {
+                for (int job = 0; job < 8; job++) {
+                    for (int call = 0; call < 2; call++) {
+                        trickles.add(stalledPost(f, "node-" + job, "file?name=t" + call + ".txt"));
+                    }
+                }
+                // The second calls beyond the reserve are answered 429 at once (their connections end).
+                int refused = 0;
+                for (Socket s : trickles) {
+                    s.setSoTimeout(300);
+                    try {
+                        String head = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                        if (head.startsWith("HTTP/1.1 429")) {
+                            refused++;
+                        }
+                    } catch (java.net.SocketTimeoutException stillTrickling) {
+                        // held: its body keeps coming
+                    }
+                }
+                // A second call is taken only while fewer than 12 of the 16 slots are held: 2 to 4 are refused,
+                // depending on the order the 16 arrive in (all first calls first: 4).
+                assertThat(refused).as("second calls refused to keep slots for first calls").isBetween(2, 4);
+
+                long start = System.nanoTime();
+                HttpResponse<String> other = f.post(f.url("node-8", "result"), f.basic("node-8"), null, result(1).getBytes(StandardCharsets.UTF_8));
+                assertThat(other.statusCode()).isEqualTo(200);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).as("another job's result, while 12 bodies trickle")
+                        .isLessThan(Duration.ofSeconds(2));
+            } finally {
+                for (Socket s : trickles) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     @Test
     void oneJobHoldsAtMostTwoSlotsAndAStalledBodyIsCutOffAfterTheIdleTimeout() throws Exception {
         try (CallbackFixture f = CallbackFixture.standard(base)) {

@@ -76,7 +76,9 @@ class ConcurrentUploadIT {
 
     @Test
     void twoHundredConcurrentOneMebibyteUploadsAllArriveIntact() throws Exception {
-        List<String> nodes = java.util.stream.IntStream.range(0, UPLOADS / JobSlots.PER_JOB).mapToObj(i -> "node-" + i).toList();
+        // One upload per job: a job's second call at once is taken only while the API is not busy (JobSlots), and 200
+        // arriving together keep it busy.
+        List<String> nodes = java.util.stream.IntStream.range(0, UPLOADS).mapToObj(i -> "node-" + i).toList();
         try (CallbackFixture f = new CallbackFixture(base, nodes, nodes.size(), CallbackAuth.TOKEN, false, 2 << 20, 64 << 10,
                 CallbackSettings.DEFAULT_MAX_CONCURRENT, CallbackSettings.DEFAULT_MAX_QUEUED,
                 io.batchjob.core.config.ControllerConfig.DEFAULT_MAX_SERIES_PER_RESULT)) {
