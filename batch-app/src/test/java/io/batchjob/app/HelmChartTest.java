@@ -197,6 +197,17 @@ class HelmChartTest {
         assertThat(template.getSpec().getContainers()).extracting(Container::getImage).containsExactly("redhat/ubi10:latest");
     }
 
+    /** {@code a=1,b.c=2} as --set values; {@code -} for none. */
+    private static Map<String, Object> sets(String values) {
+        Map<String, Object> set = new LinkedHashMap<>();
+        if (!values.equals("-")) {
+            for (String kv : values.split(",")) {
+                set.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+        }
+        return set;
+    }
+
     @ParameterizedTest(name = "release {0} with {1} -> {2}")
     @CsvSource(delimiterString = " | ", value = {
             "scan | - | scan-batch-job-controller",
@@ -207,12 +218,7 @@ class HelmChartTest {
             "scan | name=go-named | go-named",
             "scan | name=go-named,fullnameOverride=ignored | go-named"})
     void objectsAreNamedAfterTheReleaseAsHelmUsersExpectAndTheGoChartsNameWins(String release, String values, String expected) {
-        Map<String, Object> set = new LinkedHashMap<>();
-        if (!values.equals("-")) {
-            for (String kv : values.split(",")) {
-                set.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-            }
-        }
+        Map<String, Object> set = sets(values);
         List<HasMetadata> objects = HelmChart.renderRelease(release, null, set);
 
         assertThat(objects).extracting(o -> o.getMetadata().getName())
@@ -231,12 +237,7 @@ class HelmChartTest {
             "the Go chart's keys with another image | deployment.image=registry.example.com/mirror,deployment.imageTag=2.0 | registry.example.com/mirror:2.0",
             "the Go image is replaced | deployment.image=quay.io/bakito/batch-job-controller,deployment.imageTag=v1 | batch-job-controller:APP"})
     void theImageComesFromImageRepositoryAndTagOrTheGoChartsKeys(String what, String values, String expected) {
-        Map<String, Object> set = new LinkedHashMap<>();
-        if (!values.equals("-")) {
-            for (String kv : values.split(",")) {
-                set.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
-            }
-        }
+        Map<String, Object> set = sets(values);
         Container c = HelmChart.deployment(HelmChart.render(set)).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(c.getImage()).isEqualTo(expected.replace("APP", HelmChart.chartAppVersion()));
     }

@@ -7,6 +7,9 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,30 +27,29 @@ class BodyTimeLimitTest {
                 PlainText.send(exchange, 408, e.getMessage());
             }
         };
+        ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
         try (UndertowServer server = UndertowServer.start("callback", "127.0.0.1", 0,
                 IdleTimeoutBlocking.handler(Duration.ofSeconds(1), Duration.ofSeconds(3), read), UndertowServer.Limits.threads(2));
              Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             out.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            String answer = "";
-            for (int i = 0; i < 40 && answer.isEmpty(); i++) { // a byte every 0.25 s: never idle for 1 s
+            out.flush();
+            // A byte every 0.25 s: never idle for the 1 s idle timeout, and 1000 bytes would take 250 s.
+            trickle.scheduleAtFixedRate(() -> {
                 try {
                     out.write('x');
                     out.flush();
                 } catch (java.io.IOException closed) {
-                    break;
+                    throw new IllegalStateException(closed); // the server ended the request: stop trickling
                 }
-                Thread.sleep(250); // the trickle's pace, not a wait for a condition
-                if (s.getInputStream().available() > 0) {
-                    answer = new String(s.getInputStream().readNBytes(s.getInputStream().available()), StandardCharsets.UTF_8);
-                }
-            }
-            if (answer.isEmpty()) {
-                answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            }
+            }, 250, 250, TimeUnit.MILLISECONDS);
+
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8); // until the server closes
 
             assertThat(answer).startsWith("HTTP/1.1 408").contains("the request body took longer than 3 s in total");
+        } finally {
+            trickle.shutdownNow();
         }
     }
 }

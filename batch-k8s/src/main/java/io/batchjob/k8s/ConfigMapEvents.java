@@ -54,7 +54,7 @@ public final class ConfigMapEvents implements ExecutionListener, AutoCloseable {
     public void leadershipAcquired(String leaseName, String identity, io.fabric8.kubernetes.api.model.OwnerReference owner) {
         queue("LeaderElection", leaseName, () -> {
             if (owner != null) {
-                publisher.ownLease(leaseName, owner);
+                LeaseOwnership.own(publisher.client(), publisher.namespace(), leaseName, owner);
             }
             publisher.publishAbout(publisher.leaseReference(leaseName), false, "LeaderElection", identity + " became leader", "BecameLeader");
         });

@@ -101,6 +101,14 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
         client.resource(e).create();
     }
 
+    KubernetesClient client() {
+        return client;
+    }
+
+    String namespace() {
+        return namespace;
+    }
+
     /** The ConfigMap of this namespace, with its uid when it can be read (what {@code kubectl describe} selects Events on). */
     public ObjectReference configMapReference(String name) {
         String uid = uidOf(() -> client.configMaps().inNamespace(namespace).withName(name).get());
@@ -113,34 +121,6 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
         String uid = uidOf(() -> client.leases().inNamespace(namespace).withName(name).get());
         return new ObjectReferenceBuilder().withApiVersion("coordination.k8s.io/v1").withKind("Lease").withNamespace(namespace)
                 .withName(name).withUid(uid).build();
-    }
-
-    /**
-     * Makes {@code owner} an owner of the Lease (kept beside any other), so that it is deleted with
-     * the controller's Deployment. A JSON patch, as fabric8's LeaseLock renews with (the RBAC of
-     * {@code deploy/} allows get, create and patch), so it never conflicts with a renewal; a Lease
-     * that cannot be changed is left as it is with a warning.
-     */
-    public void ownLease(String leaseName, io.fabric8.kubernetes.api.model.OwnerReference owner) {
-        try {
-            var lease = client.leases().inNamespace(namespace).withName(leaseName).get();
-            if (lease == null || lease.getMetadata().getOwnerReferences().stream().anyMatch(o -> owner.getUid().equals(o.getUid()))) {
-                return;
-            }
-            io.fabric8.kubernetes.api.model.OwnerReference ref = new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder(owner)
-                    .withController(false).withBlockOwnerDeletion(false).build();
-            String value = client.getKubernetesSerialization().asJson(ref);
-            String patch = lease.getMetadata().getOwnerReferences().isEmpty()
-                    ? "[{\"op\":\"add\",\"path\":\"/metadata/ownerReferences\",\"value\":[" + value + "]}]"
-                    : "[{\"op\":\"add\",\"path\":\"/metadata/ownerReferences/-\",\"value\":" + value + "}]";
-            client.leases().inNamespace(namespace).withName(leaseName)
-                    .patch(new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
-                            .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON).build(), patch);
-        } catch (KubernetesClientException e) {
-            org.slf4j.LoggerFactory.getLogger(KubernetesEventPublisher.class).warn(
-                    "cannot make {} {} the owner of Lease {} (it stays after the controller is uninstalled): {} {}",
-                    owner.getKind(), owner.getName(), leaseName, e.getCode(), e.getMessage());
-        }
     }
 
     private static String uidOf(java.util.function.Supplier<? extends io.fabric8.kubernetes.api.model.HasMetadata> get) {

@@ -22,11 +22,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.EnumSet;
-import java.util.Set;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -64,10 +59,7 @@ public final class ReportStore {
             .thenComparing(Comparator.naturalOrder());
 
     private final Path root;
-    private final ReportFileMode mode;
-    /** Empty on file systems without POSIX permissions (the mode is then the platform's). */
-    private final FileAttribute<?>[] fileAttributes;
-    private final FileAttribute<?>[] directoryAttributes;
+    private final PermittedFiles files;
     private final ObjectMapper json = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -93,14 +85,9 @@ public final class ReportStore {
      */
     public ReportStore(Path root, ReportFileMode mode) {
         this.root = root.toAbsolutePath().normalize();
-        this.mode = java.util.Objects.requireNonNull(mode, "mode");
-        boolean posix = this.root.getFileSystem().supportedFileAttributeViews().contains("posix");
-        this.fileAttributes = posix ? new FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(mode.filePermissions())}
-                : new FileAttribute<?>[0];
-        this.directoryAttributes = posix ? new FileAttribute<?>[]{PosixFilePermissions.asFileAttribute(mode.directoryPermissions())}
-                : new FileAttribute<?>[0];
+        this.files = new PermittedFiles(this.root, mode);
         try {
-            createDirectory(this.root);
+            files.createDirectory(this.root);
         } catch (IOException e) {
             throw new ReportStorageException("cannot create the report directory " + this.root + ": " + e, e);
         }
@@ -112,7 +99,7 @@ public final class ReportStore {
 
     /** The permissions of the files this store writes. */
     public ReportFileMode mode() {
-        return mode;
+        return files.mode();
     }
 
     /**
@@ -124,50 +111,7 @@ public final class ReportStore {
         if (!d.startsWith(root)) {
             throw new IllegalArgumentException(d + " is not below the report directory " + root);
         }
-        return createDirectory(d);
-    }
-
-    /**
-     * Creates the directory and its missing parents with the directory mode; a process umask
-     * (typically 022) removes group and other bits at creation, so they are set again when wanted.
-     */
-    private Path createDirectory(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            return dir;
-        }
-        Path parent = dir.getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            createDirectory(parent);
-        }
-        try {
-            Files.createDirectory(dir, directoryAttributes);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            if (Files.isDirectory(dir)) {
-                return dir; // created meanwhile by another writer
-            }
-            throw e;
-        }
-        if (directoryAttributes.length > 0 && mode.sharesWithOthers()) {
-            Files.setPosixFilePermissions(dir, mode.directoryPermissions());
-        }
-        return dir;
-    }
-
-    /** Opens a new file with the file mode (see {@link #createDirectory} for the umask). */
-    private FileChannel openWithMode(Path file, boolean append) throws IOException {
-        Set<StandardOpenOption> options = append
-                ? EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)
-                : EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        FileChannel channel = FileChannel.open(file, options, fileAttributes);
-        if (fileAttributes.length > 0 && mode.sharesWithOthers()) {
-            try {
-                Files.setPosixFilePermissions(file, mode.filePermissions());
-            } catch (IOException e) {
-                channel.close();
-                throw e;
-            }
-        }
-        return channel;
+        return files.createDirectory(d);
     }
 
     /** @return whether {@code id} has the shape of an execution ID (digits only) */
@@ -218,7 +162,7 @@ public final class ReportStore {
     public Path createExecution(String executionId) {
         Path dir = executionDirectory(executionId);
         try {
-            return createDirectory(dir);
+            return files.createDirectory(dir);
         } catch (IOException e) {
             throw new ReportStorageException("cannot create " + dir + ": " + e, e);
         }
@@ -243,7 +187,7 @@ public final class ReportStore {
         Path dir = fileOf(executionId, fileName).getParent();
         createExecution(executionId);
         try {
-            createDirectory(dir);
+            files.createDirectory(dir);
         } catch (IOException e) {
             throw new ReportStorageException("cannot create " + dir + ": " + e, e);
         }
@@ -293,7 +237,7 @@ public final class ReportStore {
             staged.put(fileName, temp);
             FileChannel out;
             try {
-                out = openWithMode(temp, false);
+                out = files.open(temp, false);
             } catch (IOException e) {
                 throw new ReportStorageException("cannot write " + dir + ": " + e.getMessage(), e);
             }
@@ -529,22 +473,22 @@ public final class ReportStore {
     /** Opens the file for appending (creating it); its directories only when they are missing (not a mkdir per line). */
     private FileChannel openAppend(Path file, String executionId) throws IOException {
         try {
-            return openWithMode(file, true);
+            return files.open(file, true);
         } catch (java.nio.file.NoSuchFileException missing) {
             createExecution(executionId);
-            createDirectory(file.getParent());
-            return openWithMode(file, true);
+            files.createDirectory(file.getParent());
+            return files.open(file, true);
         }
     }
 
     /** Creates the file; its directories only when they are missing. */
     private FileChannel openNew(Path file, String executionId) throws IOException {
         try {
-            return openWithMode(file, false);
+            return files.open(file, false);
         } catch (java.nio.file.NoSuchFileException missing) {
             createExecution(executionId);
-            createDirectory(file.getParent());
-            return openWithMode(file, false);
+            files.createDirectory(file.getParent());
+            return files.open(file, false);
         }
     }
 

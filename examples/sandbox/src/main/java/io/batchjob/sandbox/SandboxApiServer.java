@@ -39,10 +39,10 @@ final class SandboxApiServer extends MockApiServer {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log");
     private static final Pattern CORE_EVENTS = Pattern.compile("/api/v1(?:/namespaces/([^/]+))?/events");
-    private static final String ALL = "[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]";
+    private static final List<String> ALL = List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
 
     /** Group/version -> its APIResourceList, in the order kubectl prefers them (core first). */
-    private static final Map<String, String> RESOURCES = resourceLists();
+    private static final Map<String, ObjectNode> RESOURCES = resourceLists();
 
     private volatile Function<String, String> logs = pod -> null;
 
@@ -61,11 +61,14 @@ final class SandboxApiServer extends MockApiServer {
         if ("GET".equals(method)) {
             switch (path) {
                 case "/version" -> {
-                    return json(200, "{\"major\":\"1\",\"minor\":\"37\",\"gitVersion\":\"v1.37.2-sandbox\",\"platform\":\"linux/amd64\"}");
+                    return json(200, JSON.createObjectNode().put("major", "1").put("minor", "37").put("gitVersion", "v1.37.2-sandbox")
+                            .put("platform", "linux/amd64").toString());
                 }
                 case "/api", "/api/" -> {
-                    return json(200, "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
-                            + "[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1\"}]}");
+                    ObjectNode versions = JSON.createObjectNode().put("kind", "APIVersions");
+                    versions.putArray("versions").add("v1");
+                    versions.putArray("serverAddressByClientCIDRs").addObject().put("clientCIDR", "0.0.0.0/0").put("serverAddress", "127.0.0.1");
+                    return json(200, versions.toString());
                 }
                 case "/apis", "/apis/" -> {
                     return json(200, groupList());
@@ -77,9 +80,9 @@ final class SandboxApiServer extends MockApiServer {
                     return status(404, "NotFound", "the sandbox serves OpenAPI v3 only");
                 }
                 default -> {
-                    String list = RESOURCES.get(path.startsWith("/api/") ? path.substring(5) : path.startsWith("/apis/") ? path.substring(6) : "");
+                    ObjectNode list = RESOURCES.get(path.startsWith("/api/") ? path.substring(5) : path.startsWith("/apis/") ? path.substring(6) : "");
                     if (list != null) {
-                        return json(200, list);
+                        return json(200, list.toString());
                     }
                 }
             }
@@ -263,79 +266,79 @@ final class SandboxApiServer extends MockApiServer {
         ObjectNode schemas = root.putObject("components").putObject("schemas");
         String group = gv.contains("/") ? gv.substring(0, gv.indexOf('/')) : "";
         String version = gv.contains("/") ? gv.substring(gv.indexOf('/') + 1) : gv;
-        try {
-            for (JsonNode r : JSON.readTree(RESOURCES.get(gv)).path("resources")) {
-                String kind = r.path("kind").asText();
-                String name = "sandbox." + (group.isEmpty() ? "core" : group) + "." + version + "." + kind;
-                if (r.path("name").asText().contains("/") || schemas.has(name)) {
-                    continue;
-                }
-                ObjectNode schema = schemas.putObject(name).put("type", "object").put("x-kubernetes-preserve-unknown-fields", true);
-                schema.putArray("x-kubernetes-group-version-kind").addObject().put("group", group).put("kind", kind).put("version", version);
-                String prefix = (group.isEmpty() ? "/api/" : "/apis/") + gv + (r.path("namespaced").asBoolean() ? "/namespaces/{namespace}/" : "/");
-                ObjectNode patch = paths.putObject(prefix + r.path("name").asText() + "/{name}").putObject("patch");
-                patch.putObject("x-kubernetes-group-version-kind").put("group", group).put("kind", kind).put("version", version);
-                patch.put("x-kubernetes-action", "patch");
-                patch.putArray("parameters").addObject().put("name", "fieldValidation").put("in", "query")
-                        .putObject("schema").put("type", "string");
+        for (JsonNode r : RESOURCES.get(gv).path("resources")) {
+            String kind = r.path("kind").asText();
+            String name = "sandbox." + (group.isEmpty() ? "core" : group) + "." + version + "." + kind;
+            if (r.path("name").asText().contains("/") || schemas.has(name)) {
+                continue;
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            ObjectNode schema = schemas.putObject(name).put("type", "object").put("x-kubernetes-preserve-unknown-fields", true);
+            schema.putArray("x-kubernetes-group-version-kind").addObject().put("group", group).put("kind", kind).put("version", version);
+            String prefix = (group.isEmpty() ? "/api/" : "/apis/") + gv + (r.path("namespaced").asBoolean() ? "/namespaces/{namespace}/" : "/");
+            ObjectNode patch = paths.putObject(prefix + r.path("name").asText() + "/{name}").putObject("patch");
+            patch.putObject("x-kubernetes-group-version-kind").put("group", group).put("kind", kind).put("version", version);
+            patch.put("x-kubernetes-action", "patch");
+            patch.putArray("parameters").addObject().put("name", "fieldValidation").put("in", "query")
+                    .putObject("schema").put("type", "string");
         }
         return root.toString();
     }
 
     private static String groupList() {
-        StringBuilder groups = new StringBuilder();
+        ObjectNode list = JSON.createObjectNode().put("kind", "APIGroupList").put("apiVersion", "v1");
+        ArrayNode groups = list.putArray("groups");
         for (String gv : RESOURCES.keySet()) {
             if (!gv.contains("/")) {
                 continue; // the core group is /api's
             }
-            String group = gv.substring(0, gv.indexOf('/'));
-            String version = gv.substring(gv.indexOf('/') + 1);
-            if (!groups.isEmpty()) {
-                groups.append(',');
-            }
-            groups.append("{\"name\":\"").append(group).append("\",\"versions\":[{\"groupVersion\":\"").append(gv).append("\",\"version\":\"")
-                    .append(version).append("\"}],\"preferredVersion\":{\"groupVersion\":\"").append(gv).append("\",\"version\":\"")
-                    .append(version).append("\"}}");
+            ObjectNode version = JSON.createObjectNode().put("groupVersion", gv).put("version", gv.substring(gv.indexOf('/') + 1));
+            ObjectNode group = groups.addObject().put("name", gv.substring(0, gv.indexOf('/')));
+            group.putArray("versions").add(version);
+            group.set("preferredVersion", version.deepCopy());
         }
-        return "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[" + groups + "]}";
+        return list.toString();
     }
 
-    private static Map<String, String> resourceLists() {
-        Map<String, String> m = new LinkedHashMap<>();
+    private static Map<String, ObjectNode> resourceLists() {
+        Map<String, ObjectNode> m = new LinkedHashMap<>();
         m.put("v1", list("v1", List.of(
-                resource("pods", "pod", true, "Pod", ALL, "[\"po\"]", "[\"all\"]"),
-                resource("pods/log", "", true, "Pod", "[\"get\"]", null, null),
-                resource("pods/status", "", true, "Pod", "[\"get\",\"patch\",\"update\"]", null, null),
-                resource("configmaps", "configmap", true, "ConfigMap", ALL, "[\"cm\"]", null),
-                resource("events", "event", true, "Event", "[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]",
-                        "[\"ev\"]", null),
-                resource("nodes", "node", false, "Node", ALL, "[\"no\"]", null),
-                resource("namespaces", "namespace", false, "Namespace", ALL, "[\"ns\"]", null),
-                resource("services", "service", true, "Service", ALL, "[\"svc\"]", "[\"all\"]"),
-                resource("serviceaccounts", "serviceaccount", true, "ServiceAccount", ALL, "[\"sa\"]", null),
-                resource("secrets", "secret", true, "Secret", ALL, null, null))));
+                resource("pods", "pod", true, "Pod", ALL, List.of("po"), List.of("all")),
+                resource("pods/log", "", true, "Pod", List.of("get"), List.of(), List.of()),
+                resource("pods/status", "", true, "Pod", List.of("get", "patch", "update"), List.of(), List.of()),
+                resource("configmaps", "configmap", true, "ConfigMap", ALL, List.of("cm"), List.of()),
+                resource("events", "event", true, "Event", List.of("create", "delete", "get", "list", "patch", "update", "watch"),
+                        List.of("ev"), List.of()),
+                resource("nodes", "node", false, "Node", ALL, List.of("no"), List.of()),
+                resource("namespaces", "namespace", false, "Namespace", ALL, List.of("ns"), List.of()),
+                resource("services", "service", true, "Service", ALL, List.of("svc"), List.of("all")),
+                resource("serviceaccounts", "serviceaccount", true, "ServiceAccount", ALL, List.of("sa"), List.of()),
+                resource("secrets", "secret", true, "Secret", ALL, List.of(), List.of()))));
         m.put("apps/v1", list("apps/v1", List.of(
-                resource("deployments", "deployment", true, "Deployment", ALL, "[\"deploy\"]", "[\"all\"]"),
-                resource("replicasets", "replicaset", true, "ReplicaSet", ALL, "[\"rs\"]", "[\"all\"]"))));
+                resource("deployments", "deployment", true, "Deployment", ALL, List.of("deploy"), List.of("all")),
+                resource("replicasets", "replicaset", true, "ReplicaSet", ALL, List.of("rs"), List.of("all")))));
         m.put("coordination.k8s.io/v1", list("coordination.k8s.io/v1", List.of(
-                resource("leases", "lease", true, "Lease", ALL, null, null))));
+                resource("leases", "lease", true, "Lease", ALL, List.of(), List.of()))));
         m.put("events.k8s.io/v1", list("events.k8s.io/v1", List.of(
-                resource("events", "event", true, "Event", ALL, "[\"ev\"]", null))));
+                resource("events", "event", true, "Event", ALL, List.of("ev"), List.of()))));
         return m;
     }
 
-    private static String list(String groupVersion, List<String> resources) {
-        return "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"" + groupVersion + "\",\"resources\":["
-                + String.join(",", resources) + "]}";
+    private static ObjectNode list(String groupVersion, List<ObjectNode> resources) {
+        ObjectNode list = JSON.createObjectNode().put("kind", "APIResourceList").put("apiVersion", "v1").put("groupVersion", groupVersion);
+        list.putArray("resources").addAll(resources);
+        return list;
     }
 
-    private static String resource(String name, String singular, boolean namespaced, String kind, String verbs, String shortNames,
-                                   String categories) {
-        return "{\"name\":\"" + name + "\",\"singularName\":\"" + singular + "\",\"namespaced\":" + namespaced + ",\"kind\":\"" + kind
-                + "\",\"verbs\":" + verbs + (shortNames == null ? "" : ",\"shortNames\":" + shortNames)
-                + (categories == null ? "" : ",\"categories\":" + categories) + "}";
+    private static ObjectNode resource(String name, String singular, boolean namespaced, String kind, List<String> verbs,
+                                       List<String> shortNames, List<String> categories) {
+        ObjectNode r = JSON.createObjectNode().put("name", name).put("singularName", singular).put("namespaced", namespaced).put("kind", kind);
+        verbs.forEach(r.putArray("verbs")::add);
+        if (!shortNames.isEmpty()) {
+            shortNames.forEach(r.putArray("shortNames")::add);
+        }
+        if (!categories.isEmpty()) {
+            categories.forEach(r.putArray("categories")::add);
+        }
+        return r;
     }
 }
