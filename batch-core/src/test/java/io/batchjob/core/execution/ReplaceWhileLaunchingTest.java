@@ -86,6 +86,8 @@ class ReplaceWhileLaunchingTest {
                     .containsExactly("Started", "Skipped", "Started", "Skipped", "Started");
             assertThat(((TriggerOutcome.Skipped) triggers.get(1)).reason())
                     .contains("is still launching: 10 of 20 jobs wait for a pool slot");
+            // Listeners hear of a trigger on the engine's event thread, so wait for the second one.
+            await().atMost(10, TimeUnit.SECONDS).until(() -> h.listener.skipped.size() >= 2);
             assertThat(h.listener.skipped).hasSize(2).allSatisfy(r -> assertThat(r).contains("still launching"));
 
             assertThat(firstLaunch).as("every node's job started").hasSize(NODES);
