@@ -244,6 +244,9 @@ final class Dashboard {
             for (String f : Optional.ofNullable(n.files()).orElse(List.of())) {
                 html.append("<a href=\"").append(escape(encode(f))).append("\">").append(escape(f)).append("</a> ");
             }
+            if (n.moreFiles() != null) {
+                html.append("<a class=\"more\" href=\"#files\">and ").append(n.moreFiles()).append(" more</a>");
+            }
             html.append("</td></tr>\n");
         }
         if (nodes.isEmpty()) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.execution.ExecutionStatus;
+import io.batchjob.core.report.FileListing;
 import io.batchjob.core.report.FileNames;
 import io.batchjob.core.report.ReportStore;
 import io.undertow.server.HttpHandler;
@@ -296,24 +297,55 @@ public final class ReportServer {
         sendPage(exchange, dashboard.executions(withoutRecords));
     }
 
+    /**
+     * {@code /<id>/}: one page of the execution's files ({@code ?after=<name>&limit=<n>}, at most
+     * {@value FileListing#MAX_LIMIT}), read with memory bounded by the page, whatever the number of files.
+     */
     private void listFiles(HttpServerExchange exchange, String id) throws IOException {
-        List<Map<String, Object>> rows = new ArrayList<>();
+        String limitParam = param(exchange, "limit");
+        int limit = FileListing.DEFAULT_LIMIT;
+        if (!limitParam.isEmpty()) {
+            try {
+                limit = Integer.parseInt(limitParam);
+            } catch (NumberFormatException e) {
+                limit = 0;
+            }
+            if (limit < 1 || limit > FileListing.MAX_LIMIT) {
+                PlainText.send(exchange, 400, "limit must be a number from 1 to " + FileListing.MAX_LIMIT + ", not \""
+                        + printable(limitParam) + "\"");
+                return;
+            }
+        }
+        String after = param(exchange, "after");
         // The execution's files, and the engine's own (_plan.json, _jobs.jsonl, _summary.json), kept apart on disk.
-        addFiles(store.executionDirectory(id), rows);
-        addFiles(store.engineDirectory(id), rows);
-        rows.sort(Comparator.comparing(r -> (String) r.get("name")));
+        FileListing.Page page = FileListing.page(List.of(store.executionDirectory(id), store.engineDirectory(id)), after, limit);
         if (wantsJson(exchange)) {
-            sendJson(exchange, Map.of("executionId", id, "files", rows));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("executionId", id);
+            body.put("files", page.files().stream().map(f -> Map.of("name", f.name(), "size", f.size(), "modified", f.modified().toString()))
+                    .toList());
+            body.put("total", page.total());
+            page.next().ifPresent(n -> body.put("next", n));
+            sendJson(exchange, body);
             return;
         }
-        StringBuilder table = new StringBuilder("<div class=\"scroll\"><table class=\"files\">\n<tr><th>file</th><th>bytes</th><th>modified</th></tr>\n");
-        for (Map<String, Object> row : rows) {
-            String name = (String) row.get("name");
+        StringBuilder table = new StringBuilder("<p class=\"files-page\">").append(page.total()).append(page.total() == 1 ? " file" : " files");
+        if (page.next().isPresent() || !after.isEmpty()) {
+            table.append(" · this page: ").append(page.files().size());
+        }
+        if (!after.isEmpty()) {
+            table.append(" · <a href=\"?").append(limitParam.isEmpty() ? "" : "limit=" + limit).append("#files\">first page</a>");
+        }
+        page.next().ifPresent(n -> table.append(" · <a rel=\"next\" href=\"?after=")
+                .append(escape(URLEncoder.encode(n, StandardCharsets.UTF_8))).append(limitParam.isEmpty() ? "" : "&amp;limit=" + limitParam)
+                .append("#files\">next page</a>"));
+        table.append("</p>\n<div class=\"scroll\"><table class=\"files\">\n<tr><th>file</th><th>bytes</th><th>modified</th></tr>\n");
+        for (FileListing.Entry f : page.files()) {
             // Relative to the execution's page; the name is percent-encoded, so it can never read as a scheme or a path.
             table.append("<tr><td><a href=\"")
-                    .append(escape(URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))).append("\">")
-                    .append(escape(name)).append("</a></td><td>").append(row.get("size")).append("</td><td class=\"time\">")
-                    .append(Dashboard.time(java.time.Instant.parse((String) row.get("modified")))).append("</td></tr>\n");
+                    .append(escape(URLEncoder.encode(f.name(), StandardCharsets.UTF_8).replace("+", "%20"))).append("\">")
+                    .append(escape(f.name())).append("</a></td><td>").append(f.size()).append("</td><td class=\"time\">")
+                    .append(Dashboard.time(f.modified())).append("</td></tr>\n");
         }
         table.append("</table></div>\n");
         Optional<ExecutionStatus.Detail> detail = status.execution(id);
@@ -357,29 +389,6 @@ public final class ReportServer {
                 return;
             }
             send(exchange, type, in.readAllBytes());
-        }
-    }
-
-    private static void addFiles(Path directory, List<Map<String, Object>> rows) throws IOException {
-        if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(directory)) {
-            for (Path p : dir) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".") || !FileNames.isSafe(name)) {
-                    continue;
-                }
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (!a.isRegularFile()) {
-                    continue;
-                }
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("name", name);
-                row.put("size", a.size());
-                row.put("modified", a.lastModifiedTime().toInstant().toString());
-                rows.add(row);
-            }
         }
     }
 

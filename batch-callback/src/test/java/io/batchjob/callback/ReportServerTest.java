@@ -154,6 +154,54 @@ class ReportServerTest {
     }
 
     @Test
+    void anExecutionsFilesComeInPagesFollowedByTheirNextLinkAsHtmlAndAsJson(@TempDir Path dir) throws Exception {
+        ReportStore many = new ReportStore(dir);
+        for (int i = 0; i < 25; i++) {
+            many.write("20261127110000", String.format("node-%02d.txt", i), "x".getBytes());
+        }
+        XnioWorker w = UndertowServer.newWorker(1, 4);
+        try (UndertowServer s = UndertowServer.start("report-pages", "127.0.0.1", 0, new ReportServer(many).handler(), w)) {
+            String base = "http://127.0.0.1:" + s.port() + "/20261127110000/";
+            List<String> names = new java.util.ArrayList<>();
+            String page = base + "?limit=10";
+            java.util.regex.Pattern row = java.util.regex.Pattern.compile("<tr><td><a href=\"([^\"]+)\"");
+            java.util.regex.Pattern next = java.util.regex.Pattern.compile("<a rel=\"next\" href=\"([^\"]+)\"");
+            for (int pages = 0; page != null && pages < 5; pages++) {
+                String html = client.send(HttpRequest.newBuilder(URI.create(page)).build(), HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(html).contains("25 files");
+                java.util.regex.Matcher m = row.matcher(html);
+                while (m.find()) {
+                    names.add(m.group(1));
+                }
+                java.util.regex.Matcher n = next.matcher(html);
+                page = n.find() ? URI.create(page).resolve(n.group(1).replace("&amp;", "&")).toString() : null;
+            }
+            assertThat(names).hasSize(25).doesNotHaveDuplicates().isSorted().startsWith("node-00.txt").endsWith("node-24.txt");
+
+            String json = client.send(HttpRequest.newBuilder(URI.create(base + "?format=json&limit=20&after=node-03.txt")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            com.fasterxml.jackson.databind.JsonNode tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+            assertThat(tree.get("total").asInt()).isEqualTo(25);
+            assertThat(tree.get("files")).hasSize(20);
+            assertThat(tree.get("files").get(0).get("name").asText()).isEqualTo("node-04.txt");
+            assertThat(tree.get("next").asText()).isEqualTo("node-23.txt");
+            String last = client.send(HttpRequest.newBuilder(URI.create(base + "?format=json&after=node-23.txt")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(last).has("next")).isFalse();
+        } finally {
+            w.shutdown();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"abc", "0", "-1", "5001", "99999999999", "1e3", "%20"})
+    void aPageSizeThatIsNotANumberFromOneTo5000IsRefused(String limit) throws Exception {
+        HttpResponse<String> r = get("/20261127090000/?limit=" + limit);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("limit must be a number from 1 to 5000");
+    }
+
+    @Test
     void listsAsJsonWhenAsked() throws Exception {
         assertThat(get("/?format=json").body()).contains("\"executionId\" : \"20261127090000\"").contains("\"latest\" : true");
         HttpResponse<String> files = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/latest/"))

@@ -86,6 +86,14 @@ class StatusApiTest {
             assertThat(a.get("files")).extracting(JsonNode::asText).containsExactly("a-report.txt", "a.json");
             assertThat(live.get("nodes").get(1).get("files")).extracting(JsonNode::asText).containsExactly("a-b-report.txt");
             assertThat(live.get("nodes").get(1).get("state").asText()).isEqualTo("RUNNING");
+            assertThat(live.get("nodes").get(1).has("moreFiles")).isFalse();
+            for (int i = 0; i < 25; i++) {
+                h.store.write(first, String.format("c-%02d.txt", i), "x".getBytes());
+            }
+            JsonNode c = json(port, "/api/executions/" + first).get("nodes").get(2);
+            assertThat(c.get("files")).as("a node's first files only: a detail stays small").hasSize(20)
+                    .extracting(JsonNode::asText).startsWith("c-00.txt").endsWith("c-19.txt");
+            assertThat(c.get("moreFiles").asInt()).isEqualTo(5);
             assertThat(live.get("nodes").get(3).get("state").asText()).isEqualTo("PENDING");
             assertThat(json(port, "/api/executions/latest").get("executionId").asText()).isEqualTo(first);
 

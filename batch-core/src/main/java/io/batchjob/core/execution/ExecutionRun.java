@@ -423,7 +423,7 @@ final class ExecutionRun {
                 } else {
                     ExecutionStatus.NodeState state = job.state == JobState.PENDING ? ExecutionStatus.NodeState.PENDING
                             : ExecutionStatus.NodeState.RUNNING;
-                    nodes.add(new ExecutionStatus.NodeStatus(job.node, state, null, job.startedAt, null, null, null, null));
+                    nodes.add(new ExecutionStatus.NodeStatus(job.node, state, null, job.startedAt, null, null, null, null, null));
                 }
             }
         }

@@ -46,11 +46,19 @@ public final class ExecutionStatus {
     public record Overview(String executionId, String cause, State state, Instant startedAt, Instant endedAt, Map<String, Integer> counts) {
     }
 
-    /** One node of an execution. */
+    /**
+     * One node of an execution.
+     *
+     * @param files     the first {@value #FILES_PER_NODE} of its files in name order (null when not listed)
+     * @param moreFiles how many more it has (null when none): the execution's file listing pages through them all
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record NodeStatus(String node, NodeState state, JobOutcome outcome, Instant startedAt, Instant endedAt, Long durationMillis,
-                             String reason, List<String> files) {
+                             String reason, List<String> files, Integer moreFiles) {
     }
+
+    /** Files listed per node in a detail; a job with more is summarised by a count, so a detail stays small. */
+    public static final int FILES_PER_NODE = 20;
 
     /** One execution with its nodes. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -163,27 +171,32 @@ public final class ExecutionStatus {
             ExecutionRecords.read(store, id).ifPresent(r -> ended.putAll(r.ended()));
         }
         List<NodeStatus> nodes = new ArrayList<>();
-        Map<String, List<String>> files = withFiles ? filesByNode(id, plan.nodes()) : Map.of();
+        Map<String, NodeFiles> files = withFiles ? filesByNode(id, plan.nodes()) : Map.of();
         for (String node : plan.nodes()) {
             JobSummary j = ended.get(node);
+            NodeFiles f = files.get(node);
             nodes.add(j == null
-                    ? new NodeStatus(node, NodeState.PENDING, null, null, null, null, null, files.get(node))
-                    : ended(j, files.get(node)));
+                    ? new NodeStatus(node, NodeState.PENDING, null, null, null, null, null, f == null ? null : f.first(), f == null ? null : f.more())
+                    : ended(j, f));
         }
         return Optional.of(new Detail(id, plan.cause(), summary.isPresent() ? State.FINISHED : State.INTERRUPTED, plan.startedAt(),
                 summary.map(ExecutionSummary::endedAt).orElse(null), counts(nodes, plan.skipped()), plan.skipped(), nodes));
     }
 
     private Detail withFiles(Detail d) {
-        Map<String, List<String>> files = filesByNode(d.executionId(), d.nodes().stream().map(NodeStatus::node).toList());
-        List<NodeStatus> nodes = d.nodes().stream().map(n -> new NodeStatus(n.node(), n.state(), n.outcome(), n.startedAt(), n.endedAt(),
-                n.durationMillis(), n.reason(), files.get(n.node()))).toList();
+        Map<String, NodeFiles> files = filesByNode(d.executionId(), d.nodes().stream().map(NodeStatus::node).toList());
+        List<NodeStatus> nodes = d.nodes().stream().map(n -> {
+            NodeFiles f = files.get(n.node());
+            return new NodeStatus(n.node(), n.state(), n.outcome(), n.startedAt(), n.endedAt(), n.durationMillis(), n.reason(),
+                    f == null ? null : f.first(), f == null ? null : f.more());
+        }).toList();
         return new Detail(d.executionId(), d.cause(), d.state(), d.startedAt(), d.endedAt(), d.counts(), d.skipped(), nodes);
     }
 
-    static NodeStatus ended(JobSummary j, List<String> files) {
+    static NodeStatus ended(JobSummary j, NodeFiles files) {
         Long duration = j.startedAt() != null && j.endedAt() != null ? Duration.between(j.startedAt(), j.endedAt()).toMillis() : null;
-        return new NodeStatus(j.node(), NodeState.ENDED, j.outcome(), j.startedAt(), j.endedAt(), duration, j.reason(), files);
+        return new NodeStatus(j.node(), NodeState.ENDED, j.outcome(), j.startedAt(), j.endedAt(), duration, j.reason(),
+                files == null ? null : files.first(), files == null ? null : files.more());
     }
 
     /** As {@link #counts(List)}, with {@code SKIPPED}: nodes a re-run asked for that were no longer there. */
@@ -206,32 +219,62 @@ public final class ExecutionStatus {
         return counts;
     }
 
-    /** Each node's files: its result and the files carrying its name as prefix (the longest node wins). */
-    private Map<String, List<String>> filesByNode(String id, List<String> nodes) {
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        nodes.forEach(n -> out.put(n, new ArrayList<>()));
+    /** A node's first files (name order) and how many more it has (null when none). */
+    record NodeFiles(List<String> first, Integer more) {
+    }
+
+    /**
+     * Each node's files: its result and the files carrying its name as prefix (the longest node
+     * wins). Streamed once; per node only the {@value #FILES_PER_NODE} smallest names are kept, so
+     * memory stays bounded whatever a job uploaded.
+     */
+    private Map<String, NodeFiles> filesByNode(String id, List<String> nodes) {
+        Map<String, java.util.PriorityQueue<String>> first = new LinkedHashMap<>();
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        nodes.forEach(n -> first.put(n, new java.util.PriorityQueue<>(FILES_PER_NODE + 1, Comparator.reverseOrder())));
         Path dir = store.executionDirectory(id);
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return out;
-        }
-        List<String> byLength = nodes.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path p : files) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".") || !FileNames.isSafe(name) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
-                }
-                for (String node : byLength) {
-                    if (name.equals(node + ".json") || name.startsWith(node + "-")) {
-                        out.get(node).add(name);
-                        break;
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                for (Path p : files) {
+                    String name = p.getFileName().toString();
+                    if (name.startsWith(".") || !FileNames.isSafe(name)) {
+                        continue;
+                    }
+                    String node = nodeOf(name, first.keySet());
+                    if (node != null) {
+                        counts.merge(node, 1, Integer::sum);
+                        java.util.PriorityQueue<String> kept = first.get(node);
+                        kept.add(name);
+                        if (kept.size() > FILES_PER_NODE) {
+                            kept.poll();
+                        }
                     }
                 }
+            } catch (IOException e) {
+                // listed without files rather than not at all
             }
-        } catch (IOException e) {
-            return out; // listed without files rather than not at all
         }
-        out.values().forEach(l -> l.sort(null));
+        Map<String, NodeFiles> out = new LinkedHashMap<>();
+        first.forEach((node, kept) -> {
+            List<String> names = new ArrayList<>(kept);
+            names.sort(null);
+            int more = counts.getOrDefault(node, 0) - names.size();
+            out.put(node, new NodeFiles(List.copyOf(names), more > 0 ? more : null));
+        });
         return out;
+    }
+
+    /** The node a file belongs to: {@code <node>.json}, or the longest node that prefixes it with {@code <node>-}. */
+    static String nodeOf(String name, java.util.Set<String> nodes) {
+        if (name.endsWith(".json") && nodes.contains(name.substring(0, name.length() - 5))) {
+            return name.substring(0, name.length() - 5);
+        }
+        for (int i = name.lastIndexOf('-'); i > 0; i = name.lastIndexOf('-', i - 1)) {
+            String prefix = name.substring(0, i);
+            if (nodes.contains(prefix)) {
+                return prefix;
+            }
+        }
+        return null;
     }
 }
