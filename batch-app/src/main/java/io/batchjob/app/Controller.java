@@ -59,6 +59,14 @@ public final class Controller implements AutoCloseable {
     /** Listings and the start of downloads; a download in progress holds no thread. */
     static final int REPORT_THREADS = 4;
     static final int HEALTH_THREADS = 2;
+    /**
+     * Open connections per port (see {@link UndertowServer.Limits#maxConnections()}): 1,024 + 256 +
+     * 64 + 64 {@link MetricsServer#MAX_CONNECTIONS} stay far below the usual open-file limit of
+     * 4,096 however many sockets a flood opens, so the Kubernetes client and the report files keep theirs.
+     */
+    static final int CALLBACK_CONNECTIONS = 1_024;
+    static final int REPORT_CONNECTIONS = 256;
+    static final int HEALTH_CONNECTIONS = 64;
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     /** The config in force (replaced by a live reload). */
@@ -143,7 +151,7 @@ public final class Controller implements AutoCloseable {
                         callbackHandler[0].handleRequest(exchange);
                     }
                 }, UndertowServer.Limits.threads(CallbackSettings.DEFAULT_MAX_CONCURRENT + 2)
-                        .withMaxEntitySize(CallbackSettings.of(cfg, env.devMode()).maxBodySize())));
+                        .withMaxEntitySize(CallbackSettings.of(cfg, env.devMode()).maxBodySize()).withMaxConnections(CALLBACK_CONNECTIONS)));
 
         JobEnvironment jobEnvironment = new JobEnvironment(env.namespace(), new CallbackEndpoint(callbackHost, callbackServer.port()),
                 cfg.callbackAuth(), List.of());
@@ -174,7 +182,7 @@ public final class Controller implements AutoCloseable {
 
         ReportServer reports = new ReportServer(store, engine.status(), this::controllerInfo);
         reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),
-                reports.handler(), UndertowServer.Limits.threads(REPORT_THREADS)));
+                reports.handler(), UndertowServer.Limits.threads(REPORT_THREADS).withMaxConnections(REPORT_CONNECTIONS)));
         // The dashboard's first view need not parse the whole history: read it once now, beside the start.
         Thread warmUp = new Thread(() -> {
             try {
@@ -194,7 +202,7 @@ public final class Controller implements AutoCloseable {
                 .addReadiness(HealthEndpoints.listening("report", listen.host(), reportServer.port()))
                 .addReadiness(HealthEndpoints.listening("metrics", listen.host(), metricsServer.port()));
         healthServer = own(UndertowServer.start("health", listen.host(), port(listen.healthPort(), cfg.healthProbePort()),
-                health.handler(), UndertowServer.Limits.threads(HEALTH_THREADS)));
+                health.handler(), UndertowServer.Limits.threads(HEALTH_THREADS).withMaxConnections(HEALTH_CONNECTIONS)));
 
         TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.suspend(), cfg.runOnStartup(),
                 cfg.startupDelay(), clock, timer, cause -> trigger(engine, cause)));

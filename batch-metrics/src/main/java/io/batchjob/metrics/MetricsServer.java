@@ -9,8 +9,7 @@ import io.prometheus.metrics.model.registry.MetricNameFilter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
-import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
+import io.batchjob.callback.UndertowServer;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.RequestLimitingHandler;
@@ -20,15 +19,10 @@ import io.undertow.util.Methods;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
-import org.xnio.OptionMap;
-import org.xnio.Options;
-import org.xnio.Xnio;
-import org.xnio.XnioWorker;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Deque;
 import java.util.List;
@@ -68,14 +62,13 @@ public final class MetricsServer implements AutoCloseable {
     static final int DEADLINE_SECONDS = 120;
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
 
-    private final Undertow server;
-    private final XnioWorker worker;
-    private final int port;
+    /** Open connections at most (Prometheus keeps one or two; see {@link UndertowServer.Limits#maxConnections()}). */
+    public static final int MAX_CONNECTIONS = 64;
 
-    private MetricsServer(Undertow server, XnioWorker worker, int port) {
+    private final UndertowServer server;
+
+    private MetricsServer(UndertowServer server) {
         this.server = server;
-        this.worker = worker;
-        this.port = port;
     }
 
     /**
@@ -93,57 +86,26 @@ public final class MetricsServer implements AutoCloseable {
      * @param port    the port, 0 for any free one
      */
     public static MetricsServer start(PrometheusRegistry registry, ResultMetrics results, String host, int port) throws IOException {
-        XnioWorker worker = Xnio.getInstance(MetricsServer.class.getClassLoader()).createWorker(OptionMap.builder()
-                .set(Options.WORKER_IO_THREADS, 1)
-                .set(Options.WORKER_TASK_CORE_THREADS, THREADS)
-                .set(Options.WORKER_TASK_MAX_THREADS, THREADS)
-                .set(Options.TCP_NODELAY, true)
-                .set(Options.WORKER_NAME, "metrics-http")
-                .getMap());
-        try {
-            RequestLimitingHandler limited = new RequestLimitingHandler(IN_FLIGHT, QUEUE,
-                    new Gate(registry, results == null ? null : results.series(), ExpositionFormats.init()));
-            limited.getRequestLimit().setFailureHandler(exchange -> {
-                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, 1);
-                reply(exchange, 503, "too many scrapes at once; retry in a second\n");
-            });
-            Undertow undertow = Undertow.builder()
-                    .setWorker(worker)
-                    .addHttpListener(port, host, limited)
-                    .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
-                    .setServerOption(UndertowOptions.MAX_HEADERS, 100)
-                    .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 30_000)
-                    .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 120_000)
-                    // A client that stops reading its exposition loses the connection, and its slot.
-                    .setSocketOption(Options.WRITE_TIMEOUT, 15_000)
-                    .build();
-            undertow.start();
-            int bound = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
-            return new MetricsServer(undertow, worker, bound);
-        } catch (RuntimeException e) {
-            worker.shutdownNow();
-            throw e;
-        }
+        RequestLimitingHandler limited = new RequestLimitingHandler(IN_FLIGHT, QUEUE,
+                new Gate(registry, results == null ? null : results.series(), ExpositionFormats.init()));
+        limited.getRequestLimit().setFailureHandler(exchange -> {
+            exchange.getResponseHeaders().put(Headers.RETRY_AFTER, 1);
+            reply(exchange, 503, "too many scrapes at once; retry in a second\n");
+        });
+        // A client that stops reading its exposition loses the connection, and its slot.
+        return new MetricsServer(UndertowServer.start("metrics", host, port, limited,
+                UndertowServer.Limits.threads(THREADS).withMaxConnections(MAX_CONNECTIONS).withWriteTimeout(15_000)));
     }
 
     /** The bound port. */
     public int port() {
-        return port;
+        return server.port();
     }
 
     /** Stops accepting, lets running scrapes finish for up to five seconds, then stops the threads. */
     @Override
     public void close() {
-        server.stop();
-        worker.shutdown();
-        try {
-            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
-                worker.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            worker.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        server.close();
     }
 
     private static void reply(HttpServerExchange exchange, int status, String text) {
