@@ -199,6 +199,7 @@ final class ConfigReload implements AutoCloseable {
                 .runOnStartup(running.runOnStartup())
                 .startupDelay(running.startupDelay())
                 .reportFileMode(running.reportFileMode())
+                .budgets(running.budgets())
                 .build();
     }
 
@@ -256,6 +257,9 @@ final class ConfigReload implements AutoCloseable {
         m.put("runOnStartup", ControllerConfig::runOnStartup);
         m.put("startupDelay", ControllerConfig::startupDelay);
         m.put("reportFileMode", ControllerConfig::reportFileMode);
+        m.put("maxFilesPerJob", c -> c.budgets().maxFilesPerJob());
+        m.put("maxBytesPerJob", c -> c.budgets().maxBytesPerJob());
+        m.put("maxSeriesInMemory", c -> c.budgets().maxSeriesInMemory());
         return java.util.Collections.unmodifiableMap(m);
     }
 

@@ -127,7 +127,8 @@ public final class Controller implements AutoCloseable {
         JvmMetrics.builder().register(registry);
         ResultMetrics resultMetrics = new ResultMetrics(cfg, registry, BuildInfo.version());
         // The series of the executions kept in the history, as before the restart.
-        int replayed = io.batchjob.core.execution.ExecutionRecords.replay(store, cfg.metrics().prefix(), resultMetrics);
+        int replayed = io.batchjob.core.execution.ExecutionRecords.replay(store, cfg.metrics().prefix(), resultMetrics, resultMetrics,
+                cfg.budgets().maxSeriesInMemory());
         LOG.info("result metrics of {} kept executions restored from {}", replayed, store.root());
         ExecutionEngine[] engineRef = new ExecutionEngine[1];
         TriggerScheduler[] schedulerRef = new TriggerScheduler[1];
@@ -170,6 +171,7 @@ public final class Controller implements AutoCloseable {
                 .reportStore(store)
                 .jobEnvironment(jobEnvironment)
                 .listener(resultMetrics)
+                .resultFootprint(resultMetrics)
                 .listener(controllerMetrics)
                 .listener(configMapEvents)
                 .clock(clock)

@@ -362,6 +362,7 @@ class HelmChartTest {
         assertThat(config.latestMetricsLabel()).isTrue();
         assertThat(config.savePodLog()).isTrue();
         assertThat(config.maxSeriesPerResult()).isEqualTo(5000);
+        assertThat(config.budgets()).isEqualTo(new io.batchjob.core.config.Budgets(2000, 2L << 30, 500_000));
         assertThat(config.metrics().prefix()).isEqualTo("node_scan");
         assertThat(config.metrics().gauges()).containsOnlyKeys("open_ports", "cis_score");
         assertThat(config.custom().asMap()).containsKeys("scanProfile", "thresholds");
@@ -450,7 +451,8 @@ class HelmChartTest {
             Map.entry("metrics.prefix", "other"), Map.entry("callbackServiceName", "other-svc"), Map.entry("callbackAuth", "none"),
             Map.entry("maxUploadSize", "5Mi"), Map.entry("maxResultSize", "2Mi"), Map.entry("maxSeriesPerResult", 77),
             Map.entry("savePodLog", true), Map.entry("latestMetricsLabel", true), Map.entry("leaderElectionResourceLock", "leases"),
-            Map.entry("reportFileMode", "0640"));
+            Map.entry("reportFileMode", "0640"), Map.entry("maxFilesPerJob", 5), Map.entry("maxBytesPerJob", "3Gi"),
+            Map.entry("maxSeriesInMemory", 123456));
     /** Restart keys that only matter at the next start: changing them has nothing to apply now, so no roll. */
     private static final Map<String, Object> NEXT_START_ONLY = Map.of("runOnStartup", false, "startupDelay", "2m");
     /** Keys (and chart values) the controller applies live. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.batchjob.core.config.CallbackAuth;
 import io.batchjob.core.event.GoFormat;
+import io.batchjob.core.execution.BudgetExceededException;
 import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.execution.UnknownJobException;
 import io.batchjob.core.report.FileNames;
@@ -75,6 +76,14 @@ public final class CallbackApi {
     private final Path multipartTemp;
     private final EventRateLimit eventRateLimit = new EventRateLimit(System::nanoTime);
     private final JobSlots jobSlots;
+    private final JobUploads uploads;
+    /** Jobs told of a budget already ("execution/node/budget"): one Warning Event each. Bounded, guarded by itself. */
+    private final Map<String, Boolean> budgetWarned = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    };
 
     public CallbackApi(ExecutionEngine engine, ReportStore store, JobEventPublisher events, CallbackSettings settings,
                        CallbackObserver observer) {
@@ -86,6 +95,7 @@ public final class CallbackApi {
         this.observer = Objects.requireNonNull(observer);
         // Multipart parts land here first: same file system as the reports, hidden from the report server.
         this.multipartTemp = store.root().resolve(".uploads");
+        this.uploads = new JobUploads(store, (executionId, name) -> engine.callbacks().nodeOwningFile(executionId, name));
     }
 
     /** The complete handler for the callback port. */
@@ -131,7 +141,12 @@ public final class CallbackApi {
                     if (HttpContinue.requiresContinueResponse(exchange)) {
                         HttpContinue.sendContinueResponseBlocking(exchange);
                     }
-                    endpoint.handle(exchange, node, executionId);
+                    try {
+                        endpoint.handle(exchange, node, executionId);
+                    } catch (BudgetExceededException e) {
+                        budgetExceeded(executionId, node, e);
+                        throw new HttpProblem(e.status(), e.getMessage());
+                    }
                 }
             }
         });
@@ -159,6 +174,23 @@ public final class CallbackApi {
             });
             next.handleRequest(exchange);
         };
+    }
+
+    /** Counts the refusal; the job's pod gets one Warning Event per budget, however often it tries again. */
+    private void budgetExceeded(String executionId, String node, BudgetExceededException e) {
+        LOG.info("refused over budget {}: {}", e.budget(), e.getMessage());
+        observer.onBudgetExceeded(e.budget());
+        boolean first;
+        synchronized (budgetWarned) {
+            first = budgetWarned.put(executionId + "/" + node + "/" + e.budget(), Boolean.TRUE) == null;
+        }
+        if (first) {
+            try {
+                events.publish(new JobEvent(executionId, node, true, "BudgetExceeded", e.getMessage(), "Refused"));
+            } catch (JobEventPublisher.JobEventException ex) {
+                LOG.warn("the BudgetExceeded event could not be created: {}", ex.getMessage());
+            }
+        }
     }
 
     /** Path values, the job's state and its credentials, before any body is read. */
@@ -246,7 +278,7 @@ public final class CallbackApi {
                 stored.add(target);
             }
             long bytes = batch.stagedBytes();
-            batch.commit();
+            uploads.commit(executionId, node, batch, settings.budgets());
             exchange.putAttachment(STORED, bytes);
         }
         PlainText.send(exchange, 200, "stored " + String.join(", ", stored));

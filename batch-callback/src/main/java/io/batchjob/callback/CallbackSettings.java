@@ -1,5 +1,6 @@
 package io.batchjob.callback;
 
+import io.batchjob.core.config.Budgets;
 import io.batchjob.core.config.CallbackAuth;
 import io.batchjob.core.config.ControllerConfig;
 
@@ -16,10 +17,11 @@ import io.batchjob.core.config.ControllerConfig;
  * @param maxSeriesPerResult most values one result may carry; more is refused with 413
  * @param bodyIdleTimeout how long a request body may pause; then the request ends with 408 and its
  *                        connection closes, and nothing of it is stored
+ * @param budgets        files and bytes per job, series in memory (checked before anything is stored)
  */
 public record CallbackSettings(CallbackAuth auth, String metricPrefix, long maxUploadSize, long maxResultSize,
                                boolean devMode, int maxConcurrent, int maxQueued, int maxSeriesPerResult,
-                               java.time.Duration bodyIdleTimeout) {
+                               java.time.Duration bodyIdleTimeout, Budgets budgets) {
 
     public static final int DEFAULT_MAX_CONCURRENT = 16;
     public static final int DEFAULT_MAX_QUEUED = 512;
@@ -33,6 +35,20 @@ public record CallbackSettings(CallbackAuth auth, String metricPrefix, long maxU
         if (bodyIdleTimeout.isNegative() || bodyIdleTimeout.isZero()) {
             throw new IllegalArgumentException("bodyIdleTimeout must be positive");
         }
+        java.util.Objects.requireNonNull(budgets, "budgets");
+    }
+
+    /** With the default budgets. */
+    public CallbackSettings(CallbackAuth auth, String metricPrefix, long maxUploadSize, long maxResultSize, boolean devMode,
+                            int maxConcurrent, int maxQueued, int maxSeriesPerResult, java.time.Duration bodyIdleTimeout) {
+        this(auth, metricPrefix, maxUploadSize, maxResultSize, devMode, maxConcurrent, maxQueued, maxSeriesPerResult,
+                bodyIdleTimeout, Budgets.DEFAULT);
+    }
+
+    /** These settings with other budgets. */
+    public CallbackSettings withBudgets(Budgets other) {
+        return new CallbackSettings(auth, metricPrefix, maxUploadSize, maxResultSize, devMode, maxConcurrent, maxQueued,
+                maxSeriesPerResult, bodyIdleTimeout, other);
     }
 
     /** With the default body idle timeout. */
@@ -56,6 +72,7 @@ public record CallbackSettings(CallbackAuth auth, String metricPrefix, long maxU
 
     public static CallbackSettings of(ControllerConfig config, boolean devMode) {
         return new CallbackSettings(config.callbackAuth(), config.metrics().prefix(), config.maxUploadSize(),
-                config.maxResultSize(), devMode, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_QUEUED, config.maxSeriesPerResult());
+                config.maxResultSize(), devMode, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_QUEUED, config.maxSeriesPerResult(),
+                DEFAULT_BODY_IDLE_TIMEOUT, config.budgets());
     }
 }

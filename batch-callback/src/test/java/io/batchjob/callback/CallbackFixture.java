@@ -40,6 +40,7 @@ final class CallbackFixture implements AutoCloseable {
     final String executionId;
     final List<JobEvent> events = new CopyOnWriteArrayList<>();
     final List<CallbackObserver.CallbackRequest> observed = new CopyOnWriteArrayList<>();
+    final List<String> budgetRefusals = new CopyOnWriteArrayList<>();
     volatile JobEventPublisher.JobEventException eventFailure;
     /** Short, so that tests of stalled bodies are quick; the product's is {@link CallbackSettings#DEFAULT_BODY_IDLE_TIMEOUT}. */
     static final java.time.Duration BODY_IDLE_TIMEOUT = java.time.Duration.ofSeconds(2);
@@ -72,9 +73,17 @@ final class CallbackFixture implements AutoCloseable {
     /** As above, with the engine harness adjusted (listeners, backlog). */
     CallbackFixture(Path base, List<String> nodes, int running, CallbackAuth auth, boolean devMode, long maxUpload, long maxResult,
                     int maxConcurrent, int maxQueued, int maxSeries, java.util.function.UnaryOperator<EngineHarness.Builder> adjust) {
+        this(base, nodes, running, auth, devMode, maxUpload, maxResult, maxConcurrent, maxQueued, maxSeries, adjust,
+                io.batchjob.core.config.Budgets.DEFAULT);
+    }
+
+    /** As above, with budgets (the engine's and the callback API's). */
+    CallbackFixture(Path base, List<String> nodes, int running, CallbackAuth auth, boolean devMode, long maxUpload, long maxResult,
+                    int maxConcurrent, int maxQueued, int maxSeries, java.util.function.UnaryOperator<EngineHarness.Builder> adjust,
+                    io.batchjob.core.config.Budgets budgets) {
         this.base = base;
         this.reports = base.resolve("reports");
-        this.harness = adjust.apply(EngineHarness.builder(reports).nodes(nodes).poolSize(running).auth(auth)).build();
+        this.harness = adjust.apply(EngineHarness.builder(reports).nodes(nodes).poolSize(running).auth(auth).budgets(budgets)).build();
         this.engine = harness.engine;
         engine.activate();
         this.executionId = ((TriggerOutcome.Started) engine.trigger("test")).executionId();
@@ -87,7 +96,17 @@ final class CallbackFixture implements AutoCloseable {
         };
         CallbackApi api = new CallbackApi(engine, harness.store, publisher,
                 new CallbackSettings(auth, "batch_job", maxUpload, maxResult, devMode, maxConcurrent, maxQueued, maxSeries,
-                        BODY_IDLE_TIMEOUT), observed::add);
+                        BODY_IDLE_TIMEOUT, budgets), new CallbackObserver() {
+                    @Override
+                    public void onCallback(CallbackRequest request) {
+                        observed.add(request);
+                    }
+
+                    @Override
+                    public void onBudgetExceeded(String budget) {
+                        budgetRefusals.add(budget);
+                    }
+                });
         this.worker = UndertowServer.newWorker(2, 16);
         this.server = UndertowServer.start("callback", "127.0.0.1", 0, api.handler(), worker,
                 UndertowServer.Limits.threads(16).withMaxEntitySize(Math.max(maxUpload, maxResult)));

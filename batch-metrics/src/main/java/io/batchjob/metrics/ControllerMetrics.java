@@ -50,6 +50,7 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
     private final Counter callbackRequests;
     private final Histogram callbackDuration;
     private final Counter storedBytes;
+    private final Counter budgetRefusals;
     private final Counter configReloadFailures;
     private final Gauge lastExecutionEnd;
     private final Gauge nodeConsecutiveProblems;
@@ -104,6 +105,9 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
                 .register(registry);
         storedBytes = Counter.builder().name(PREFIX + "stored_bytes_total")
                 .help("Bytes written to the report directory by callbacks").labelNames("endpoint").register(registry);
+        budgetRefusals = Counter.builder().name(PREFIX + "budget_refusals_total")
+                .help("Callbacks refused because they would exceed a budget (nothing stored), by budget").labelNames("budget")
+                .register(registry);
         lastExecutionEnd = Gauge.builder().name(PREFIX + "last_execution_end_timestamp_seconds")
                 .help("Unix time at which the last finished execution ended (its last job)").unit(Unit.SECONDS).register(registry);
         nodeConsecutiveProblems = Gauge.builder().name(PREFIX + "node_consecutive_problems")
@@ -186,6 +190,11 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
         if (request.bytesStored() > 0) {
             storedBytes.labelValues(request.endpoint()).inc(request.bytesStored());
         }
+    }
+
+    @Override
+    public void onBudgetExceeded(String budget) {
+        budgetRefusals.labelValues(budget).inc();
     }
 
     private static String outcome(io.batchjob.core.spi.JobOutcome o) {

@@ -50,7 +50,7 @@ import java.util.Map;
  * into the exposition. Each family is still registered in the registry (a {@link Collector} under
  * its name), so names collide as before and a plain {@code registry.scrape()} sees them too.
  */
-public final class ResultMetrics implements ExecutionListener {
+public final class ResultMetrics implements ExecutionListener, io.batchjob.core.spi.ResultFootprint {
 
     /** Name of the info metric, as the Go controller exposed it. */
     public static final String INFO_METRIC = "com_github_bakito_batch_job_controller";
@@ -345,5 +345,27 @@ public final class ResultMetrics implements ExecutionListener {
     @Override
     public void onExecutionPruned(String executionId) {
         series.prune(executionId);
+    }
+
+    // ---------------------------------------------------------------- footprint (maxSeriesInMemory)
+
+    /** Every series held, of all kept executions, {@code latest} copies and per-node series included. */
+    @Override
+    public long heldSeries() {
+        return series.size();
+    }
+
+    /** The series of the job's last result in the running execution (its next result replaces them). */
+    @Override
+    public long heldSeriesOf(String executionId, String node) {
+        synchronized (published) {
+            List<Published> p = executionId.equals(publishedExecution) ? published.get(node) : null;
+            return p == null ? 0 : seriesFor(p.size());
+        }
+    }
+
+    @Override
+    public long seriesFor(long values) {
+        return series.keepsLatest() ? 2 * values : values;
     }
 }

@@ -37,6 +37,11 @@ final class ResultSeries {
         this.latest = latest;
     }
 
+    /** Whether every per-node series is kept twice: also with {@code executionID="latest"}. */
+    boolean keepsLatest() {
+        return latest;
+    }
+
     /** One metric: its name, help and label names (the configured ones, then node and executionID). */
     static final class Family {
         final String name;

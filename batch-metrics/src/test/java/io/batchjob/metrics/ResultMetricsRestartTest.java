@@ -96,4 +96,42 @@ class ResultMetricsRestartTest {
                     .doesNotContain("scan_my_metric{executionID=" + running + ",label_a=B,node=ok} 7.0"));
         }
     }
+
+    @Test
+    void theReplayKeepsTheNewestResultsThatFitTheSeriesBudgetAndLeavesOutOlderOnes() throws Exception {
+        ResultMetrics first = new ResultMetrics(CONFIG, new PrometheusRegistry(), "1");
+        List<String> ids = new java.util.ArrayList<>();
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a", "b")).poolSize(2)
+                .backend(InMemoryJobBackend.manual()).listener(first).build()) {
+            h.engine.activate();
+            for (int e = 0; e < 3; e++) {
+                String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+                ids.add(id);
+                await().until(() -> h.backend.runningNodes(id).size() == 2);
+                for (String node : List.of("a", "b")) {
+                    StringBuilder json = new StringBuilder("{\"my_metric\":[");
+                    for (int v = 0; v < 10; v++) {
+                        json.append(v == 0 ? "" : ",").append("{\"value\":").append(v).append(",\"labels\":{\"label_a\":\"")
+                                .append(id).append("-").append(node).append("-").append(v).append("\"}}");
+                    }
+                    report(h, id, node, json.append("]}").toString());
+                    h.backend.end(id, node, JobEnd.succeeded());
+                }
+                await().until(() -> h.listener.finished.size() == ids.size());
+                h.clock.advance(java.time.Duration.ofMinutes(1));
+            }
+        }
+        assertThat(first.heldSeries()).as("3 executions x 2 nodes x (10 values + processing + duration)").isEqualTo(72);
+
+        // A restart with room for 50 series: the newest execution (24) and the one before (24) fit; the oldest does not
+        // (its two nodes' processing and duration series alone would make 52), so it is left out, reports kept on disk.
+        ResultMetrics second = new ResultMetrics(CONFIG, new PrometheusRegistry(), "1");
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a", "b")).build()) {
+            assertThat(ExecutionRecords.replay(h.store, "scan", second, second, 50)).isEqualTo(2);
+        }
+        assertThat(second.heldSeries()).isLessThanOrEqualTo(50).isEqualTo(48);
+        assertThat(second.heldSeriesOf(ids.get(2), "a")).as("the newest may be resumed: a new result replaces these").isEqualTo(10);
+        assertThat(second.heldSeriesOf(ids.get(1), "a")).as("older ones are never replaced").isZero();
+        assertThat(reports.resolve(ids.get(0)).resolve("a.json")).exists();
+    }
 }

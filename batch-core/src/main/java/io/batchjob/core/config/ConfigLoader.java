@@ -39,7 +39,8 @@ public final class ConfigLoader {
             "reportDirectory", "reportHistory", "podPoolSize", "runOnStartup", "startupDelay", "callbackServiceName",
             "callbackServicePort", "custom", "latestMetricsLabel", "leaderElectionResourceLock", "savePodLog",
             "metrics", "healthProbePort", "reportServerPort", "jobTimeout", "maxUploadSize", "maxResultSize",
-            "callbackAuth", "concurrencyPolicy", "maxSeriesPerResult", "suspend", "reportFileMode");
+            "callbackAuth", "concurrencyPolicy", "maxSeriesPerResult", "suspend", "reportFileMode", "maxFilesPerJob", "maxBytesPerJob",
+            "maxSeriesInMemory");
     private static final Set<String> METRICS_KEYS = Set.of("prefix", "gauges", "port");
     private static final Set<String> GAUGE_KEYS = Set.of("help", "labels");
     private static final Set<String> DEPRECATED_LOCKS = Set.of("configmaps", "endpoints", "configmapsleases", "endpointsleases");
@@ -153,6 +154,9 @@ public final class ConfigLoader {
             size("maxUploadSize", b::maxUploadSize);
             size("maxResultSize", b::maxResultSize);
             integer("maxSeriesPerResult", b::maxSeriesPerResult);
+            integer("maxFilesPerJob", b::maxFilesPerJob);
+            size("maxBytesPerJob", b::maxBytesPerJob);
+            integer("maxSeriesInMemory", b::maxSeriesInMemory);
             string("callbackAuth", v -> {
                 switch (v) {
                     case "token" -> b.callbackAuth(CallbackAuth.TOKEN);

@@ -52,6 +52,8 @@ import java.util.regex.Pattern;
  * @param maxSeriesPerResult         most values (metric series) one result may carry (new; more is refused with 413)
  * @param suspend                    no scheduled (or start-up) triggers; manual runs and re-runs still work (new)
  * @param reportFileMode             permissions of report files (directories: plus search bits); 0600 as in Go (new)
+ * @param budgets                    totals per job and in memory, checked before anything is stored (new; keys
+ *                                   {@code maxFilesPerJob}, {@code maxBytesPerJob}, {@code maxSeriesInMemory})
  */
 public record ControllerConfig(
         String name,
@@ -82,7 +84,8 @@ public record ControllerConfig(
         ConcurrencyPolicy concurrencyPolicy,
         int maxSeriesPerResult,
         boolean suspend,
-        ReportFileMode reportFileMode) {
+        ReportFileMode reportFileMode,
+        Budgets budgets) {
 
     public static final String DEFAULT_CRON = "42 3 * * *";
     public static final Path DEFAULT_REPORT_DIRECTORY = Path.of("/var/www");
@@ -116,6 +119,9 @@ public record ControllerConfig(
                 maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy, maxSeriesPerResult);
         if (reportFileMode == null) {
             problems.add("key 'reportFileMode' must not be null");
+        }
+        if (budgets == null) {
+            problems.add("the budgets must not be null");
         }
         if (!problems.isEmpty()) {
             throw new ConfigException("config", problems);
@@ -175,6 +181,7 @@ public record ControllerConfig(
         b.maxSeriesPerResult = maxSeriesPerResult;
         b.suspend = suspend;
         b.reportFileMode = reportFileMode;
+        b.budgets(budgets);
         return b;
     }
 
@@ -379,6 +386,9 @@ public record ControllerConfig(
         private ConcurrencyPolicy concurrencyPolicy = ConcurrencyPolicy.REPLACE;
         private int maxSeriesPerResult = DEFAULT_MAX_SERIES_PER_RESULT;
         private ReportFileMode reportFileMode = ReportFileMode.DEFAULT;
+        private long maxFilesPerJob = Budgets.DEFAULT_MAX_FILES_PER_JOB;
+        private long maxBytesPerJob = Budgets.DEFAULT_MAX_BYTES_PER_JOB;
+        private long maxSeriesInMemory = Budgets.DEFAULT_MAX_SERIES_IN_MEMORY;
 
         private Builder() {
         }
@@ -412,6 +422,16 @@ public record ControllerConfig(
         public Builder concurrencyPolicy(ConcurrencyPolicy v) { this.concurrencyPolicy = v; return this; }
         public Builder maxSeriesPerResult(int v) { this.maxSeriesPerResult = v; return this; }
         public Builder reportFileMode(ReportFileMode v) { this.reportFileMode = v; return this; }
+        public Builder maxFilesPerJob(long v) { this.maxFilesPerJob = v; return this; }
+        public Builder maxBytesPerJob(long v) { this.maxBytesPerJob = v; return this; }
+        public Builder maxSeriesInMemory(long v) { this.maxSeriesInMemory = v; return this; }
+
+        public Builder budgets(Budgets v) {
+            this.maxFilesPerJob = v.maxFilesPerJob();
+            this.maxBytesPerJob = v.maxBytesPerJob();
+            this.maxSeriesInMemory = v.maxSeriesInMemory();
+            return this;
+        }
 
         /** @throws ConfigException listing every invalid value */
         public ControllerConfig build() {
@@ -431,7 +451,8 @@ public record ControllerConfig(
                     runOnUnscheduledNodes, cronExpression, cronTimeZone, reportDirectory, reportHistory, podPoolSize,
                     runOnStartup, startupDelay, callbackServiceName, callbackServicePort, custom, latestMetricsLabel,
                     leaderElectionResourceLock, savePodLog, metrics, healthProbePort, reportServerPort, jobTimeout,
-                    maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult, suspend, reportFileMode);
+                    maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult, suspend, reportFileMode,
+                    new Budgets((int) maxFilesPerJob, maxBytesPerJob, maxSeriesInMemory));
         }
 
         List<String> problems() {
@@ -442,6 +463,7 @@ public record ControllerConfig(
             if (reportFileMode == null) {
                 p.add("key 'reportFileMode' must not be null");
             }
+            p.addAll(Budgets.problems(maxFilesPerJob, maxBytesPerJob, maxSeriesInMemory));
             return p;
         }
     }

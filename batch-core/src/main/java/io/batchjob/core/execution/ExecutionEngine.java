@@ -76,7 +76,8 @@ public final class ExecutionEngine implements AutoCloseable {
         List<String> existing = store.executionIds();
         this.ids = new ExecutionIds(b.clock, existing.isEmpty() ? 0 : Long.parseLong(existing.get(existing.size() - 1)));
         this.starter = new ExecutionStarter(Objects.requireNonNull(b.nodeSource, "nodeSource"), context, ids);
-        this.callbacks = new JobCallbacks(this::current, new ResultBacklog(b.resultBacklogValues), events);
+        this.callbacks = new JobCallbacks(this::current, new ResultBacklog(b.resultBacklogValues), events, b.footprint,
+                () -> this.config.budgets().maxSeriesInMemory());
     }
 
     public static ExecutionEngineBuilder builder() {

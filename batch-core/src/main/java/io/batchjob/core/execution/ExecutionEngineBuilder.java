@@ -21,6 +21,7 @@ public final class ExecutionEngineBuilder {
     JobEnvironment environment;
     final List<ExecutionListener> listeners = new ArrayList<>();
     long resultBacklogValues = ResultBacklog.DEFAULT_LIMIT_VALUES;
+    io.batchjob.core.spi.ResultFootprint footprint = io.batchjob.core.spi.ResultFootprint.NONE;
     Clock clock = Clock.systemUTC();
     TaskTimer timer;
     int dispatchThreads = 4;
@@ -92,6 +93,15 @@ public final class ExecutionEngineBuilder {
             throw new IllegalArgumentException("resultBacklogValues must be at least 1");
         }
         this.resultBacklogValues = values;
+        return this;
+    }
+
+    /**
+     * What the result listeners hold, checked against {@code maxSeriesInMemory} before a result is
+     * stored (default {@link io.batchjob.core.spi.ResultFootprint#NONE}: nothing is held, nothing refused).
+     */
+    public ExecutionEngineBuilder resultFootprint(io.batchjob.core.spi.ResultFootprint footprint) {
+        this.footprint = Objects.requireNonNull(footprint);
         return this;
     }
 

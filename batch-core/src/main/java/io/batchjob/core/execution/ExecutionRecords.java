@@ -7,6 +7,7 @@ import io.batchjob.core.result.ResultParser;
 import io.batchjob.core.spi.ExecutionListener;
 import io.batchjob.core.spi.ExecutionStart;
 import io.batchjob.core.spi.JobSummary;
+import io.batchjob.core.spi.ResultFootprint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -64,16 +66,66 @@ public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended
      * @return how many executions were replayed
      */
     public static int replay(ReportStore store, String metricPrefix, ExecutionListener listener) {
-        int replayed = 0;
+        return replay(store, metricPrefix, listener, ResultFootprint.NONE, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #replay(ReportStore, String, ExecutionListener)}, within a budget: newest first, the
+     * results that fit into {@code maxSeries} (as the footprint counts them, with two series per node
+     * for processing and duration) are chosen, then replayed oldest first; older results that do not
+     * fit are left out with one warning (their reports stay on disk), so a restart never needs more
+     * memory than the running controller was allowed.
+     */
+    public static int replay(ReportStore store, String metricPrefix, ExecutionListener listener, ResultFootprint footprint, long maxSeries) {
+        // Only what the choice needs is kept meanwhile (not every job's summary of the whole history).
+        record Kept(String id, int nodes, Set<String> reported) {
+        }
+        List<Kept> kept = new ArrayList<>();
         for (String id : store.executionIds()) {
-            Optional<ExecutionRecords> records = read(store, id);
+            read(store, id).ifPresent(r -> kept.add(new Kept(id, r.plan().nodes().size(), r.reported())));
+        }
+        // Choose newest first: what a restart keeps is the recent history.
+        Set<String> chosen = new java.util.HashSet<>();
+        Set<String> executions = new java.util.HashSet<>();
+        long used = 0;
+        int leftOut = 0;
+        for (int i = kept.size() - 1; i >= 0; i--) {
+            String id = kept.get(i).id();
+            long perNode = footprint.seriesFor(2L * kept.get(i).nodes());
+            if (used + perNode > maxSeries) {
+                leftOut += kept.get(i).reported().size();
+                continue;
+            }
+            used += perNode;
+            executions.add(id);
+            for (String node : kept.get(i).reported()) {
+                Optional<JobResult> result = storedResult(store, id, node, metricPrefix);
+                long cost = result.map(res -> footprint.seriesFor(res.valueCount())).orElse(0L);
+                if (used + cost > maxSeries) {
+                    leftOut++;
+                } else if (result.isPresent()) {
+                    used += cost;
+                    chosen.add(id + "/" + node);
+                }
+            }
+        }
+        if (leftOut > 0) {
+            LOG.warn("start-up: {} stored results of older executions are not published as metrics again: with them the series in"
+                    + " memory would exceed maxSeriesInMemory ({}); their reports stay in the report directory", leftOut, maxSeries);
+        }
+        int replayed = 0;
+        for (Kept k : kept) {
+            String id = k.id();
+            Optional<ExecutionRecords> records = executions.contains(id) ? read(store, id) : Optional.empty();
             if (records.isEmpty()) {
                 continue;
             }
             ExecutionRecords r = records.get();
             listener.onExecutionStarted(new ExecutionStart(id, r.plan().cause(), r.plan().startedAt(), r.plan().nodes(), true));
             for (String node : r.reported()) {
-                storedResult(store, id, node, metricPrefix).ifPresent(result -> listener.onResultReceived(id, node, result));
+                if (chosen.contains(id + "/" + node)) {
+                    storedResult(store, id, node, metricPrefix).ifPresent(result -> listener.onResultReceived(id, node, result));
+                }
             }
             r.ended().values().forEach(summary -> listener.onJobEnded(id, summary));
             replayed++;

@@ -1,8 +1,10 @@
 package io.batchjob.core.execution;
 
 import io.batchjob.core.result.JobResult;
+import io.batchjob.core.spi.ResultFootprint;
 
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -17,11 +19,16 @@ public final class JobCallbacks {
     private final Supplier<ExecutionRun> running;
     private final ResultBacklog backlog;
     private final EngineEvents events;
+    private final ResultFootprint footprint;
+    private final LongSupplier maxSeriesInMemory;
 
-    JobCallbacks(Supplier<ExecutionRun> running, ResultBacklog backlog, EngineEvents events) {
+    JobCallbacks(Supplier<ExecutionRun> running, ResultBacklog backlog, EngineEvents events, ResultFootprint footprint,
+                 LongSupplier maxSeriesInMemory) {
         this.running = running;
         this.backlog = backlog;
         this.events = events;
+        this.footprint = footprint;
+        this.maxSeriesInMemory = maxSeriesInMemory;
     }
 
     /**
@@ -58,11 +65,27 @@ public final class JobCallbacks {
      * @throws UnknownJobException when the execution is not running or the node is not part of it
      * @throws EngineBusyException when too many result values wait for the listeners (bounded
      *                             memory whatever jobs send); retry later
+     * @throws BudgetExceededException when the result would take the series held in memory beyond
+     *                             {@code maxSeriesInMemory} (507)
      */
     public ResultAdmission admitResult(String executionId, String node, long values) {
         ExecutionRun run = runningExecution(executionId);
         run.requireAcceptsCallbacks(node);
-        backlog.reserve(values);
+        // Held now, plus what waits for the listeners, minus what this job's new result replaces;
+        // checked and reserved at once, so two results cannot both take the last room.
+        synchronized (backlog) {
+            long max = maxSeriesInMemory.getAsLong();
+            long held = footprint.heldSeries();
+            long projected = held + footprint.seriesFor(backlog.usedValues()) - footprint.heldSeriesOf(executionId, node)
+                    + footprint.seriesFor(values);
+            if (projected > max) {
+                throw new BudgetExceededException("maxSeriesInMemory", 507, "the controller holds " + held
+                        + " result series; with this result's " + values + " values it would hold " + projected
+                        + ", more than maxSeriesInMemory (" + max + "): send fewer label sets, keep fewer executions"
+                        + " (reportHistory), or raise maxSeriesInMemory with the controller's memory");
+            }
+            backlog.reserve(values);
+        }
         return new ResultAdmission(run, node, values, backlog, events);
     }
 

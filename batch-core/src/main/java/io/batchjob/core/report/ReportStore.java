@@ -263,6 +263,29 @@ public final class ReportStore {
             return done;
         }
 
+        /** Each staged file's name and size, in the order they were added. */
+        public java.util.Map<String, Long> stagedSizes() {
+            java.util.Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+            staged.forEach((name, temp) -> {
+                try {
+                    sizes.put(name, Files.size(temp));
+                } catch (IOException e) {
+                    sizes.put(name, 0L); // already moved or removed
+                }
+            });
+            return sizes;
+        }
+
+        /** The size of the file a staged name would replace, or -1 when there is none. */
+        public long replacedSize(String fileName) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(dir.resolve(fileName), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                return a.isRegularFile() ? a.size() : -1;
+            } catch (IOException e) {
+                return -1;
+            }
+        }
+
         /** Total bytes staged so far. */
         public long stagedBytes() {
             long total = 0;

@@ -18,6 +18,14 @@ public interface CallbackObserver {
     void onCallback(CallbackRequest request);
 
     /**
+     * A request was refused because it would have gone beyond a budget (nothing was stored).
+     *
+     * @param budget the config key, e.g. {@code maxFilesPerJob} or {@code maxSeriesInMemory}
+     */
+    default void onBudgetExceeded(String budget) {
+    }
+
+    /**
      * @param endpoint     {@code result}, {@code file}, {@code event}, or {@code other} for anything else
      * @param status       the HTTP status sent
      * @param duration     time from receiving the request to the response

@@ -127,6 +127,7 @@ class ConfigLoaderTest {
         assertThat(c.reportServerPort()).isEqualTo(8080);
         assertThat(c.jobTimeoutLimit()).as("no per-job limit unless configured, as in the Go controller").isEmpty();
         assertThat(c.maxSeriesPerResult()).isEqualTo(10_000);
+        assertThat(c.budgets()).isEqualTo(new Budgets(10_000, 1L << 30, 1_000_000));
         assertThat(c.concurrencyPolicy()).as("each trigger replaces the running execution, as in the Go controller")
                 .isEqualTo(ConcurrencyPolicy.REPLACE);
         assertThat(c.maxUploadSize()).isEqualTo(100L << 20);
@@ -224,6 +225,15 @@ class ConfigLoaderTest {
                 bad("name: a\nhealthProbePort: 8090", "keys 'callbackServicePort' and 'healthProbePort' both use port 8090"),
                 bad("name: a\ncronTimeZone: Mars/Olympus", "key 'cronTimeZone': value 'Mars/Olympus' is not a time zone"),
                 bad("name: a\nmaxSeriesPerResult: 0", "key 'maxSeriesPerResult': value 0 is invalid: must be at least 1"),
+                bad("name: a\nmaxFilesPerJob: 0", "key 'maxFilesPerJob': value 0 is invalid: must be from 1 to 2147483647"),
+                bad("name: a\nmaxFilesPerJob: -5", "key 'maxFilesPerJob': value -5 is invalid"),
+                bad("name: a\nmaxFilesPerJob: many", "key 'maxFilesPerJob': expected a whole number, found string 'many'"),
+                bad("name: a\nmaxFilesPerJob: 99999999999", "key 'maxFilesPerJob': value 99999999999 is out of range"),
+                bad("name: a\nmaxBytesPerJob: 0", "key 'maxBytesPerJob': value 0 is invalid: must be a size of at least 1 byte"),
+                bad("name: a\nmaxBytesPerJob: 1Pi", "key 'maxBytesPerJob': value '1Pi' is invalid"),
+                bad("name: a\nmaxBytesPerJob: [1]", "key 'maxBytesPerJob': expected a size such as 100Mi"),
+                bad("name: a\nmaxSeriesInMemory: 0", "key 'maxSeriesInMemory': value 0 is invalid: must be at least 1"),
+                bad("name: a\nmaxSeriesInMemory: 1.5", "key 'maxSeriesInMemory': expected a whole number"),
                 bad("name: a\nconcurrencyPolicy: Allow", "key 'concurrencyPolicy': value 'Allow' is invalid: use 'Replace'"),
                 bad("name: a\nconcurrencyPolicy: 1", "key 'concurrencyPolicy': expected a string, found number 1"),
                 bad("name: a\njobTimeout: 0s", "key 'jobTimeout': value 0s is invalid: must be a duration greater than 0"),

@@ -41,6 +41,7 @@ public final class EngineHarness implements AutoCloseable {
                 .reportHistory(b.history)
                 .reportDirectory(b.reportDir)
                 .concurrencyPolicy(b.concurrencyPolicy)
+                .budgets(b.budgets)
                 .build();
         this.nodes.addAll(b.nodes);
         NodeSource source = b.nodeSource != null ? b.nodeSource : () -> List.copyOf(nodes);
@@ -55,6 +56,7 @@ public final class EngineHarness implements AutoCloseable {
                 .listener(listener)
                 .clock(clock)
                 .resultBacklogValues(b.resultBacklogValues)
+                .resultFootprint(b.footprint)
                 .timer(timer)
                 .build();
     }
@@ -87,6 +89,8 @@ public final class EngineHarness implements AutoCloseable {
         private final List<JobEnvContributor> contributors = new ArrayList<>();
         private final List<io.batchjob.core.spi.ExecutionListener> extraListeners = new ArrayList<>();
         private long resultBacklogValues = 200_000;
+        private io.batchjob.core.config.Budgets budgets = io.batchjob.core.config.Budgets.DEFAULT;
+        private io.batchjob.core.spi.ResultFootprint footprint = io.batchjob.core.spi.ResultFootprint.NONE;
 
         private Builder(Path reportDir) {
             this.reportDir = reportDir;
@@ -103,6 +107,8 @@ public final class EngineHarness implements AutoCloseable {
         public Builder contributor(JobEnvContributor v) { this.contributors.add(v); return this; }
         public Builder listener(io.batchjob.core.spi.ExecutionListener v) { this.extraListeners.add(v); return this; }
         public Builder resultBacklogValues(long v) { this.resultBacklogValues = v; return this; }
+        public Builder budgets(io.batchjob.core.config.Budgets v) { this.budgets = v; return this; }
+        public Builder resultFootprint(io.batchjob.core.spi.ResultFootprint v) { this.footprint = v; return this; }
 
         public EngineHarness build() {
             return new EngineHarness(this);
