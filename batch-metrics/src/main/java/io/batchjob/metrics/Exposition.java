@@ -141,6 +141,7 @@ final class Exposition {
     /** Writes one family's rows, merging its execution columns into the library's data point order. */
     private static final class FamilyCursor {
         private final ResultSeries.Family family;
+        private final LabelValues.View values;
         private final ResultSeries.Column[] columns;
         private final int[] next;
         /** A binary min-heap of column indexes, by their next row. */
@@ -151,6 +152,7 @@ final class Exposition {
 
         FamilyCursor(ResultSeries.FamilyView view) {
             this.family = view.family();
+            this.values = view.values();
             this.columns = view.columns().toArray(ResultSeries.Column[]::new);
             this.next = new int[columns.length];
             this.heap = new int[columns.length];
@@ -174,7 +176,13 @@ final class Exposition {
                 sink.write(name);
                 for (int i = 0; i < labelPrefixes.length; i++) {
                     sink.write(labelPrefixes[i]);
-                    sink.writeEscapedLabelValue(family.value(column, row, family.sortedPositions[i]));
+                    int position = family.sortedPositions[i];
+                    if (family.isExecutionId(position)) {
+                        sink.writeEscapedLabelValue(column.executionId);
+                    } else {
+                        int id = family.id(column, row, position);
+                        sink.writeEscapedLabelValue(values.page(id), values.offset(id), values.length(id));
+                    }
                     sink.write('"');
                 }
                 sink.write('}');
@@ -191,7 +199,7 @@ final class Exposition {
         }
 
         private boolean less(int a, int b) {
-            return family.compare(columns[a], next[a], columns[b], next[b]) < 0;
+            return family.compare(values, columns[a], next[a], columns[b], next[b]) < 0;
         }
 
         private void push(int c) {
@@ -305,6 +313,24 @@ final class Exposition {
                     bytes[size++] = (byte) (0xE0 | (c >> 12));
                     bytes[size++] = (byte) (0x80 | ((c >> 6) & 0x3F));
                     bytes[size++] = (byte) (0x80 | (c & 0x3F));
+                }
+            }
+        }
+
+        /** A label value already in UTF-8 (see {@link LabelValues}), escaped as {@link #writeEscapedLabelValue(String)} does. */
+        void writeEscapedLabelValue(byte[] utf8, int offset, int length) {
+            ensure(length * 2);
+            for (int i = offset; i < offset + length; i++) {
+                byte b = utf8[i];
+                // '\\', '"' and '\n' are ASCII: in UTF-8 they never occur inside another character's bytes.
+                if (b == '\\' || b == '"') {
+                    bytes[size++] = '\\';
+                    bytes[size++] = b;
+                } else if (b == '\n') {
+                    bytes[size++] = '\\';
+                    bytes[size++] = 'n';
+                } else {
+                    bytes[size++] = b;
                 }
             }
         }

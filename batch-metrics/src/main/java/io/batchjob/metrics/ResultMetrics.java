@@ -260,7 +260,7 @@ public final class ResultMetrics implements ExecutionListener, io.batchjob.core.
                 for (int row = 0; row < c.size; row++) {
                     String[] values = new String[names.length];
                     for (int p = 0; p < names.length; p++) {
-                        values[p] = view.family().value(c, row, p);
+                        values[p] = view.family().value(view.values(), c, row, p);
                     }
                     b.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of(names, values)).value(c.samples[row]).build());
                 }
@@ -290,45 +290,49 @@ public final class ResultMetrics implements ExecutionListener, io.batchjob.core.
         }
     }
 
-    /** A series a node's result set: its family and configured label values. */
-    private record Published(ResultSeries.Family family, String[] values) {
-    }
-
     /**
-     * The series each node's last result set, for the running execution: a node's new result
+     * How many series each node's last result set, for the running execution: a node's new result
      * replaces them (the stored {@code <node>.json} and the metrics agree, and re-posting cannot
      * pile up series). Guarded by itself; listener calls come from the engine's one events thread.
      */
-    private final Map<String, List<Published>> published = new HashMap<>();
+    private final Map<String, Integer> published = new HashMap<>();
     private String publishedExecution = "";
 
     @Override
     public void onResultReceived(String executionId, String node, JobResult result) {
-        List<Published> removals = new ArrayList<>();
+        boolean running;
         synchronized (published) {
-            if (executionId.equals(publishedExecution)) {
-                List<Published> earlier = published.remove(node);
-                if (earlier != null) {
-                    earlier.forEach(p -> series.removeSeries(p.family(), executionId, node, p.values()));
-                }
-                published.put(node, removals);
+            running = executionId.equals(publishedExecution);
+        }
+        if (running) {
+            // Whatever the node's earlier result set in this execution goes: every gauge's rows of the node.
+            for (CustomGauge g : gauges.values()) {
+                series.removeNode(g.family().family, executionId, node);
             }
         }
-        result.metrics().forEach((suffix, values) -> {
-            CustomGauge g = gauges.get(suffix);
+        int count = 0;
+        for (Map.Entry<String, List<MetricValue>> e : result.metrics().entrySet()) {
+            CustomGauge g = gauges.get(e.getKey());
             if (g == null) {
-                return; // not configured: stored in the report, not published
+                continue; // not configured: stored in the report, not published
             }
-            for (MetricValue v : values) {
+            for (MetricValue v : e.getValue()) {
                 String[] labelValues = new String[g.labels().size()];
                 for (int i = 0; i < labelValues.length; i++) {
                     labelValues[i] = v.labels().getOrDefault(g.labels().get(i), "");
                 }
                 series.set(g.family().family, executionId, node, labelValues, v.value());
-                removals.add(new Published(g.family().family, labelValues));
+                count++;
             }
-        });
+        }
         series.set(processing.family, executionId, node, NONE, 0);
+        if (running) {
+            synchronized (published) {
+                if (executionId.equals(publishedExecution)) {
+                    published.put(node, count);
+                }
+            }
+        }
     }
 
     @Override
@@ -359,8 +363,8 @@ public final class ResultMetrics implements ExecutionListener, io.batchjob.core.
     @Override
     public long heldSeriesOf(String executionId, String node) {
         synchronized (published) {
-            List<Published> p = executionId.equals(publishedExecution) ? published.get(node) : null;
-            return p == null ? 0 : seriesFor(p.size());
+            Integer p = executionId.equals(publishedExecution) ? published.get(node) : null;
+            return p == null ? 0 : seriesFor(p);
         }
     }
 

@@ -2,7 +2,6 @@ package io.batchjob.metrics;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,27 +10,28 @@ import java.util.TreeMap;
 /**
  * The per-node result series ({@code _processing}, {@code _duration} and the configured gauges)
  * in compact columns instead of one metric object per series: per family and execution a column
- * of rows (node, configured label values, value), with node names and label values shared
- * (interned) across executions. A scrape writes them straight from here
- * ({@link ResultExposition}), sorted as prometheus-metrics sorts data points.
+ * of rows — node, configured label values, value — where node names and label values are
+ * {@code int} ids into one {@link LabelValues} dictionary (UTF-8 bytes, each distinct value once,
+ * shared across executions). A scrape writes them straight from here ({@link Exposition}), sorted
+ * as prometheus-metrics sorts data points. A series costs its ids and its sample (24 bytes with
+ * three labels) plus, for a value no other series has, the value's bytes and 20 bytes.
  *
  * <p>Threading: every method is {@code synchronized}. Mutations come from the engine's events
  * thread (and a config reload); {@link #view()} runs on a scrape thread and returns an immutable
  * snapshot: columns of executions that are no longer the newest are sealed (sorted, immutable;
  * a late write replaces the column with a changed copy) and shared by reference, the open columns
  * (the newest execution and {@code latest}) are copied, so a scrape costs the newest execution's
- * rows, not the history's.
+ * rows, not the history's; with them it gets a view of the dictionary.
  */
 final class ResultSeries {
 
     static final String LATEST = "latest";
-    private static final String[] NO_VALUES = new String[0];
+    private static final int[] NO_IDS = new int[0];
 
     private final boolean latest;
     /** Families by name (the metric name); insertion order does not matter: views sort by name. */
     private final Map<String, Family> families = new LinkedHashMap<>();
-    private final Map<String, String> strings = new HashMap<>();
-    private final Map<List<String>, String[]> tuples = new HashMap<>();
+    private LabelValues values = new LabelValues();
 
     ResultSeries(boolean latest) {
         this.latest = latest;
@@ -71,19 +71,25 @@ final class ResultSeries {
             return labelNames.length - 2;
         }
 
-        /** The label value at {@code position} of a row; the execution ID is the column's. */
-        String value(Column c, int row, int position) {
-            int configured = configured();
-            if (position < configured) {
-                return c.values[row][position];
-            }
-            return position == configured ? c.nodes[row] : c.executionId;
+        /** The dictionary id of the label value at {@code position} of a row (not for the execution ID). */
+        int id(Column c, int row, int position) {
+            return position < c.width ? c.values[row * c.width + position] : c.nodes[row];
+        }
+
+        /** Whether {@code position} is the execution ID's (the column's, not the row's). */
+        boolean isExecutionId(int position) {
+            return position == labelNames.length - 1;
+        }
+
+        /** The label value at {@code position} of a row, as a String (for snapshots; scrapes write the bytes). */
+        String value(LabelValues.View dict, Column c, int row, int position) {
+            return isExecutionId(position) ? c.executionId : dict.string(id(c, row, position));
         }
 
         /** Row order of prometheus-metrics' data points: label values compared in sorted label-name order. */
-        int compare(Column a, int ra, Column b, int rb) {
+        int compare(LabelValues.View dict, Column a, int ra, Column b, int rb) {
             for (int p : sortedPositions) {
-                int c = value(a, ra, p).compareTo(value(b, rb, p));
+                int c = isExecutionId(p) ? a.executionId.compareTo(b.executionId) : dict.compare(id(a, ra, p), id(b, rb, p));
                 if (c != 0) {
                     return c;
                 }
@@ -95,19 +101,23 @@ final class ResultSeries {
     /** The rows of one family in one execution (or {@code latest}). Open columns change; sealed ones never do. */
     static final class Column {
         final String executionId;
-        String[] nodes;
-        String[][] values;
+        /** Configured labels per row. */
+        final int width;
+        int[] nodes;
+        /** Row-major: the configured label values of row r are {@code values[r * width .. r * width + width)}. */
+        int[] values;
         double[] samples;
         int size;
-        /** Row by (node, values); only while open. */
-        Map<RowKey, Integer> index;
+        /** Open addressing over rows (row + 1, 0 empty) by node and values; only while open. */
+        int[] index;
 
-        Column(String executionId, int capacity) {
+        Column(String executionId, int width, int capacity) {
             this.executionId = executionId;
-            this.nodes = new String[capacity];
-            this.values = new String[capacity][];
+            this.width = width;
+            this.nodes = new int[capacity];
+            this.values = new int[capacity * width];
             this.samples = new double[capacity];
-            this.index = new HashMap<>();
+            this.index = new int[Integer.highestOneBit(Math.max(4, capacity * 2)) * 2];
         }
 
         boolean sealed() {
@@ -115,87 +125,118 @@ final class ResultSeries {
         }
 
         Column copy(boolean open) {
-            Column c = new Column(executionId, Math.max(size, 1));
+            Column c = new Column(executionId, width, Math.max(size, 1));
             System.arraycopy(nodes, 0, c.nodes, 0, size);
-            System.arraycopy(values, 0, c.values, 0, size);
+            System.arraycopy(values, 0, c.values, 0, size * width);
             System.arraycopy(samples, 0, c.samples, 0, size);
             c.size = size;
             if (open) {
-                for (int i = 0; i < size; i++) {
-                    c.index.put(new RowKey(nodes[i], values[i]), i);
-                }
+                c.reindex();
             } else {
                 c.index = null;
             }
             return c;
         }
 
-        void set(String node, String[] vals, double sample) {
-            RowKey key = new RowKey(node, vals);
-            Integer row = index.get(key);
-            if (row != null) {
+        private int hash(int node, int[] vals, int from) {
+            int h = node;
+            for (int i = 0; i < width; i++) {
+                h = 31 * h + vals[from + i];
+            }
+            return h ^ (h >>> 16);
+        }
+
+        private boolean same(int row, int node, int[] vals, int from) {
+            return nodes[row] == node && Arrays.equals(values, row * width, row * width + width, vals, from, from + width);
+        }
+
+        /** The row with this node and values, or -1. */
+        int find(int node, int[] vals) {
+            int mask = index.length - 1;
+            for (int i = hash(node, vals, 0) & mask; index[i] != 0; i = (i + 1) & mask) {
+                if (same(index[i] - 1, node, vals, 0)) {
+                    return index[i] - 1;
+                }
+            }
+            return -1;
+        }
+
+        void set(int node, int[] vals, double sample) {
+            int row = find(node, vals);
+            if (row >= 0) {
                 samples[row] = sample;
                 return;
             }
             if (size == nodes.length) {
                 int capacity = Math.max(8, size + (size >> 1));
                 nodes = Arrays.copyOf(nodes, capacity);
-                values = Arrays.copyOf(values, capacity);
+                values = Arrays.copyOf(values, capacity * width);
                 samples = Arrays.copyOf(samples, capacity);
             }
             nodes[size] = node;
-            values[size] = vals;
+            System.arraycopy(vals, 0, values, size * width, width);
             samples[size] = sample;
-            index.put(key, size++);
+            size++;
+            if (2 * size > index.length) {
+                reindex();
+            } else {
+                insert(size - 1);
+            }
         }
 
-        void remove(String node, String[] vals) {
-            Integer row = index.remove(new RowKey(node, vals));
-            if (row == null) {
-                return;
+        private void insert(int row) {
+            int mask = index.length - 1;
+            int i = hash(nodes[row], values, row * width) & mask;
+            while (index[i] != 0) {
+                i = (i + 1) & mask;
             }
-            int last = --size;
-            if (row != last) {
-                nodes[row] = nodes[last];
-                values[row] = values[last];
-                samples[row] = samples[last];
-                index.put(new RowKey(nodes[row], values[row]), row);
+            index[i] = row + 1;
+        }
+
+        private void reindex() {
+            index = new int[Integer.highestOneBit(Math.max(4, size * 2)) * 2];
+            for (int r = 0; r < size; r++) {
+                insert(r);
             }
-            nodes[last] = null;
-            values[last] = null;
+        }
+
+        /** Removes the rows the predicate picks (keeping the others' order), then rebuilds the index. */
+        int removeIf(java.util.function.IntPredicate row) {
+            int kept = 0;
+            for (int r = 0; r < size; r++) {
+                if (!row.test(r)) {
+                    nodes[kept] = nodes[r];
+                    System.arraycopy(values, r * width, values, kept * width, width);
+                    samples[kept] = samples[r];
+                    kept++;
+                }
+            }
+            int removed = size - kept;
+            size = kept;
+            if (removed > 0) {
+                reindex();
+            }
+            return removed;
         }
 
         /** Sorts the rows as the exposition lists them (the execution ID is the same in every row). */
-        void sort(Family f) {
+        void sort(Family f, LabelValues.View dict) {
             Integer[] order = new Integer[size];
             for (int i = 0; i < size; i++) {
                 order[i] = i;
             }
-            Arrays.sort(order, (a, b) -> f.compare(this, a, this, b));
-            String[] n = new String[size];
-            String[][] v = new String[size][];
+            Arrays.sort(order, (a, b) -> f.compare(dict, this, a, this, b));
+            int[] n = new int[size];
+            int[] v = new int[size * width];
             double[] s = new double[size];
             for (int i = 0; i < size; i++) {
                 n[i] = nodes[order[i]];
-                v[i] = values[order[i]];
+                System.arraycopy(values, order[i] * width, v, i * width, width);
                 s[i] = samples[order[i]];
             }
             nodes = n;
             values = v;
             samples = s;
-        }
-    }
-
-    /** Identity of a row within a column; label value arrays are interned, so equal content is usually the same array. */
-    record RowKey(String node, String[] values) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof RowKey k && node.equals(k.node) && Arrays.equals(values, k.values);
-        }
-
-        @Override
-        public int hashCode() {
-            return 31 * node.hashCode() + Arrays.hashCode(values);
         }
     }
 
@@ -231,13 +272,14 @@ final class ResultSeries {
     }
 
     private Column remap(Family f, Column c, int[] from) {
-        Column out = new Column(c.executionId, Math.max(c.size, 1));
+        Column out = new Column(c.executionId, f.configured(), Math.max(c.size, 1));
+        int empty = values.intern("");
+        int[] vals = new int[from.length];
         for (int row = 0; row < c.size; row++) {
-            String[] vals = new String[from.length];
             for (int i = 0; i < from.length; i++) {
-                vals[i] = from[i] < 0 ? "" : c.values[row][from[i]];
+                vals[i] = from[i] < 0 ? empty : c.values[row * c.width + from[i]];
             }
-            out.set(c.nodes[row], intern(vals), c.samples[row]);
+            out.set(c.nodes[row], vals, c.samples[row]);
         }
         return c.sealed() ? seal(f, out) : out;
     }
@@ -259,9 +301,9 @@ final class ResultSeries {
         }
     }
 
-    private static Column seal(Family f, Column c) {
+    private Column seal(Family f, Column c) {
         Column sealed = c.copy(false);
-        sealed.sort(f);
+        sealed.sort(f, values.view());
         return sealed;
     }
 
@@ -270,23 +312,55 @@ final class ResultSeries {
         if (families.get(f.name) != f) {
             return; // removed or redefined meanwhile
         }
-        String n = intern(node);
-        String[] vals = intern(configuredValues);
+        int n = values.intern(node);
+        int[] vals = ids(configuredValues);
         open(f, executionId).set(n, vals, value);
         if (latest) {
             latestColumn(f).set(n, vals, value);
         }
     }
 
-    /** Removes a series (and its {@code latest} copy). */
-    synchronized void removeSeries(Family f, String executionId, String node, String[] configuredValues) {
-        if (families.get(f.name) != f || !f.columns.containsKey(executionId)) {
-            return;
+    private int[] ids(String[] configuredValues) {
+        if (configuredValues.length == 0) {
+            return NO_IDS;
         }
-        open(f, executionId).remove(node, configuredValues);
+        int[] ids = new int[configuredValues.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = values.intern(configuredValues[i]);
+        }
+        return ids;
+    }
+
+    /**
+     * Removes every series of the node in the family's column of the execution (a node's new
+     * result replaces what its previous one set), and their {@code latest} copies.
+     *
+     * @return how many were removed
+     */
+    synchronized int removeNode(Family f, String executionId, String node) {
+        Column c = f.columns.get(executionId);
+        if (families.get(f.name) != f || c == null || c.size == 0) {
+            return 0;
+        }
+        int n = values.intern(node);
+        Column open = open(f, executionId);
         if (latest && f.latestColumn != null) {
-            latestColumn(f).remove(node, configuredValues);
+            // The latest copies of exactly these series: found by node and values, removed in one pass.
+            Column l = f.latestColumn;
+            java.util.BitSet copies = new java.util.BitSet(l.size);
+            int[] vals = new int[open.width];
+            for (int r = 0; r < open.size; r++) {
+                if (open.nodes[r] == n) {
+                    System.arraycopy(open.values, r * open.width, vals, 0, open.width);
+                    int row = l.find(n, vals);
+                    if (row >= 0) {
+                        copies.set(row);
+                    }
+                }
+            }
+            l.removeIf(copies::get);
         }
+        return open.removeIf(r -> open.nodes[r] == n);
     }
 
     /** Drops every series of the execution (not their {@code latest} copies, as before). */
@@ -296,14 +370,14 @@ final class ResultSeries {
             any |= f.columns.remove(executionId) != null;
         }
         if (any) {
-            rebuildInterners();
+            rebuildValues();
         }
     }
 
     private Column open(Family f, String executionId) {
         Column c = f.columns.get(executionId);
         if (c == null) {
-            c = new Column(executionId, 16);
+            c = new Column(executionId, f.configured(), 16);
             f.columns.put(executionId, c);
         } else if (c.sealed()) {
             c = c.copy(true); // a late write to an older execution: copy on write, views keep the old one
@@ -314,49 +388,48 @@ final class ResultSeries {
 
     private Column latestColumn(Family f) {
         if (f.latestColumn == null) {
-            f.latestColumn = new Column(LATEST, 16);
+            f.latestColumn = new Column(LATEST, f.configured(), 16);
         }
         return f.latestColumn;
     }
 
-    private String intern(String s) {
-        String known = strings.putIfAbsent(s, s);
-        return known == null ? s : known;
-    }
-
-    private String[] intern(String[] values) {
-        if (values.length == 0) {
-            return NO_VALUES;
-        }
-        String[] interned = new String[values.length];
-        for (int i = 0; i < values.length; i++) {
-            interned[i] = intern(values[i]);
-        }
-        String[] known = tuples.putIfAbsent(Arrays.asList(interned), interned);
-        return known == null ? interned : known;
-    }
-
-    /** Forgets strings and tuples no kept row uses any more (they would otherwise pile up over the executions). */
-    private void rebuildInterners() {
-        strings.clear();
-        tuples.clear();
+    /**
+     * A new dictionary with only the values kept rows use, and every column with the new ids
+     * (new column objects: views keep the old ones with the old dictionary). Values of pruned
+     * executions would otherwise pile up. Once per pruned execution: a pass over the kept rows.
+     */
+    private void rebuildValues() {
+        LabelValues.View old = values.view();
+        LabelValues fresh = new LabelValues();
+        int[] map = new int[old.count()];
+        Arrays.fill(map, -1);
+        java.util.function.IntUnaryOperator move = id -> {
+            if (map[id] < 0) {
+                map[id] = fresh.intern(old.string(id));
+            }
+            return map[id];
+        };
         for (Family f : families.values()) {
-            List<Column> all = new ArrayList<>(f.columns.values());
+            f.columns.replaceAll((id, c) -> moved(c, move));
             if (f.latestColumn != null) {
-                all.add(f.latestColumn);
-            }
-            for (Column c : all) {
-                for (int i = 0; i < c.size; i++) {
-                    strings.putIfAbsent(c.nodes[i], c.nodes[i]);
-                    for (String v : c.values[i]) {
-                        strings.putIfAbsent(v, v);
-                    }
-                    if (c.values[i].length > 0) {
-                        tuples.putIfAbsent(Arrays.asList(c.values[i]), c.values[i]);
-                    }
-                }
+                f.latestColumn = moved(f.latestColumn, move);
             }
         }
+        values = fresh;
+    }
+
+    private static Column moved(Column c, java.util.function.IntUnaryOperator move) {
+        Column out = c.copy(!c.sealed());
+        for (int r = 0; r < out.size; r++) {
+            out.nodes[r] = move.applyAsInt(out.nodes[r]);
+        }
+        for (int i = 0; i < out.size * out.width; i++) {
+            out.values[i] = move.applyAsInt(out.values[i]);
+        }
+        if (!c.sealed()) {
+            out.reindex(); // the ids changed: so did the hashes
+        }
+        return out; // sealed order is unchanged: the same values compare the same
     }
 
     /** Series in total (for tests and benchmarks). */
@@ -371,8 +444,8 @@ final class ResultSeries {
         return n;
     }
 
-    /** An immutable snapshot of one family for a scrape: its columns in execution ID order, each sorted. */
-    record FamilyView(Family family, List<Column> columns) {
+    /** An immutable snapshot of one family for a scrape: its columns in execution ID order, each sorted, and their values. */
+    record FamilyView(Family family, List<Column> columns, LabelValues.View values) {
     }
 
     /** A snapshot of every family, by name (sorted). */
@@ -381,6 +454,7 @@ final class ResultSeries {
     }
 
     private List<FamilyView> view(java.util.Collection<Family> of) {
+        LabelValues.View dict = values.view();
         List<FamilyView> views = new ArrayList<>();
         for (Family f : of) {
             TreeMap<String, Column> byId = new TreeMap<>();
@@ -389,7 +463,7 @@ final class ResultSeries {
                 byId.put(LATEST, seal(f, f.latestColumn));
             }
             byId.values().removeIf(c -> c.size == 0);
-            views.add(new FamilyView(f, List.copyOf(byId.values())));
+            views.add(new FamilyView(f, List.copyOf(byId.values()), dict));
         }
         views.sort((a, b) -> a.family().name.compareTo(b.family().name));
         return views;
@@ -402,7 +476,7 @@ final class ResultSeries {
 
     /** The family's snapshot alone (the registry's fallback, when a scrape does not stream). */
     synchronized FamilyView view(Family f) {
-        return families.get(f.name) == f ? view(List.of(f)).get(0) : new FamilyView(f, List.of());
+        return families.get(f.name) == f ? view(List.of(f)).get(0) : new FamilyView(f, List.of(), values.view());
     }
 
     @Override

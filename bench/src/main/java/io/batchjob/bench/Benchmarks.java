@@ -19,13 +19,15 @@ public final class Benchmarks {
         java.util.logging.LogManager.getLogManager().reset();
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         java.util.logging.Logger.getLogger("").addHandler(new java.util.logging.ConsoleHandler());
-        List<String> which = args.length == 0 ? List.of("dispatch", "e2e", "scrape", "memory", "floor", "callback", "dashboard", "summary") : Arrays.asList(args);
+        List<String> which = args.length == 0 ? List.of("dispatch", "e2e", "scrape", "series-memory", "memory", "floor", "callback", "dashboard", "summary") : Arrays.asList(args);
         Path results = Path.of("bench", "results");
         for (String b : which) {
             switch (b) {
                 case "dispatch" -> EngineDispatchBenchmark.main(new String[]{"5", results.resolve("engine-dispatch.json").toString()});
                 case "e2e" -> EndToEndDispatchBenchmark.run(results.resolve("end-to-end-dispatch.json"));
                 case "scrape" -> ScrapeCostBenchmark.run(results.resolve("scrape-cost.json"));
+                case "series-memory" -> SeriesMemoryBenchmark.run(results.resolve("series-memory-xmx"
+                        + (Runtime.getRuntime().maxMemory() >> 20) + "m.json"));
                 case "memory" -> ControllerMemoryBenchmark.run(results.resolve("memory-at-scale"
                         + (ControllerMemoryBenchmark.CONTROLLER_XMX == null ? "" : "-xmx" + ControllerMemoryBenchmark.CONTROLLER_XMX)
                         + (ControllerMemoryBenchmark.REPORTS_UNDER == null ? "" : "-tmpfs") + ".json"));
@@ -34,7 +36,7 @@ public final class Benchmarks {
                 case "dashboard" -> DashboardBenchmark.run(results.resolve("dashboard-pages.json"));
                 case "floor" -> Fabric8FloorBenchmark.run(results.resolve("fabric8-floor.json"));
                 case "summary" -> Summary.print(results);
-                default -> throw new IllegalArgumentException("unknown benchmark " + b + "; use dispatch, e2e, scrape, memory, floor, callback, dashboard, summary");
+                default -> throw new IllegalArgumentException("unknown benchmark " + b + "; use dispatch, e2e, scrape, series-memory, memory, floor, callback, dashboard, summary");
             }
             System.out.println();
         }

@@ -20,7 +20,7 @@ public record Budgets(int maxFilesPerJob, long maxBytesPerJob, long maxSeriesInM
 
     public static final int DEFAULT_MAX_FILES_PER_JOB = 10_000;
     public static final long DEFAULT_MAX_BYTES_PER_JOB = 1L << 30;
-    public static final long DEFAULT_MAX_SERIES_IN_MEMORY = 1_000_000;
+    public static final long DEFAULT_MAX_SERIES_IN_MEMORY = 2_000_000;
 
     /** The defaults. */
     public static final Budgets DEFAULT = new Budgets(DEFAULT_MAX_FILES_PER_JOB, DEFAULT_MAX_BYTES_PER_JOB, DEFAULT_MAX_SERIES_IN_MEMORY);

@@ -127,7 +127,7 @@ class ConfigLoaderTest {
         assertThat(c.reportServerPort()).isEqualTo(8080);
         assertThat(c.jobTimeoutLimit()).as("no per-job limit unless configured, as in the Go controller").isEmpty();
         assertThat(c.maxSeriesPerResult()).isEqualTo(10_000);
-        assertThat(c.budgets()).isEqualTo(new Budgets(10_000, 1L << 30, 1_000_000));
+        assertThat(c.budgets()).isEqualTo(new Budgets(10_000, 1L << 30, 2_000_000));
         assertThat(c.concurrencyPolicy()).as("each trigger replaces the running execution, as in the Go controller")
                 .isEqualTo(ConcurrencyPolicy.REPLACE);
         assertThat(c.maxUploadSize()).isEqualTo(100L << 20);
