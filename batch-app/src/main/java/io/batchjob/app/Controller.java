@@ -200,6 +200,8 @@ public final class Controller implements AutoCloseable {
                 .addLiveness(HealthEndpoints.reportDirectory(store.root()))
                 .addReadiness(HealthEndpoints.of("config", () -> true, "ConfigMap " + env.namespace() + "/" + env.configMapName()))
                 .addReadiness(HealthEndpoints.of("pod-watch", backend::hasSynced, "informer on the job pods"))
+                // A full volume: results get 500 and records wait in memory; not ready until both are over.
+                .addReadiness(HealthEndpoints.reportVolume(store, engine::unwrittenRecords))
                 .addReadiness(HealthEndpoints.listening("callback", listen.host(), callbackServer.port()))
                 .addReadiness(HealthEndpoints.listening("report", listen.host(), reportServer.port()))
                 .addReadiness(HealthEndpoints.listening("metrics", listen.host(), metricsServer.port()));

@@ -79,6 +79,15 @@ public final class HealthEndpoints {
     }
 
     /**
+     * The report volume takes writes (a 4 KiB probe, at most every 5 s: {@link io.batchjob.core.report.ReportStore#writeProblem})
+     * and nothing the engine recorded waits in memory for it ({@code unwrittenRecords}): a readiness
+     * check, so a full volume shows as not ready, and as ready again once everything is on disk.
+     */
+    public static HealthCheck reportVolume(io.batchjob.core.report.ReportStore store, java.util.function.IntSupplier unwrittenRecords) {
+        return of("report-volume", () -> store.writeProblem().isEmpty() && unwrittenRecords.getAsInt() == 0, "writes to " + store.root());
+    }
+
+    /**
      * A server accepts connections on its port (connects over loopback when it listens on all
      * addresses).
      */

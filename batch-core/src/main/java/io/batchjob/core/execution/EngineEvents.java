@@ -10,17 +10,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * The engine's one events thread: journal appends, result records, summaries and every
  * {@link ExecutionListener} call run here, in the order they were queued. Callers queue while
  * holding an execution's monitor, so the order is the order in which the state changed.
+ *
+ * <p>A record that cannot be written (a full report volume) is kept, with every later record of
+ * the same file queued behind it so the file's order holds, and written again on this thread with
+ * a backoff (5 s doubling to a minute) until the volume takes it: the journal and the summary on
+ * disk end up as complete as if the volume had never been full. Records of an execution pruned
+ * meanwhile are dropped.
  */
 final class EngineEvents implements AutoCloseable {
 
@@ -29,16 +40,28 @@ final class EngineEvents implements AutoCloseable {
     private final List<ExecutionListener> listeners;
     private final ReportStore store;
     private final ObjectWriter journalWriter;
-    private final ThreadPoolExecutor thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+    private final ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "batch-events-1");
         t.setDaemon(true);
         return t;
     });
+    static final long FIRST_RETRY_MILLIS = 5_000;
+    static final long MAX_RETRY_MILLIS = 60_000;
+    /** Records not written yet, per "execution/file", in order. Events thread only. */
+    private final Map<String, Deque<Record>> unwritten = new LinkedHashMap<>();
+    private final AtomicInteger unwrittenCount = new AtomicInteger();
+    private long retryMillis = FIRST_RETRY_MILLIS;
+    private boolean retryScheduled;
+
+    /** One record to write: what it is (for the log) and how. */
+    private record Record(String executionId, String what, Runnable write) {
+    }
 
     EngineEvents(List<ExecutionListener> listeners, ReportStore store) {
         this.listeners = List.copyOf(listeners);
         this.store = store;
         this.journalWriter = store.json().writer().without(SerializationFeature.INDENT_OUTPUT);
+        this.thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() tries once more itself
     }
 
     /** Queues a notification of every listener. */
@@ -71,29 +94,107 @@ final class EngineEvents implements AutoCloseable {
 
     /** Queues the journal line of an ended job ({@code _jobs.jsonl}). */
     void journal(String executionId, JobSummary summary) {
-        queue(() -> {
-            try {
-                store.appendLine(executionId, ExecutionEngine.JOURNAL_FILE, journalWriter.writeValueAsString(summary));
-            } catch (JsonProcessingException | RuntimeException e) {
-                LOG.warn("could not record the end of the job on node {} in execution {}: {}", summary.node(), executionId, e.toString());
-            }
-        }, () -> { });
+        String line;
+        try {
+            line = journalWriter.writeValueAsString(summary);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a job summary cannot be serialised", e);
+        }
+        queue(() -> write(executionId, ExecutionEngine.JOURNAL_FILE, "the end of the job on node " + summary.node(),
+                () -> store.appendLine(executionId, ExecutionEngine.JOURNAL_FILE, line)), () -> { });
     }
 
     /** Queues the record that a node's result was accepted ({@code _results.log}). */
     void resultAccepted(String executionId, String node) {
-        queue(() -> {
-            try {
-                store.appendLine(executionId, ExecutionEngine.RESULTS_FILE, node);
-            } catch (RuntimeException e) {
-                LOG.warn("could not record the result of node {} in execution {}: {}", node, executionId, e.toString());
-            }
-        }, () -> { });
+        queue(() -> write(executionId, ExecutionEngine.RESULTS_FILE, "the result of node " + node,
+                () -> store.appendLine(executionId, ExecutionEngine.RESULTS_FILE, node)), () -> { });
     }
 
-    /** Stops the thread after the queued tasks (waiting briefly). */
+    /** Writes an execution's summary now; only on the events thread. Kept and written later if the volume refuses it. */
+    void summary(String executionId, Object summary) {
+        write(executionId, ExecutionEngine.SUMMARY_FILE, "the summary", () -> store.writeJson(executionId, ExecutionEngine.SUMMARY_FILE, summary));
+    }
+
+    /** Records written later than they happened, because the volume refused them (0 when all are on disk). */
+    int unwrittenRecords() {
+        return unwrittenCount.get();
+    }
+
+    private void write(String executionId, String file, String what, Runnable write) {
+        String key = executionId + "/" + file;
+        Deque<Record> waiting = unwritten.get(key);
+        Record record = new Record(executionId, what, write);
+        if (waiting != null) {
+            waiting.add(record); // behind the earlier record of this file: the file keeps its order
+            unwrittenCount.incrementAndGet();
+            return;
+        }
+        try {
+            write.run();
+        } catch (RuntimeException e) {
+            unwritten.computeIfAbsent(key, k -> new ArrayDeque<>()).add(record);
+            unwrittenCount.incrementAndGet();
+            LOG.warn("could not write {} of execution {} ({}); kept, and written once the report volume takes it: {}", what, executionId,
+                    file, e.getMessage());
+            scheduleRetry();
+        }
+    }
+
+    private void scheduleRetry() {
+        if (!retryScheduled && !thread.isShutdown()) {
+            retryScheduled = true;
+            thread.schedule(this::retry, retryMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Writes the kept records, each file's in order, until one fails again. */
+    private void retry() {
+        retryScheduled = false;
+        int written = 0;
+        for (Iterator<Map.Entry<String, Deque<Record>>> it = unwritten.entrySet().iterator(); it.hasNext(); ) {
+            Deque<Record> records = it.next().getValue();
+            if (!store.exists(records.peek().executionId())) {
+                LOG.info("dropped {} unwritten records of execution {}: it was pruned", records.size(), records.peek().executionId());
+                unwrittenCount.addAndGet(-records.size());
+                it.remove();
+                continue;
+            }
+            try {
+                while (!records.isEmpty()) {
+                    records.peek().write().run();
+                    records.poll();
+                    unwrittenCount.decrementAndGet();
+                    written++;
+                }
+                it.remove();
+            } catch (RuntimeException e) {
+                LOG.debug("the report volume still refuses {} of execution {}: {}", records.peek().what(), records.peek().executionId(),
+                        e.getMessage());
+            }
+        }
+        if (written > 0) {
+            LOG.info("report volume: wrote {} records that had waited; {} still wait", written, unwrittenCount.get());
+        }
+        if (unwritten.isEmpty()) {
+            retryMillis = FIRST_RETRY_MILLIS;
+        } else {
+            retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+            scheduleRetry();
+        }
+    }
+
+    /** Stops the thread after the queued tasks (waiting briefly), trying the unwritten records once more. */
     @Override
     public void close() {
+        queue(() -> {
+            if (!unwritten.isEmpty()) {
+                retry();
+                if (!unwritten.isEmpty()) {
+                    LOG.warn("{} records could not be written before the stop; the next start resumes from what is on disk",
+                            unwrittenCount.get());
+                }
+            }
+        }, () -> { });
         io.batchjob.core.Shutdown.gracefully(thread, Duration.ofSeconds(5));
     }
 }

@@ -376,6 +376,14 @@ public final class ExecutionEngine implements AutoCloseable {
         return Optional.ofNullable(current()).filter(r -> !r.ex.completion.isDone()).map(ExecutionRun::detail);
     }
 
+    /**
+     * Records (journal lines, result records, summaries) the report volume refused so far and the
+     * engine keeps to write again: 0 when everything is on disk. Thread-safe.
+     */
+    public int unwrittenRecords() {
+        return events.unwrittenRecords();
+    }
+
     /** The status of the report history's executions, the running one live. */
     public ExecutionStatus status() {
         return new ExecutionStatus(store, this::liveStatus);

@@ -258,11 +258,7 @@ final class ExecutionRun {
 
     private void finish(ExecutionSummary summary) {
         context.events().queue(() -> {
-            try {
-                context.store().writeJson(ex.id, ExecutionEngine.SUMMARY_FILE, summary);
-            } catch (RuntimeException e) {
-                LOG.error("could not write the summary of execution {}: {}", ex.id, e.getMessage());
-            }
+            context.events().summary(ex.id, summary); // kept and written later when the volume is full
             onFinished.accept(this);
             Map<JobOutcome, Integer> counts = summary.counts();
             LOG.info("execution {} finished in {} ms: {} succeeded, {} failed, {} without report, {} timed out, {} replaced",

@@ -345,7 +345,9 @@ public final class ReportStore {
     public <T> Optional<T> readJson(String executionId, String fileName, Class<T> type) {
         Path file = readableFile(executionId, fileName);
         try {
-            return Optional.of(json.readValue(file.toFile(), type));
+            try (InputStream in = Files.newInputStream(file)) {
+                return Optional.of(json.readValue(in, type));
+            }
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             return Optional.empty();
         } catch (IOException e) {
@@ -364,14 +366,63 @@ public final class ReportStore {
         Path file = fileOf(executionId, fileName);
         byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
         try (FileChannel out = openAppend(file, executionId)) {
+            long before = out.size();
             ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                out.write(buf);
+            try {
+                while (buf.hasRemaining()) {
+                    out.write(buf);
+                }
+            } catch (IOException e) {
+                // A full volume may take part of the line: cut it off, so that a retry appends a whole line after whole lines.
+                try {
+                    out.truncate(before);
+                } catch (IOException ignored) {
+                    // the partial line stays; readers skip lines they cannot parse
+                }
+                throw e;
             }
         } catch (IOException e) {
             throw new ReportStorageException("cannot append to " + file + ": " + e, e);
         }
     }
+
+    /**
+     * Whether files can be written now: a probe of 4 KiB written and removed in the report
+     * directory (a full volume refuses it). At most one probe every 5 seconds; the others get the
+     * last answer.
+     *
+     * @return the problem, empty when writing works
+     */
+    public Optional<String> writeProblem() {
+        synchronized (probe) {
+            long now = System.nanoTime();
+            if (probe.checkedAt != 0 && now - probe.checkedAt < 5_000_000_000L) {
+                return probe.problem;
+            }
+            Path file = root.resolve(TEMP_PREFIX + "probe-" + UUID.randomUUID());
+            try (FileChannel out = files.open(file, false)) {
+                ByteBuffer buf = ByteBuffer.wrap(new byte[4096]);
+                while (buf.hasRemaining()) {
+                    out.write(buf);
+                }
+                probe.problem = Optional.empty();
+            } catch (IOException e) {
+                probe.problem = Optional.of("cannot write to " + root + ": " + e.getMessage());
+            } finally {
+                deleteQuietly(file);
+            }
+            probe.checkedAt = System.nanoTime();
+            return probe.problem;
+        }
+    }
+
+    /** The last write probe; guarded by itself. */
+    private static final class Probe {
+        long checkedAt;
+        Optional<String> problem = Optional.empty();
+    }
+
+    private final Probe probe = new Probe();
 
     /** The complete lines of a journal file (a partial last line is skipped); empty when missing. */
     public List<String> readLines(String executionId, String fileName) {
@@ -406,7 +457,7 @@ public final class ReportStore {
         Path link = root.resolve(LATEST);
         Path temp = root.resolve(TEMP_PREFIX + "latest-" + UUID.randomUUID());
         try {
-            Files.createSymbolicLink(temp, Path.of(executionId));
+            Files.createSymbolicLink(temp, root.getFileSystem().getPath(executionId));
             move(temp, link);
         } catch (IOException e) {
             deleteQuietly(temp);
