@@ -116,6 +116,14 @@ public final class Controller implements AutoCloseable {
         }
         this.config = cfg;
         ReportStore store = new ReportStore(cfg.reportDirectory(), cfg.reportFileMode());
+        // Health first: /healthz answers while the informer syncs and the kept executions are replayed (which can take a
+        // while with a long history), so a liveness probe never kills a controller that is still starting.
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+        HealthEndpoints health = new HealthEndpoints()
+                .addLiveness(HealthEndpoints.reportDirectory(store.root()))
+                .addReadiness(HealthEndpoints.of("started", started::get, "pod watch, metrics of the kept executions, servers"));
+        healthServer = own(UndertowServer.start("health", listen.host(), port(listen.healthPort(), cfg.healthProbePort()),
+                health.handler(), UndertowServer.Limits.threads(HEALTH_THREADS).withMaxConnections(HEALTH_CONNECTIONS)));
 
         String callbackHost = CallbackHost.resolve(client, env.namespace(), env.podIp().orElse(null), cfg.callbackServiceName());
         io.fabric8.kubernetes.api.model.OwnerReference owner = OwnerLookup.topLevelOwner(client, env.namespace(), env.hostname()).orElse(null);
@@ -196,17 +204,13 @@ public final class Controller implements AutoCloseable {
         warmUp.setDaemon(true);
         warmUp.start();
         metricsServer = own(MetricsServer.start(registry, resultMetrics, listen.host(), port(listen.metricsPort(), cfg.metrics().port())));
-        HealthEndpoints health = new HealthEndpoints()
-                .addLiveness(HealthEndpoints.reportDirectory(store.root()))
-                .addReadiness(HealthEndpoints.of("config", () -> true, "ConfigMap " + env.namespace() + "/" + env.configMapName()))
+        health.addReadiness(HealthEndpoints.of("config", () -> true, "ConfigMap " + env.namespace() + "/" + env.configMapName()))
                 .addReadiness(HealthEndpoints.of("pod-watch", backend::hasSynced, "informer on the job pods"))
                 // A full volume: results get 500 and records wait in memory; not ready until both are over.
                 .addReadiness(HealthEndpoints.reportVolume(store, engine::unwrittenRecords))
                 .addReadiness(HealthEndpoints.listening("callback", listen.host(), callbackServer.port()))
                 .addReadiness(HealthEndpoints.listening("report", listen.host(), reportServer.port()))
                 .addReadiness(HealthEndpoints.listening("metrics", listen.host(), metricsServer.port()));
-        healthServer = own(UndertowServer.start("health", listen.host(), port(listen.healthPort(), cfg.healthProbePort()),
-                health.handler(), UndertowServer.Limits.threads(HEALTH_THREADS).withMaxConnections(HEALTH_CONNECTIONS)));
 
         TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.suspend(), cfg.runOnStartup(),
                 cfg.startupDelay(), clock, timer, cause -> trigger(engine, cause)));
@@ -238,6 +242,7 @@ public final class Controller implements AutoCloseable {
         // Liveness: a controller that can neither lead nor compete would never run a job again.
         health.addLiveness(HealthEndpoints.of("leader-election", leadership::isCompeting, "Lease " + cfg.leaseName()));
         leadership.start();
+        started.set(true);
     }
 
     /** Live reload of the ConfigMap into every part that can take a new config while running. */

@@ -51,8 +51,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The hostile-load suite: the packaged controller as its own process ({@code -Xmx768m
- * -XX:+ExitOnOutOfMemoryError}) against the mock API server, with two running jobs — {@code node-b}
+ * The hostile-load suite: the packaged controller as its own process ({@code -Xmx512m
+ * -XX:+ExitOnOutOfMemoryError}, open-file limit 4,096) against the mock API server, with two running jobs — {@code node-b}
  * the legitimate one, {@code node} the attacker (holding a valid token of its own) — and
  * anonymous clients. Each attack runs for a bounded time on loopback while a probe keeps calling
  * the legitimate job's callback and {@code /healthz}: both must answer within 2 s throughout, and
@@ -64,6 +64,7 @@ import static org.awaitility.Awaitility.await;
 class HostileLoadIT {
 
     private static final Duration LIMIT = Duration.ofSeconds(2);
+    private static final int OPEN_FILES = 4_096;
     private static final String NS = "jobs";
 
     private final MockApiServer api = new MockApiServer().start();
@@ -100,9 +101,11 @@ class HostileLoadIT {
                         callbackServicePort: %d
                         reportServerPort: %d
                         healthProbePort: %d
-                        maxResultSize: 2Mi
+                        maxResultSize: 4Mi
                         maxUploadSize: 32Mi
                         maxSeriesPerResult: 30000
+                        maxFilesPerJob: 2000
+                        maxSeriesInMemory: 38000
                         metrics:
                           port: %d
                           prefix: hostile
@@ -306,7 +309,8 @@ class HostileLoadIT {
             }
         });
         double seconds = (System.nanoTime() - start) / 1e9;
-        assertThat(statuses.keySet()).isSubsetOf(200, 429);
+        // 429 is answered without reading the body and the connection closed: the client may see the reset (-1) instead.
+        assertThat(statuses.keySet()).isSubsetOf(200, 429, -1);
         int created = floodEvents() - before;
         assertThat(created).as("events created for the flooding job").isLessThanOrEqualTo((int) (20 + 2 * seconds) + 2)
                 .isEqualTo(statuses.get(200).get());
@@ -380,6 +384,140 @@ class HostileLoadIT {
 
     @Test
     @Order(8)
+    void oneJobsSmallUploadsStopAtItsFileBudgetAndEightReadersOfA100000FileExecutionCannotStopTheController() throws Exception {
+        // Many small, individually valid uploads (100 one-byte parts a request) from one job: 2,000 files, then 413.
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        String refusal = null;
+        for (int request = 0; request < 25 && refusal == null; request++) {
+            StringBuilder multipart = new StringBuilder();
+            for (int i = 0; i < 100; i++) {
+                multipart.append("--b\r\nContent-Disposition: form-data; name=\"f").append(i).append("\"; filename=\"small-")
+                        .append(request).append("-").append(i).append(".txt\"\r\n\r\nx\r\n");
+            }
+            multipart.append("--b--\r\n");
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(urls.get("node").get("FILE")))
+                    .header("Content-Type", "multipart/form-data; boundary=b")
+                    .POST(HttpRequest.BodyPublishers.ofString(multipart.toString())).build(), HttpResponse.BodyHandlers.ofString());
+            statuses.computeIfAbsent(r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
+            if (r.statusCode() == 413) {
+                refusal = r.body();
+            }
+        }
+        Path execution = dir.resolve("reports").resolve(executionId);
+        long small;
+        long uploads;
+        try (var files = Files.list(execution)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).toList();
+            small = names.stream().filter(n -> n.startsWith("node-small-")).count();
+            uploads = names.stream().filter(n -> n.startsWith("node-") && !n.startsWith("node-b")).count();
+        }
+        assertThat(refusal).contains("more than maxFilesPerJob (2000)").contains("nothing was stored");
+        assertThat(uploads).as("all the job's uploads, the earlier attacks' included: within its budget").isLessThanOrEqualTo(2000);
+        assertThat(small).as("whole requests of 100: none of the refused one").isGreaterThanOrEqualTo(1800).matches(n -> n % 100 == 0);
+        assertThat(get(metricsPort, "/metrics")).contains("batch_job_controller_budget_refusals_total{budget=\"maxFilesPerJob\"} 1.0");
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(Event.class).inNamespace(NS).list().getItems().stream()
+                .anyMatch(e -> "BudgetExceeded".equals(e.getReason())));
+
+        // 100,000 files in the execution (written beside the controller: the attack is the readers), then 8 readers at once.
+        for (int i = 0; i < 100_000; i++) {
+            Files.write(execution.resolve(String.format("zz-%06d.txt", i)), new byte[]{'x'});
+        }
+        List<Long> pages = new CopyOnWriteArrayList<>();
+        AtomicInteger bad = new AtomicInteger();
+        probe("9 8 readers of a 100,000-file execution", Set.of(200), () -> {
+            long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            List<Future<?>> readers = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int reader = t;
+                readers.add(attackers.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        String path = switch (reader % 3) {
+                            case 0 -> "/" + executionId + "/";
+                            case 1 -> "/" + executionId + "/?format=json&limit=5000&after=zz-050000.txt";
+                            default -> "/api/executions/" + executionId;
+                        };
+                        long start = System.nanoTime();
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reportPort + path))
+                                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                        pages.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
+                        if (r.statusCode() != 200 || r.body().length() > 2_000_000) {
+                            bad.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : readers) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        });
+        assertThat(bad).as("pages that failed or were larger than 2 MB").hasValue(0);
+        report.merge("9 8 readers of a 100,000-file execution", "; " + pages.size() + " pages, " + stats(pages)
+                + "; the job's small uploads " + statuses + ", stored " + small, String::concat);
+        assertAlive();
+    }
+
+    @Test
+    @Order(9)
+    void fourThousandIdleConnectionsToTheCallbackPortCloseNoOtherPortAndLockOutNoJob() throws Exception {
+        List<Socket> idle = new ArrayList<>();
+        List<Long> scrapes = new CopyOnWriteArrayList<>();
+        long[] openFiles = new long[1];
+        try {
+            probe("10 4,000 idle connections to the callback port", Set.of(200), () -> {
+                for (int i = 0; i < 4_000; i++) {
+                    Socket s = new Socket();
+                    s.connect(new InetSocketAddress("127.0.0.1", callbackPort), 5_000);
+                    idle.add(s);
+                }
+                for (int i = 0; i < 5; i++) {
+                    long start = System.nanoTime();
+                    assertThat(get(metricsPort, "/metrics")).contains("hostile_pods");
+                    scrapes.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
+                    openFiles[0] = Math.max(openFiles[0], openFiles());
+                    Thread.sleep(500); // the attack's length: the probe measures during it
+                }
+            });
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
+        }
+        assertThat(scrapes).allSatisfy(ms -> assertThat(ms).isLessThan(LIMIT.toMillis()));
+        assertThat(openFiles[0]).as("the controller's open files, limit " + OPEN_FILES).isLessThan(2_000);
+        report.merge("10 4,000 idle connections to the callback port", "; scrapes ms " + scrapes + "; controller's open files at most "
+                + openFiles[0] + " of " + OPEN_FILES, String::concat);
+        assertAlive();
+    }
+
+    @Test
+    @Order(10)
+    void aResultBeyondTheSeriesInMemoryIsRefusedBeforeItIsStoredAndTheOthersGoOn() throws Exception {
+        // The attacker holds 25,000 series (attack 2); the legitimate job posts 10,000: 35,000 of 38,000 held.
+        double refusedBefore = refusals("maxSeriesInMemory");
+        assertThat(post(urls.get("node-b").get("RESULT"), "application/json", uniqueResult(10_000, "legit"))).isEqualTo(200);
+        byte[] before = Files.readAllBytes(dir.resolve("reports").resolve(executionId).resolve("node.json"));
+        HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(urls.get("node").get("RESULT")))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(uniqueResult(30_000, "attack")))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(507);
+        assertThat(refused.body()).contains("more than maxSeriesInMemory (38000)");
+        assertThat(Files.readAllBytes(dir.resolve("reports").resolve(executionId).resolve("node.json"))).as("nothing stored").isEqualTo(before);
+        // Without the probe running alongside: its small results would shrink the legitimate job's share, and with it the refusal.
+        List<Long> refusals = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            long start = System.nanoTime();
+            assertThat(post(urls.get("node").get("RESULT"), "application/json", uniqueResult(30_000, "attack-" + i))).isEqualTo(507);
+            refusals.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
+        }
+        probe("11 results beyond maxSeriesInMemory (then)", Set.of(200), () -> Thread.sleep(2_000));
+        report.merge("11 results beyond maxSeriesInMemory (then)", "; 11 refusals (507) of 3 MB results, ms " + refusals, String::concat);
+        assertThat(refusals("maxSeriesInMemory") - refusedBefore).isEqualTo(11);
+        assertAlive();
+    }
+
+    @Test
+    @Order(20)
     void afterARestartTheResultMetricsAreRebuiltFromTheReportDirectory() throws Exception {
         String before = get(metricsPort, "/metrics");
         String legit = before.lines().filter(l -> l.startsWith("hostile_load{") && l.contains("node=\"node-b\"")).findFirst().orElseThrow();
@@ -388,11 +526,21 @@ class HostileLoadIT {
         assertThat(controller.exitValue()).isZero();
         long restart = System.nanoTime();
         controller = launch("controller-2.log");
+        // /healthz answers from the start, while the kept executions are replayed: a liveness probe never kills the start.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> status(healthPort, "/healthz") == 200);
+        long healthUp = System.nanoTime();
+        List<Long> healthMs = new CopyOnWriteArrayList<>();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+            long start = System.nanoTime();
+            assertThat(status(healthPort, "/healthz")).isEqualTo(200);
+            healthMs.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
             String after = get(metricsPort, "/metrics");
             assertThat(after).contains(legit);
             assertThat(after.lines().filter(l -> l.startsWith("hostile_load{") && l.contains("node=\"node\"")).count()).isEqualTo(25_000);
         });
+        assertThat(healthMs).as("/healthz during the start").allSatisfy(ms -> assertThat(ms).isLessThan(LIMIT.toMillis()));
+        report.put("7 restart /healthz", "up " + Duration.ofNanos(healthUp - restart).toMillis() + " ms after the new process started; "
+                + stats(healthMs) + " while the series came back");
         report.put("7 restart", "the kept executions' series back " + Duration.ofNanos(System.nanoTime() - restart).toMillis()
                 + " ms after the new process started");
         // The execution was resumed: the legitimate job's callbacks work again.
@@ -461,8 +609,10 @@ class HostileLoadIT {
     private Process launch(String logName) throws IOException {
         Path jar = Path.of("target", "batch-job-controller.jar");
         assertThat(jar).as("run after package").exists();
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString()))
+        // The open-file limit of many container runtimes, and less heap than the chart gives (768 MiB).
+        ProcessBuilder pb = new ProcessBuilder(List.of("prlimit", "--nofile=" + OPEN_FILES + ":" + OPEN_FILES,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile());
         Map<String, String> env = pb.environment();
         env.put("NAMESPACE", NS);
@@ -505,6 +655,32 @@ class HostileLoadIT {
 
     private static byte[] smallResult() {
         return "{\"load\":[{\"value\":1,\"labels\":{\"i\":\"legit\"}}]}".getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The controller's count of refusals over a budget. */
+    private double refusals(String budget) throws Exception {
+        String prefix = "batch_job_controller_budget_refusals_total{budget=\"" + budget + "\"} ";
+        return get(metricsPort, "/metrics").lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+                .findFirst().orElse(0);
+    }
+
+    /** Every value with a 70-character label value of its own. */
+    private static byte[] uniqueResult(int values, String tag) {
+        StringBuilder sb = new StringBuilder("{\"load\":[");
+        for (int i = 0; i < values; i++) {
+            String label = String.format("/var/lib/%s/%08d/", tag, i);
+            sb.append(i == 0 ? "" : ",").append("{\"value\":").append(i).append(",\"labels\":{\"i\":\"").append(label)
+                    .append("x".repeat(Math.max(0, 70 - label.length()))).append("\"}}");
+        }
+        return sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The controller process's open file descriptors (Linux). */
+    private long openFiles() throws IOException {
+        try (var fds = Files.list(Path.of("/proc", Long.toString(controller.toHandle().descendants().findFirst()
+                .orElse(controller.toHandle()).pid()), "fd"))) {
+            return fds.count();
+        }
     }
 
     private static byte[] largeResult(int values) {

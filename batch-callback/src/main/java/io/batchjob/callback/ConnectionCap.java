@@ -22,8 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A cap on one listener's open connections that a flood of idle ones cannot use to lock out real
  * clients. Every accepted connection is registered; when the cap is reached, the oldest connection
- * that has no request in a handler (idle, or still sending its headers) is closed to make room,
- * and only when every connection is busy is the new one refused. So 4,000 idle sockets cost this
+ * that has never had a request in a handler (idle since it connected, or still sending its first
+ * headers) is closed to make room — else the oldest without a request in a handler now (a client's
+ * kept-alive connection between requests) — and only when every connection is busy is the new one
+ * refused. So 4,000 idle sockets cost this
  * listener at most {@code max} file descriptors, and a job's result still gets a connection at once.
  *
  * <p>Threading: the accept listener runs on the listener's IO thread(s), {@link #track} on
@@ -38,7 +40,7 @@ final class ConnectionCap implements ChannelListener<AcceptingChannel<StreamConn
     private final String server;
     private final int max;
     private final ChannelListener<StreamConnection> open;
-    /** Open connections, oldest first, with the number of their requests inside a handler. */
+    /** Open connections, oldest first, with the number of their requests inside a handler ([0]) and of their requests so far ([1]). */
     private final Map<StreamConnection, int[]> connections = new LinkedHashMap<>();
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
@@ -82,7 +84,7 @@ final class ConnectionCap implements ChannelListener<AcceptingChannel<StreamConn
                 }
             }
             if (admitted) {
-                connections.put(accepted, new int[1]);
+                connections.put(accepted, new int[2]);
             }
             if ((victim != null || !admitted) && System.nanoTime() - lastWarning >= WARN_EVERY_NANOS) {
                 lastWarning = System.nanoTime();
@@ -106,18 +108,27 @@ final class ConnectionCap implements ChannelListener<AcceptingChannel<StreamConn
         }
     }
 
-    /** Drops closed connections; returns (and unregisters) the oldest open one with no request in a handler. */
+    /**
+     * Drops closed connections; returns (and unregisters) the oldest open one that never had a
+     * request, else the oldest with no request in a handler now, else null.
+     */
     private StreamConnection oldestIdle() {
+        StreamConnection keptAlive = null;
         for (Iterator<Map.Entry<StreamConnection, int[]>> it = connections.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<StreamConnection, int[]> e = it.next();
             if (!e.getKey().isOpen()) {
                 it.remove();
-            } else if (e.getValue()[0] == 0) {
+            } else if (e.getValue()[1] == 0) {
                 it.remove();
                 return e.getKey();
+            } else if (keptAlive == null && e.getValue()[0] == 0) {
+                keptAlive = e.getKey();
             }
         }
-        return null;
+        if (keptAlive != null) {
+            connections.remove(keptAlive);
+        }
+        return keptAlive;
     }
 
     /** Wraps the server's root handler: a connection with a request in it is busy until the exchange completes. */
@@ -129,6 +140,7 @@ final class ConnectionCap implements ChannelListener<AcceptingChannel<StreamConn
                 busy = c == null ? null : connections.get(c);
                 if (busy != null) {
                     busy[0]++;
+                    busy[1]++;
                 }
             }
             if (busy != null) {

@@ -57,6 +57,42 @@ class ConnectionCapTest {
     }
 
     @Test
+    void aClientsKeptAliveConnectionOutlivesAFloodOfConnectionsThatNeverSentARequest() throws Exception {
+        List<Socket> idle = new ArrayList<>();
+        try (UndertowServer server = UndertowServer.start("capped-keepalive", "127.0.0.1", 0, ok(),
+                UndertowServer.Limits.threads(2).withMaxConnections(CAP));
+             Socket client = new Socket("127.0.0.1", server.port())) {
+            client.setSoTimeout(5_000);
+            send(client);
+            assertThat(new String(client.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+            drainResponse(client);
+            for (int i = 0; i < 20 * CAP; i++) {
+                idle.add(new Socket("127.0.0.1", server.port()));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.evictedConnections() >= 19 * CAP);
+            // The same connection, between its requests all along: still open, its next request answered.
+            send(client);
+            assertThat(new String(client.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
+        }
+    }
+
+    /** Reads the rest of a short response ("ok", with Content-Length) so the connection is between requests again. */
+    private static void drainResponse(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) in.read());
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+        assertThat(m.find()).isTrue();
+        in.readNBytes(Integer.parseInt(m.group(1)));
+    }
+
+    @Test
     void aConnectionWithARequestInAHandlerIsNeverClosedForRoomAndANewOneIsRefusedWhileAllAreBusy() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger inHandler = new AtomicInteger();

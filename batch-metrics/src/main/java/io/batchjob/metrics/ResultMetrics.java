@@ -300,19 +300,27 @@ public final class ResultMetrics implements ExecutionListener, io.batchjob.core.
 
     @Override
     public void onResultReceived(String executionId, String node, JobResult result) {
+        Map<String, CustomGauge> configured = gauges;
+        int count = 0;
+        for (Map.Entry<String, List<MetricValue>> e : result.metrics().entrySet()) {
+            count += configured.containsKey(e.getKey()) ? e.getValue().size() : 0;
+        }
         boolean running;
         synchronized (published) {
             running = executionId.equals(publishedExecution);
+            if (running) {
+                // Counted as the node's before its rows go in, so the series budget never sees them as nobody's.
+                published.put(node, count);
+            }
         }
         if (running) {
             // Whatever the node's earlier result set in this execution goes: every gauge's rows of the node.
-            for (CustomGauge g : gauges.values()) {
+            for (CustomGauge g : configured.values()) {
                 series.removeNode(g.family().family, executionId, node);
             }
         }
-        int count = 0;
         for (Map.Entry<String, List<MetricValue>> e : result.metrics().entrySet()) {
-            CustomGauge g = gauges.get(e.getKey());
+            CustomGauge g = configured.get(e.getKey());
             if (g == null) {
                 continue; // not configured: stored in the report, not published
             }
@@ -322,17 +330,9 @@ public final class ResultMetrics implements ExecutionListener, io.batchjob.core.
                     labelValues[i] = v.labels().getOrDefault(g.labels().get(i), "");
                 }
                 series.set(g.family().family, executionId, node, labelValues, v.value());
-                count++;
             }
         }
         series.set(processing.family, executionId, node, NONE, 0);
-        if (running) {
-            synchronized (published) {
-                if (executionId.equals(publishedExecution)) {
-                    published.put(node, count);
-                }
-            }
-        }
     }
 
     @Override

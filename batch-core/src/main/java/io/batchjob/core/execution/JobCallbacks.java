@@ -3,6 +3,7 @@ package io.batchjob.core.execution;
 import io.batchjob.core.result.JobResult;
 import io.batchjob.core.spi.ResultFootprint;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -76,15 +77,23 @@ public final class JobCallbacks {
         synchronized (backlog) {
             long max = maxSeriesInMemory.getAsLong();
             long held = footprint.heldSeries();
-            long projected = held + footprint.seriesFor(backlog.usedValues()) - footprint.heldSeriesOf(executionId, node)
-                    + footprint.seriesFor(values);
+            String job = executionId + "/" + node;
+            // Each other job with results on the way will hold one of them (at most the largest) instead of what it
+            // holds now; this job's own waiting or reserved result is replaced by this one.
+            long pending = 0;
+            for (Map.Entry<String, Long> other : backlog.pendingOfOthers(job).entrySet()) {
+                int slash = other.getKey().indexOf('/');
+                long holds = footprint.heldSeriesOf(other.getKey().substring(0, slash), other.getKey().substring(slash + 1));
+                pending += Math.max(0, footprint.seriesFor(other.getValue()) - holds);
+            }
+            long projected = held + pending - footprint.heldSeriesOf(executionId, node) + footprint.seriesFor(values);
             if (projected > max) {
                 throw new BudgetExceededException("maxSeriesInMemory", 507, "the controller holds " + held
                         + " result series; with this result's " + values + " values it would hold " + projected
                         + ", more than maxSeriesInMemory (" + max + "): send fewer label sets, keep fewer executions"
                         + " (reportHistory), or raise maxSeriesInMemory with the controller's memory");
             }
-            backlog.reserve(values);
+            backlog.reserve(job, values);
         }
         return new ResultAdmission(run, node, values, backlog, events);
     }

@@ -57,7 +57,7 @@ public final class ResultAdmission implements AutoCloseable {
     @Override
     public void close() {
         if (!handedOver) {
-            backlog.cancel(values);
+            backlog.cancel(run.id() + "/" + node, values);
         }
     }
 }

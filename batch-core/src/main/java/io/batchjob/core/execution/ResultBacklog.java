@@ -2,7 +2,9 @@ package io.batchjob.core.execution;
 
 import io.batchjob.core.result.JobResult;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,6 +29,8 @@ final class ResultBacklog {
 
     private final long limitValues;
     private final Map<String, Waiting> waiting = new HashMap<>();
+    /** Each reservation's values per job ("execution/node"); a job has at most a few calls open. */
+    private final Map<String, List<Long>> reserved = new HashMap<>();
     private long waitingValues;
     private long reservedValues;
 
@@ -42,17 +46,26 @@ final class ResultBacklog {
      *
      * @throws EngineBusyException when the backlog is full
      */
-    synchronized void reserve(long values) {
+    synchronized void reserve(String job, long values) {
         long used = waitingValues + reservedValues;
         if (used > 0 && used + values > limitValues) {
             throw new EngineBusyException("the controller is processing " + used + " result values; retry in a second", 1);
         }
         reservedValues += values;
+        reserved.computeIfAbsent(job, k -> new ArrayList<>(2)).add(values);
     }
 
     /** Gives a reservation back unused. */
-    synchronized void cancel(long values) {
+    synchronized void cancel(String job, long values) {
         reservedValues -= values;
+        unreserve(job, values);
+    }
+
+    private void unreserve(String job, long values) {
+        reserved.computeIfPresent(job, (k, list) -> {
+            list.remove(Long.valueOf(values));
+            return list.isEmpty() ? null : list;
+        });
     }
 
     /**
@@ -63,6 +76,7 @@ final class ResultBacklog {
      */
     synchronized boolean offer(String job, JobResult result, long values) {
         reservedValues -= values;
+        unreserve(job, values);
         Waiting earlier = waiting.put(job, new Waiting(result, values));
         waitingValues += values;
         if (earlier != null) {
@@ -84,5 +98,17 @@ final class ResultBacklog {
 
     synchronized long usedValues() {
         return waitingValues + reservedValues;
+    }
+
+    /**
+     * Per job other than this one, the largest of its results waiting or reserved ("execution/node"
+     * to values): such a job ends up holding one of them, instead of what it holds now.
+     */
+    synchronized Map<String, Long> pendingOfOthers(String job) {
+        Map<String, Long> pending = new HashMap<>();
+        reserved.forEach((j, list) -> pending.put(j, java.util.Collections.max(list)));
+        waiting.forEach((j, w) -> pending.merge(j, w.values(), Math::max));
+        pending.remove(job);
+        return pending;
     }
 }

@@ -94,4 +94,23 @@ class ResultBacklogTest {
             assertThatThrownBy(() -> h.engine.callbacks().admitResult("19990101000000", "node-0", 1)).isInstanceOf(UnknownJobException.class);
         }
     }
+
+    @Test
+    void whatOtherJobsHaveOnTheWayExcludesTheJobsOwnResultWhichItsNextReplaces() {
+        ResultBacklog backlog = new ResultBacklog(1_000);
+        backlog.reserve("e/a", 100);
+        backlog.offer("e/a", new JobResult(java.util.Map.of()), 100); // a's result waits
+        backlog.reserve("e/a", 50);  // a's next one is being stored
+        backlog.reserve("e/b", 30);
+        assertThat(backlog.usedValues()).isEqualTo(180);
+        assertThat(backlog.pendingOfOthers("e/a")).isEqualTo(java.util.Map.of("e/b", 30L));
+        assertThat(backlog.pendingOfOthers("e/b")).as("a ends up holding one of its results: the larger").isEqualTo(java.util.Map.of("e/a", 100L));
+        backlog.reserve("e/a", 300);
+        assertThat(backlog.pendingOfOthers("e/b")).isEqualTo(java.util.Map.of("e/a", 300L));
+        backlog.cancel("e/a", 300);
+        backlog.cancel("e/a", 50);
+        backlog.cancel("e/b", 30);
+        assertThat(backlog.pendingOfOthers("e/b")).isEqualTo(java.util.Map.of("e/a", 100L));
+        assertThat(backlog.pendingOfOthers("e/a")).isEmpty();
+    }
 }
