@@ -236,6 +236,9 @@ public final class Controller implements AutoCloseable {
                     scheduler.stop();
                     engine.deactivate();
                 }));
+        // A replica that may no longer lead (paused or cut off past its renew deadline) writes nothing, changes no metric,
+        // creates no pod: the fence closes before another replica can take the Lease.
+        store.fenceWith(leadership.fence());
         LOG.info("batch-job-controller {} started: name={}, podPoolSize={}, reportHistory={}, cron='{}'{}{}", BuildInfo.version(),
                 cfg.name(), cfg.podPoolSize(), cfg.reportHistory(), cfg.cronExpression(), cfg.suspend() ? " (suspended)" : "",
                 env.devMode() ? " (DEV_MODE: no leader election)" : "");

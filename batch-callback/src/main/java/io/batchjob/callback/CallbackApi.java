@@ -133,6 +133,11 @@ public final class CallbackApi {
             String executionId = params.get("executionID");
             try (MDC.MDCCloseable a = MDC.putCloseable("node", printable(node));
                  MDC.MDCCloseable b = MDC.putCloseable("executionID", printable(executionId))) {
+                // A replica that may not lead now stores nothing: the job retries, and reaches the leader.
+                Optional<String> fenced = store.fence().refusal();
+                if (fenced.isPresent()) {
+                    throw new HttpProblem(503, "this controller does not lead now (" + fenced.get() + "); retry: the leader takes callbacks", 1);
+                }
                 checkJob(exchange, node, executionId, Optional.ofNullable(params.get("secret")));
                 // One job never holds more than a few of the request slots, however it sends.
                 try (JobSlots.Slot slot = jobSlots.acquire(executionId, node)) {

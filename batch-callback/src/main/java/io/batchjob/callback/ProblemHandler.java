@@ -67,6 +67,10 @@ final class ProblemHandler implements HttpHandler {
             long limit = exchange.getMaxEntitySize();
             drainOversized(exchange);
             PlainText.send(exchange, 413, "the body is larger than the limit of " + limit + " bytes");
+        } catch (io.batchjob.core.report.FencedWriteException e) {
+            drain(exchange);
+            exchange.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, 1);
+            PlainText.send(exchange, 503, "this controller does not lead now; retry: the leader takes callbacks (" + e.getMessage() + ")");
         } catch (ReportStorageException e) {
             LOG.error("storing a callback failed: {}", e.getMessage());
             PlainText.send(exchange, 500, "the report could not be stored: " + rootMessage(e));

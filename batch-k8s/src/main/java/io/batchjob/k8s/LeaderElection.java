@@ -43,6 +43,7 @@ public final class LeaderElection implements Leadership {
     private volatile boolean restartScheduled;
     /** The Lease's holder as last observed (fabric8's onNewLeader). */
     private volatile String currentLeader;
+    private final LeaseFence fence;
 
     /**
      * @param identity this controller's identity in the Lease (its pod name)
@@ -55,6 +56,7 @@ public final class LeaderElection implements Leadership {
             return t;
         });
         this.retryPeriod = retryPeriod;
+        this.fence = new LeaseFence(renewDeadline, System::nanoTime);
         this.restarts = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "leader-election-restart");
             t.setDaemon(true);
@@ -62,7 +64,7 @@ public final class LeaderElection implements Leadership {
         });
         this.electors = () -> new LeaderElectorBuilder(client, callbacks).withConfig(new LeaderElectionConfigBuilder()
                         .withName(leaseName)
-                        .withLock(new LeaseLock(namespace, leaseName, identity))
+                        .withLock(fence.recording(new LeaseLock(namespace, leaseName, identity)))
                         .withLeaseDuration(leaseDuration)
                         .withRenewDeadline(renewDeadline)
                         .withRetryPeriod(retryPeriod)
@@ -70,11 +72,13 @@ public final class LeaderElection implements Leadership {
                         .withLeaderCallbacks(new LeaderCallbacks(
                                 () -> {
                                     leading.set(true);
+                                    fence.leading(true);
                                     LOG.info("{} is the leader now (Lease {}/{})", identity, namespace, leaseName);
                                     onStart.run();
                                 },
                                 () -> {
                                     leading.set(false);
+                                    fence.leading(false);
                                     LOG.info("{} stopped leading", identity);
                                     onStop.run();
                                 },
@@ -134,6 +138,11 @@ public final class LeaderElection implements Leadership {
     @Override
     public boolean isLeader() {
         return leading.get();
+    }
+
+    @Override
+    public io.batchjob.core.spi.WriteFence fence() {
+        return fence;
     }
 
     @Override

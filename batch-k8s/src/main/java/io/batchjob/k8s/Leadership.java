@@ -16,6 +16,14 @@ public interface Leadership extends AutoCloseable {
 
     boolean isLeader();
 
+    /**
+     * What writes of shared state must ask first ({@link io.batchjob.core.report.ReportStore#fenceWith}):
+     * open while this controller certainly leads. Without election: always open.
+     */
+    default io.batchjob.core.spi.WriteFence fence() {
+        return io.batchjob.core.spi.WriteFence.OPEN;
+    }
+
     /** The identity of the replica that leads now, when known (this one's while it leads). */
     default java.util.Optional<String> leader() {
         return java.util.Optional.empty();

@@ -51,6 +51,8 @@ final class EngineEvents implements AutoCloseable {
     private final Map<String, Deque<Record>> unwritten = new LinkedHashMap<>();
     private final AtomicInteger unwrittenCount = new AtomicInteger();
     private long retryMillis = FIRST_RETRY_MILLIS;
+    /** Whether the closed fence was logged since it closed (events thread only). */
+    private boolean fencedLogged;
     private boolean retryScheduled;
 
     /** One record to write: what it is (for the log) and how. */
@@ -81,8 +83,21 @@ final class EngineEvents implements AutoCloseable {
         }
     }
 
-    /** Calls every listener now; only on the events thread. A failing listener is logged and skipped. */
+    /**
+     * Calls every listener now; only on the events thread. A failing listener is logged and skipped.
+     * Behind a closed {@link io.batchjob.core.spi.WriteFence} (this controller may no longer lead) no
+     * listener is told anything: the metrics of a deposed leader do not change after the hand-over.
+     */
     void notifyListeners(Consumer<ExecutionListener> call) {
+        java.util.Optional<String> fenced = store.fence().refusal();
+        if (fenced.isPresent()) {
+            if (!fencedLogged) {
+                fencedLogged = true;
+                LOG.warn("the listeners (metrics) are not told of engine events any more: {}", fenced.get());
+            }
+            return;
+        }
+        fencedLogged = false;
         for (ExecutionListener l : listeners) {
             try {
                 call.accept(l);
@@ -131,6 +146,8 @@ final class EngineEvents implements AutoCloseable {
         }
         try {
             write.run();
+        } catch (io.batchjob.core.report.FencedWriteException e) {
+            LOG.info("dropped {} of execution {}: {}", what, executionId, e.getMessage()); // the leader records it
         } catch (RuntimeException e) {
             unwritten.computeIfAbsent(key, k -> new ArrayDeque<>()).add(record);
             unwrittenCount.incrementAndGet();
@@ -166,6 +183,10 @@ final class EngineEvents implements AutoCloseable {
                     unwrittenCount.decrementAndGet();
                     written++;
                 }
+                it.remove();
+            } catch (io.batchjob.core.report.FencedWriteException e) {
+                LOG.info("dropped {} unwritten records of execution {}: {}", records.size(), records.peek().executionId(), e.getMessage());
+                unwrittenCount.addAndGet(-records.size());
                 it.remove();
             } catch (RuntimeException e) {
                 LOG.debug("the report volume still refuses {} of execution {}: {}", records.peek().what(), records.peek().executionId(),

@@ -118,6 +118,12 @@ final class ExecutionRun {
             }
             secret = job.secret;
         }
+        java.util.Optional<String> fenced = context.store().fence().refusal();
+        if (fenced.isPresent()) {
+            // This controller may no longer lead: the job stays unlaunched here; the leader resumes the execution and starts it.
+            LOG.info("not creating the job for node {}: {}", job.node, fenced.get());
+            return;
+        }
         try (MDC.MDCCloseable a = MDC.putCloseable("executionID", ex.id); MDC.MDCCloseable b = MDC.putCloseable("node", job.node)) {
             JobRequest request;
             try {

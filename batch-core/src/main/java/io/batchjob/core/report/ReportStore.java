@@ -60,6 +60,8 @@ public final class ReportStore {
 
     private final Path root;
     private final PermittedFiles files;
+    /** Checked before every write; open unless {@link #fenceWith} installs another (leader election). */
+    private volatile io.batchjob.core.spi.WriteFence fence = io.batchjob.core.spi.WriteFence.OPEN;
     private final ObjectMapper json = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -90,6 +92,26 @@ public final class ReportStore {
             files.createDirectory(this.root);
         } catch (IOException e) {
             throw new ReportStorageException("cannot create the report directory " + this.root + ": " + e, e);
+        }
+    }
+
+    /**
+     * From now on every write first asks the fence, and is refused ({@link FencedWriteException})
+     * when it says no: a replica that may no longer lead writes nothing.
+     */
+    public void fenceWith(io.batchjob.core.spi.WriteFence fence) {
+        this.fence = java.util.Objects.requireNonNull(fence);
+    }
+
+    /** The fence writes ask (open by default). */
+    public io.batchjob.core.spi.WriteFence fence() {
+        return fence;
+    }
+
+    private void requireFenceOpen(String what) {
+        java.util.Optional<String> refusal = fence.refusal();
+        if (refusal.isPresent()) {
+            throw new FencedWriteException("not writing " + what + ": " + refusal.get());
         }
     }
 
@@ -160,6 +182,7 @@ public final class ReportStore {
 
     /** Creates the execution's directory if it is missing. */
     public Path createExecution(String executionId) {
+        requireFenceOpen("execution " + executionId);
         Path dir = executionDirectory(executionId);
         try {
             return files.createDirectory(dir);
@@ -184,6 +207,7 @@ public final class ReportStore {
      * @throws ReportStorageException    when the disk refuses the write
      */
     public Path write(String executionId, String fileName, InputStream content, long maxBytes) throws IOException {
+        requireFenceOpen(fileName);
         Path dir = fileOf(executionId, fileName).getParent();
         createExecution(executionId);
         try {
@@ -249,6 +273,7 @@ public final class ReportStore {
 
         /** Renames every staged file into place. */
         public List<Path> commit() {
+            requireFenceOpen(String.join(", ", staged.keySet()));
             List<Path> done = new ArrayList<>();
             try {
                 for (java.util.Map.Entry<String, Path> e : staged.entrySet()) {
@@ -314,6 +339,7 @@ public final class ReportStore {
      */
     public Path write(String executionId, String fileName, byte[] content) {
         FileNames.requireSafe(fileName);
+        requireFenceOpen(fileName);
         Path target = fileOf(executionId, fileName);
         Path dir = target.getParent();
         Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
@@ -360,6 +386,7 @@ public final class ReportStore {
      * a crash leaves at most one partial last line, which {@link #readLines} skips.
      */
     public void appendLine(String executionId, String fileName, String line) {
+        requireFenceOpen("a line of " + fileName);
         if (line.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("a journal line must not contain a newline");
         }
@@ -453,6 +480,7 @@ public final class ReportStore {
 
     /** Points {@code latest} at the execution, replacing the link atomically. */
     public void pointLatestAt(String executionId) {
+        requireFenceOpen("latest");
         executionDirectory(executionId);
         Path link = root.resolve(LATEST);
         Path temp = root.resolve(TEMP_PREFIX + "latest-" + UUID.randomUUID());
@@ -499,6 +527,7 @@ public final class ReportStore {
      * @return the deleted execution IDs, oldest first
      */
     public List<String> prune(int history) {
+        requireFenceOpen("(pruning)");
         List<String> ids = executionIds();
         int excess = ids.size() - Math.max(history, 1);
         if (excess <= 0) {
