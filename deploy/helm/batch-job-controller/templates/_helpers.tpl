@@ -92,7 +92,7 @@ app.kubernetes.io/name: {{ include "bjc.name" . }}
 {{- $c := include "bjc.config" . | fromYaml -}}
 {{- $m := default dict $c.metrics -}}
 {{- $keys := dict "metrics.port" $m.port "metrics.prefix" $m.prefix -}}
-{{- range $k := list "name" "reportDirectory" "callbackServicePort" "reportServerPort" "healthProbePort" "callbackServiceName" "callbackAuth" "maxUploadSize" "maxResultSize" "maxSeriesPerResult" "maxFilesPerJob" "maxBytesPerJob" "maxSeriesInMemory" "savePodLog" "latestMetricsLabel" "leaderElectionResourceLock" "reportFileMode" -}}
+{{- range $k := list "name" "reportDirectory" "callbackServicePort" "reportServerPort" "healthProbePort" "callbackServiceName" "callbackAuth" "maxUploadSize" "maxResultSize" "maxSeriesPerResult" "maxFilesPerJob" "maxBytesPerJob" "maxSeriesInMemory" "callbackRelayWait" "savePodLog" "latestMetricsLabel" "leaderElectionResourceLock" "reportFileMode" -}}
 {{- $_ := set $keys $k (index $c $k) -}}
 {{- end -}}
 {{- toJson $keys | sha256sum -}}

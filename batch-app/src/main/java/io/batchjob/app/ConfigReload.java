@@ -200,6 +200,7 @@ final class ConfigReload implements AutoCloseable {
                 .startupDelay(running.startupDelay())
                 .reportFileMode(running.reportFileMode())
                 .budgets(running.budgets())
+                .callbackRelayWait(running.callbackRelayWait())
                 .build();
     }
 
@@ -260,6 +261,7 @@ final class ConfigReload implements AutoCloseable {
         m.put("maxFilesPerJob", c -> c.budgets().maxFilesPerJob());
         m.put("maxBytesPerJob", c -> c.budgets().maxBytesPerJob());
         m.put("maxSeriesInMemory", c -> c.budgets().maxSeriesInMemory());
+        m.put("callbackRelayWait", ControllerConfig::callbackRelayWait);
         return java.util.Collections.unmodifiableMap(m);
     }
 

@@ -1,6 +1,7 @@
 package io.batchjob.app;
 
 import io.batchjob.callback.CallbackApi;
+import io.batchjob.callback.CallbackRelay;
 import io.batchjob.callback.CallbackSettings;
 import io.batchjob.callback.HealthEndpoints;
 import io.batchjob.callback.ReportServer;
@@ -25,6 +26,7 @@ import io.batchjob.k8s.KubernetesEventPublisher;
 import io.batchjob.k8s.KubernetesJobBackend;
 import io.batchjob.k8s.KubernetesNodeSource;
 import io.batchjob.k8s.Leadership;
+import io.batchjob.k8s.LeaseLeaderAddress;
 import io.batchjob.k8s.OwnerLookup;
 import io.batchjob.metrics.ControllerMetrics;
 import io.batchjob.metrics.MetricsServer;
@@ -186,9 +188,13 @@ public final class Controller implements AutoCloseable {
                 .timer(timer)
                 .build());
         engineRef[0] = engine;
+        // Every replica takes callbacks (the callback Service selects them all); one that does not lead relays to the leader.
+        LeaseLeaderAddress leaderAddress = env.devMode() ? null
+                : own(new LeaseLeaderAddress(client, env.namespace(), cfg.leaseName(), env.hostname(), clock));
         callbackHandler[0] = new CallbackApi(engine, store,
                 new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock),
-                CallbackSettings.of(cfg, env.devMode()), controllerMetrics).handler();
+                CallbackSettings.of(cfg, env.devMode()), controllerMetrics,
+                leaderAddress == null ? null : new CallbackRelay(leaderAddress, cfg.callbackRelayWait())).handler();
 
         ReportServer reports = new ReportServer(store, engine.status(), this::controllerInfo);
         reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),
@@ -226,6 +232,8 @@ public final class Controller implements AutoCloseable {
                 () -> {
                     if (!env.devMode()) {
                         configMapEvents.leadershipAcquired(config.leaseName(), env.hostname(), owner);
+                        callbackAddress(env, client).ifPresentOrElse(leaderAddress::publish, () -> LOG.warn(
+                                "neither POD_IP nor this controller's pod gives its IP: other replicas cannot relay callbacks to it"));
                     }
                     engine.activate();
                     scheduler.start();
@@ -246,6 +254,24 @@ public final class Controller implements AutoCloseable {
         health.addLiveness(HealthEndpoints.of("leader-election", leadership::isCompeting, "Lease " + cfg.leaseName()));
         leadership.start();
         started.set(true);
+    }
+
+    /**
+     * Where this replica takes callbacks, for the others to relay to: its pod IP (POD_IP, else its
+     * pod's status, read from the API: with several replicas the chart leaves POD_IP unset so that
+     * job pods call the Service) and callback port.
+     */
+    private Optional<java.net.URI> callbackAddress(ControllerEnvironment env, KubernetesClient client) {
+        Optional<String> ip = env.podIp().or(() -> {
+            try {
+                return Optional.ofNullable(client.pods().inNamespace(env.namespace()).withName(env.hostname()).get())
+                        .map(p -> p.getStatus() == null ? null : p.getStatus().getPodIP());
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                LOG.warn("cannot read this controller's pod {} for its IP: {}", env.hostname(), e.getMessage());
+                return Optional.empty();
+            }
+        });
+        return ip.map(a -> java.net.URI.create("http://" + (a.contains(":") ? "[" + a + "]" : a) + ":" + callbackServer.port()));
     }
 
     /** Live reload of the ConfigMap into every part that can take a new config while running. */

@@ -154,6 +154,18 @@ class HelmChartTest {
     }
 
     @Test
+    void withSeveralReplicasJobPodsCallTheServiceAndOneReplicaKeepsThePodIpAsTheGoChart() {
+        java.util.function.Function<Map<String, Object>, List<String>> env = set -> HelmChart.deployment(HelmChart.render(set)).getSpec()
+                .getTemplate().getSpec().getContainers().get(0).getEnv().stream().map(io.fabric8.kubernetes.api.model.EnvVar::getName).toList();
+        assertThat(env.apply(Map.of())).contains("POD_IP");
+        assertThat(env.apply(Map.of("deployment.replicas", 2))).doesNotContain("POD_IP").contains("HOSTNAME", "NAMESPACE");
+        // ... so the callback host is the Service's ClusterIP (callbackServiceName, set by the chart): every ready replica.
+        ConfigMap cm = HelmChart.controllerConfigMap(HelmChart.render(Map.of("deployment.replicas", 2)));
+        ControllerConfig config = ConfigLoader.load(cm.getData().get("config.yaml"), cm.getData().get("pod-template.yaml"), "chart").config();
+        assertThat(config.callbackServiceName()).isNotBlank();
+    }
+
+    @Test
     void theGoChartsValuesKeepWorking() {
         List<HasMetadata> objects = render("go-chart-values");
         Deployment d = HelmChart.deployment(objects);
@@ -363,6 +375,7 @@ class HelmChartTest {
         assertThat(config.savePodLog()).isTrue();
         assertThat(config.maxSeriesPerResult()).isEqualTo(5000);
         assertThat(config.budgets()).isEqualTo(new io.batchjob.core.config.Budgets(2000, 2L << 30, 500_000));
+        assertThat(config.callbackRelayWait()).isEqualTo(Duration.ofSeconds(90));
         assertThat(config.metrics().prefix()).isEqualTo("node_scan");
         assertThat(config.metrics().gauges()).containsOnlyKeys("open_ports", "cis_score");
         assertThat(config.custom().asMap()).containsKeys("scanProfile", "thresholds");
@@ -452,7 +465,7 @@ class HelmChartTest {
             Map.entry("maxUploadSize", "5Mi"), Map.entry("maxResultSize", "2Mi"), Map.entry("maxSeriesPerResult", 77),
             Map.entry("savePodLog", true), Map.entry("latestMetricsLabel", true), Map.entry("leaderElectionResourceLock", "leases"),
             Map.entry("reportFileMode", "0640"), Map.entry("maxFilesPerJob", 5), Map.entry("maxBytesPerJob", "3Gi"),
-            Map.entry("maxSeriesInMemory", 123456));
+            Map.entry("maxSeriesInMemory", 123456), Map.entry("callbackRelayWait", "90s"));
     /** Restart keys that only matter at the next start: changing them has nothing to apply now, so no roll. */
     private static final Map<String, Object> NEXT_START_ONLY = Map.of("runOnStartup", false, "startupDelay", "2m");
     /** Keys (and chart values) the controller applies live. */

@@ -77,6 +77,7 @@ public final class CallbackApi {
     private final EventRateLimit eventRateLimit = new EventRateLimit(System::nanoTime);
     private final JobSlots jobSlots;
     private final JobUploads uploads;
+    private final CallbackRelay relay;
     /** Jobs told of a budget already ("execution/node/budget"): one Warning Event each. Bounded, guarded by itself. */
     private final Map<String, Boolean> budgetWarned = new java.util.LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -87,6 +88,16 @@ public final class CallbackApi {
 
     public CallbackApi(ExecutionEngine engine, ReportStore store, JobEventPublisher events, CallbackSettings settings,
                        CallbackObserver observer) {
+        this(engine, store, events, settings, observer, null);
+    }
+
+    /**
+     * @param relay where callbacks go while this replica may not lead (see {@link CallbackRelay});
+     *              null: they are answered 503 with {@code Retry-After}
+     */
+    public CallbackApi(ExecutionEngine engine, ReportStore store, JobEventPublisher events, CallbackSettings settings,
+                       CallbackObserver observer, CallbackRelay relay) {
+        this.relay = relay;
         this.engine = Objects.requireNonNull(engine);
         this.store = Objects.requireNonNull(store);
         this.events = Objects.requireNonNull(events);
@@ -133,10 +144,14 @@ public final class CallbackApi {
             String executionId = params.get("executionID");
             try (MDC.MDCCloseable a = MDC.putCloseable("node", printable(node));
                  MDC.MDCCloseable b = MDC.putCloseable("executionID", printable(executionId))) {
-                // A replica that may not lead now stores nothing: the job retries, and reaches the leader.
+                // A replica that may not lead now stores nothing: it hands the request to the leader, or the job retries.
                 Optional<String> fenced = store.fence().refusal();
                 if (fenced.isPresent()) {
-                    throw new HttpProblem(503, "this controller does not lead now (" + fenced.get() + "); retry: the leader takes callbacks", 1);
+                    if (relay == null) {
+                        throw new HttpProblem(503, "this controller does not lead now (" + fenced.get() + "); retry: the leader takes callbacks", 1);
+                    }
+                    relay.relay(exchange, fenced.get());
+                    return;
                 }
                 checkJob(exchange, node, executionId, Optional.ofNullable(params.get("secret")));
                 // One job never holds more than a few of the request slots, however it sends.

@@ -23,9 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * A cap on one listener's open connections that a flood of idle ones cannot use to lock out real
  * clients. Every accepted connection is registered; when the cap is reached, the oldest connection
  * that has never had a request in a handler (idle since it connected, or still sending its first
- * headers) is closed to make room — else the oldest without a request in a handler now (a client's
- * kept-alive connection between requests) — and only when every connection is busy is the new one
- * refused. So 4,000 idle sockets cost this
+ * headers) is closed to make room — else, of the connections between requests (a client's kept-alive
+ * ones), the one whose last request ended longest ago — and only when every connection is busy is
+ * the new one refused. Closed connections found on the way are dropped, and when that makes room
+ * nothing is closed at all. So 4,000 idle sockets cost this
  * listener at most {@code max} file descriptors, and a job's result still gets a connection at once.
  *
  * <p>Threading: the accept listener runs on the listener's IO thread(s), {@link #track} on
@@ -40,8 +41,11 @@ final class ConnectionCap implements ChannelListener<AcceptingChannel<StreamConn
     private final String server;
     private final int max;
     private final ChannelListener<StreamConnection> open;
-    /** Open connections, oldest first, with the number of their requests inside a handler ([0]) and of their requests so far ([1]). */
-    private final Map<StreamConnection, int[]> connections = new LinkedHashMap<>();
+    /**
+     * Open connections, oldest first, with the number of their requests inside a handler ([0]), of
+     * their requests so far ([1]) and when the last one ended ([2], nano time).
+     */
+    private final Map<StreamConnection, long[]> connections = new LinkedHashMap<>();
     private final AtomicLong evicted = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private long lastWarning = System.nanoTime() - WARN_EVERY_NANOS;
@@ -79,12 +83,11 @@ final class ConnectionCap implements ChannelListener<AcceptingChannel<StreamConn
         synchronized (this) {
             if (connections.size() >= max) {
                 victim = oldestIdle();
-                if (victim == null) {
-                    admitted = false;
-                }
+                // Closed connections found on the way were dropped: there may be room now without closing any.
+                admitted = victim != null || connections.size() < max;
             }
             if (admitted) {
-                connections.put(accepted, new int[2]);
+                connections.put(accepted, new long[3]);
             }
             if ((victim != null || !admitted) && System.nanoTime() - lastWarning >= WARN_EVERY_NANOS) {
                 lastWarning = System.nanoTime();
@@ -114,20 +117,26 @@ final class ConnectionCap implements ChannelListener<AcceptingChannel<StreamConn
      */
     private StreamConnection oldestIdle() {
         StreamConnection keptAlive = null;
-        for (Iterator<Map.Entry<StreamConnection, int[]>> it = connections.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<StreamConnection, int[]> e = it.next();
+        long keptAliveUsed = 0;
+        for (Iterator<Map.Entry<StreamConnection, long[]>> it = connections.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<StreamConnection, long[]> e = it.next();
+            long[] use = e.getValue();
             if (!e.getKey().isOpen()) {
                 it.remove();
-            } else if (e.getValue()[1] == 0) {
+            } else if (connections.size() < max) {
+                return null; // the closed ones dropped so far made room: nobody needs to go
+            } else if (use[1] == 0) {
                 it.remove();
                 return e.getKey();
-            } else if (keptAlive == null && e.getValue()[0] == 0) {
+            } else if (use[0] == 0 && (keptAlive == null || use[2] - keptAliveUsed < 0)) { // nano times compare by difference
                 keptAlive = e.getKey();
+                keptAliveUsed = use[2];
             }
         }
-        if (keptAlive != null) {
-            connections.remove(keptAlive);
+        if (keptAlive == null || connections.size() < max) {
+            return null;
         }
+        connections.remove(keptAlive);
         return keptAlive;
     }
 
@@ -135,7 +144,7 @@ final class ConnectionCap implements ChannelListener<AcceptingChannel<StreamConn
     HttpHandler track(HttpHandler next) {
         return exchange -> {
             StreamConnection c = channelOf(exchange);
-            int[] busy;
+            long[] busy;
             synchronized (this) {
                 busy = c == null ? null : connections.get(c);
                 if (busy != null) {
@@ -147,6 +156,7 @@ final class ConnectionCap implements ChannelListener<AcceptingChannel<StreamConn
                 exchange.addExchangeCompleteListener((ex, nextListener) -> {
                     synchronized (this) {
                         busy[0]--;
+                        busy[2] = System.nanoTime();
                     }
                     nextListener.proceed();
                 });

@@ -80,6 +80,30 @@ class ConnectionCapTest {
         }
     }
 
+    @Test
+    void ofTheKeptAliveConnectionsTheOneUsedLongestAgoGoesFirst() throws Exception {
+        try (UndertowServer server = UndertowServer.start("capped-lru", "127.0.0.1", 0, ok(), UndertowServer.Limits.threads(2).withMaxConnections(3));
+             Socket a = new Socket("127.0.0.1", server.port());
+             Socket b = new Socket("127.0.0.1", server.port());
+             Socket c = new Socket("127.0.0.1", server.port())) {
+            for (Socket s : List.of(a, b, c, a)) { // a is the oldest connection, and the most recently used
+                s.setSoTimeout(5_000);
+                send(s);
+                assertThat(new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+                drainResponse(s);
+            }
+            try (Socket d = new Socket("127.0.0.1", server.port())) {
+                d.setSoTimeout(5_000);
+                send(d);
+                assertThat(new String(d.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+                drainResponse(d);
+            }
+            assertThat(readOrClosed(b.getInputStream())).as("b, used longest ago, was closed").isEqualTo(-1);
+            send(a);
+            assertThat(new String(a.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).as("a kept").isEqualTo("HTTP/1.1 200");
+        }
+    }
+
     /** Reads the rest of a short response ("ok", with Content-Length) so the connection is between requests again. */
     private static void drainResponse(Socket s) throws IOException {
         InputStream in = s.getInputStream();
@@ -132,6 +156,51 @@ class ConnectionCapTest {
                 s.close();
             }
         }
+    }
+
+    @Test
+    void connectionsThatClosedMakeRoomWithoutClosingABusyOne() throws Exception {
+        CountDownLatch[] release = {new CountDownLatch(1), new CountDownLatch(1)};
+        AtomicInteger inHandler = new AtomicInteger();
+        HttpHandler blocking = exchange -> exchange.dispatch(exchange.getDispatchExecutor(), ex -> {
+            int n = inHandler.getAndIncrement();
+            release[n < 2 ? 0 : 1].await(30, TimeUnit.SECONDS);
+            ex.getResponseSender().send("done");
+        });
+        List<Socket> sockets = new ArrayList<>();
+        try (UndertowServer server = UndertowServer.start("capped-closing", "127.0.0.1", 0, blocking,
+                UndertowServer.Limits.threads(CAP).withMaxConnections(4))) {
+            for (int i = 0; i < 4; i++) {
+                Socket s = new Socket("127.0.0.1", server.port());
+                s.setSoTimeout(30_000);
+                s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                sockets.add(s);
+                int expected = i + 1;
+                await().atMost(Duration.ofSeconds(10)).until(() -> inHandler.get() == expected);
+            }
+            release[0].countDown(); // the first two answer and close: two entries are closed connections now
+            for (Socket s : sockets.subList(0, 2)) {
+                assertThat(readOrClosedAll(s)).startsWith("HTTP/1.1 200");
+            }
+            try (Socket fifth = new Socket("127.0.0.1", server.port())) {
+                fifth.setSoTimeout(10_000);
+                send(fifth);
+                release[1].countDown();
+                assertThat(new String(fifth.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+            }
+            for (Socket s : sockets.subList(2, 4)) {
+                assertThat(readOrClosedAll(s)).as("the busy ones were kept").startsWith("HTTP/1.1 200");
+            }
+        } finally {
+            release[1].countDown();
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
+    private static String readOrClosedAll(Socket s) throws IOException {
+        return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     }
 
     private static void send(Socket s) throws IOException {

@@ -54,6 +54,8 @@ import java.util.regex.Pattern;
  * @param reportFileMode             permissions of report files (directories: plus search bits); 0600 as in Go (new)
  * @param budgets                    totals per job and in memory, checked before anything is stored (new; keys
  *                                   {@code maxFilesPerJob}, {@code maxBytesPerJob}, {@code maxSeriesInMemory})
+ * @param callbackRelayWait          how long a replica that does not lead holds a callback while no replica leads,
+ *                                   before it answers 503 (new; default 60 s)
  */
 public record ControllerConfig(
         String name,
@@ -85,7 +87,8 @@ public record ControllerConfig(
         int maxSeriesPerResult,
         boolean suspend,
         ReportFileMode reportFileMode,
-        Budgets budgets) {
+        Budgets budgets,
+        Duration callbackRelayWait) {
 
     public static final String DEFAULT_CRON = "42 3 * * *";
     public static final Path DEFAULT_REPORT_DIRECTORY = Path.of("/var/www");
@@ -98,6 +101,16 @@ public record ControllerConfig(
     public static final long DEFAULT_MAX_UPLOAD_SIZE = 100L << 20;
     public static final long DEFAULT_MAX_RESULT_SIZE = 1L << 20;
     public static final int DEFAULT_MAX_SERIES_PER_RESULT = 10_000;
+    public static final Duration DEFAULT_CALLBACK_RELAY_WAIT = Duration.ofSeconds(60);
+    private static final Duration MAX_CALLBACK_RELAY_WAIT = Duration.ofMinutes(10);
+
+    private static Optional<String> relayWaitProblem(Duration wait) {
+        if (wait == null || wait.isNegative() || wait.isZero() || wait.compareTo(MAX_CALLBACK_RELAY_WAIT) > 0) {
+            return Optional.of("key 'callbackRelayWait': value " + (wait == null ? "null" : GoDuration.format(wait))
+                    + " is invalid: must be a duration from 1s to 10m, e.g. 60s");
+        }
+        return Optional.empty();
+    }
 
     /** Values of {@code leaderElectionResourceLock} the Go controller knew; only Leases are used. */
     public static final Set<String> KNOWN_RESOURCE_LOCKS =
@@ -123,6 +136,7 @@ public record ControllerConfig(
         if (budgets == null) {
             problems.add("the budgets must not be null");
         }
+        relayWaitProblem(callbackRelayWait).ifPresent(problems::add);
         if (!problems.isEmpty()) {
             throw new ConfigException("config", problems);
         }
@@ -182,6 +196,7 @@ public record ControllerConfig(
         b.suspend = suspend;
         b.reportFileMode = reportFileMode;
         b.budgets(budgets);
+        b.callbackRelayWait = callbackRelayWait;
         return b;
     }
 
@@ -389,6 +404,7 @@ public record ControllerConfig(
         private long maxFilesPerJob = Budgets.DEFAULT_MAX_FILES_PER_JOB;
         private long maxBytesPerJob = Budgets.DEFAULT_MAX_BYTES_PER_JOB;
         private long maxSeriesInMemory = Budgets.DEFAULT_MAX_SERIES_IN_MEMORY;
+        private Duration callbackRelayWait = DEFAULT_CALLBACK_RELAY_WAIT;
 
         private Builder() {
         }
@@ -425,6 +441,7 @@ public record ControllerConfig(
         public Builder maxFilesPerJob(long v) { this.maxFilesPerJob = v; return this; }
         public Builder maxBytesPerJob(long v) { this.maxBytesPerJob = v; return this; }
         public Builder maxSeriesInMemory(long v) { this.maxSeriesInMemory = v; return this; }
+        public Builder callbackRelayWait(Duration v) { this.callbackRelayWait = v; return this; }
 
         public Builder budgets(Budgets v) {
             this.maxFilesPerJob = v.maxFilesPerJob();
@@ -452,7 +469,7 @@ public record ControllerConfig(
                     runOnStartup, startupDelay, callbackServiceName, callbackServicePort, custom, latestMetricsLabel,
                     leaderElectionResourceLock, savePodLog, metrics, healthProbePort, reportServerPort, jobTimeout,
                     maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult, suspend, reportFileMode,
-                    new Budgets((int) maxFilesPerJob, maxBytesPerJob, maxSeriesInMemory));
+                    new Budgets((int) maxFilesPerJob, maxBytesPerJob, maxSeriesInMemory), callbackRelayWait);
         }
 
         List<String> problems() {
@@ -464,6 +481,7 @@ public record ControllerConfig(
                 p.add("key 'reportFileMode' must not be null");
             }
             p.addAll(Budgets.problems(maxFilesPerJob, maxBytesPerJob, maxSeriesInMemory));
+            relayWaitProblem(callbackRelayWait).ifPresent(p::add);
             return p;
         }
     }

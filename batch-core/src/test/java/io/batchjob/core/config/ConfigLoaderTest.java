@@ -128,6 +128,7 @@ class ConfigLoaderTest {
         assertThat(c.jobTimeoutLimit()).as("no per-job limit unless configured, as in the Go controller").isEmpty();
         assertThat(c.maxSeriesPerResult()).isEqualTo(10_000);
         assertThat(c.budgets()).isEqualTo(new Budgets(10_000, 1L << 30, 2_000_000));
+        assertThat(c.callbackRelayWait()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.concurrencyPolicy()).as("each trigger replaces the running execution, as in the Go controller")
                 .isEqualTo(ConcurrencyPolicy.REPLACE);
         assertThat(c.maxUploadSize()).isEqualTo(100L << 20);
@@ -232,6 +233,9 @@ class ConfigLoaderTest {
                 bad("name: a\nmaxBytesPerJob: 0", "key 'maxBytesPerJob': value 0 is invalid: must be a size of at least 1 byte"),
                 bad("name: a\nmaxBytesPerJob: 1Pi", "key 'maxBytesPerJob': value '1Pi' is invalid"),
                 bad("name: a\nmaxBytesPerJob: [1]", "key 'maxBytesPerJob': expected a size such as 100Mi"),
+                bad("name: a\ncallbackRelayWait: 0s", "key 'callbackRelayWait': value 0s is invalid: must be a duration from 1s to 10m"),
+                bad("name: a\ncallbackRelayWait: 11m", "key 'callbackRelayWait': value 11m0s is invalid"),
+                bad("name: a\ncallbackRelayWait: soon", "key 'callbackRelayWait': value 'soon' is invalid"),
                 bad("name: a\nmaxSeriesInMemory: 0", "key 'maxSeriesInMemory': value 0 is invalid: must be at least 1"),
                 bad("name: a\nmaxSeriesInMemory: 1.5", "key 'maxSeriesInMemory': expected a whole number"),
                 bad("name: a\nconcurrencyPolicy: Allow", "key 'concurrencyPolicy': value 'Allow' is invalid: use 'Replace'"),

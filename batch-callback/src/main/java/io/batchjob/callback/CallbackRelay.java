@@ -1,0 +1,135 @@
+package io.batchjob.callback;
+
+import io.batchjob.core.spi.LeaderAddress;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Hands a callback that reached a replica which does not lead to the replica that does, so that a
+ * job's result survives the death of the leader it was started by: job pods call a Service that
+ * selects every ready replica, and whichever answers relays to the leader. The request goes on as
+ * it came — method, path (with the job's secret), query, the headers that matter
+ * ({@code Content-Type}, {@code Content-Disposition}, {@code Authorization}), the body streamed —
+ * and the leader's answer comes back as it was: the leader checks the job's credentials and
+ * limits, the relay adds nothing a job could forge. While no replica leads, the request waits up
+ * to {@code maxWait} for one, then gets 503 with {@code Retry-After}. A relayed request is marked,
+ * and a replica never relays a marked request again (no loops while leadership moves).
+ *
+ * <p>Threading: runs on the callback worker thread of the request (blocking, like every callback);
+ * one shared {@link HttpClient}.
+ */
+public final class CallbackRelay {
+
+    /** Marks a relayed request; a relayed request is never relayed again. */
+    static final HttpString RELAYED = new HttpString("X-Batch-Job-Relayed");
+    private static final Logger LOG = LoggerFactory.getLogger(CallbackRelay.class);
+    private static final Set<HttpString> FORWARDED = Set.of(Headers.CONTENT_TYPE, Headers.CONTENT_DISPOSITION, Headers.AUTHORIZATION);
+    private static final Set<String> RETURNED = Set.of("content-type", "retry-after", "www-authenticate", "allow");
+
+    private final LeaderAddress leader;
+    private final Duration maxWait;
+    private final HttpClient client;
+
+    public CallbackRelay(LeaderAddress leader, Duration maxWait) {
+        this.leader = leader;
+        this.maxWait = maxWait;
+        // HTTP/1.1: the callback servers speak nothing else; no redirects: an answer is passed on as it is.
+        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /** The most a request waits for a leader. */
+    public Duration maxWait() {
+        return maxWait;
+    }
+
+    /**
+     * Relays the request to the leader and sends its answer; 503 with {@code Retry-After} when no
+     * leader came within the wait, or it cannot be reached, or the request was relayed already.
+     */
+    void relay(HttpServerExchange exchange, String reason) throws IOException {
+        if (exchange.getRequestHeaders().contains(RELAYED)) {
+            throw new HttpProblem(503, "this controller does not lead now (" + reason + ") and the request was relayed to it already;"
+                    + " retry", 1);
+        }
+        Optional<URI> target;
+        try {
+            target = leader.await(maxWait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpProblem(503, "the controller is stopping; retry", 1);
+        }
+        if (target.isEmpty()) {
+            throw new HttpProblem(503, "no controller leads now (waited " + maxWait.toSeconds() + " s); retry", 5);
+        }
+        URI uri = target.get().resolve(exchange.getRequestURI()
+                + (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString()));
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(3)).header(RELAYED.toString(), "1");
+        for (HttpString name : FORWARDED) {
+            HeaderValues values = exchange.getRequestHeaders().get(name);
+            if (values != null) {
+                values.forEach(v -> request.header(name.toString(), v));
+            }
+        }
+        if (io.undertow.server.protocol.http.HttpContinue.requiresContinueResponse(exchange)) {
+            io.undertow.server.protocol.http.HttpContinue.sendContinueResponseBlocking(exchange); // curl waits for it before large uploads
+        }
+        // Read as the leader takes it: streamed, never held here. A failure on our side (the body over this listener's
+        // limit, a stalled or broken upload) is answered as if there had been no relay.
+        java.util.concurrent.atomic.AtomicReference<IOException> ours = new java.util.concurrent.atomic.AtomicReference<>();
+        InputStream body = new java.io.FilterInputStream(exchange.getInputStream()) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (IOException e) {
+                    ours.set(e);
+                    throw e;
+                }
+            }
+        };
+        request.method(exchange.getRequestMethod().toString(), HttpRequest.BodyPublishers.ofInputStream(() -> body));
+        HttpResponse<InputStream> answer;
+        try {
+            answer = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            if (ours.get() != null) {
+                throw ours.get(); // ProblemHandler answers it: 413 for a body over the limit, 408 for a stalled one, ...
+            }
+            LOG.info("relaying a callback to the leader at {} failed: {}", target.get(), e.toString());
+            throw new HttpProblem(503, "the leading controller could not be reached (" + e.getMessage() + "); retry", 1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpProblem(503, "the controller is stopping; retry", 1);
+        }
+        exchange.setStatusCode(answer.statusCode());
+        answer.headers().map().forEach((name, values) -> {
+            if (RETURNED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                exchange.getResponseHeaders().putAll(new HttpString(name), values);
+            }
+        });
+        try (InputStream in = answer.body()) {
+            if (!exchange.isBlocking()) {
+                exchange.startBlocking();
+            }
+            OutputStream out = exchange.getOutputStream();
+            in.transferTo(out);
+            out.close();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.batchjob.callback;
+
+import io.batchjob.core.config.CallbackAuth;
+import io.batchjob.core.spi.LeaderAddress;
+import io.batchjob.core.testing.EngineHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A replica that does not lead hands callbacks to the leader: the job's result survives whichever
+ * replica the Service picked. The standby here is a whole second callback API (its own engine and
+ * report directory, fence closed), relaying to the leader's real server.
+ */
+class CallbackRelayTest {
+
+    @TempDir
+    Path base;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** A standby replica relaying to whatever {@code leader} says; closed by the caller. */
+    private record Standby(EngineHarness harness, UndertowServer server) implements AutoCloseable {
+        String url(CallbackFixture leader, String node, String kind) {
+            return leader.injectedUrl(node, kind).replace(":" + leader.server.port() + "/", ":" + server.port() + "/");
+        }
+
+        @Override
+        public void close() {
+            server.close();
+            harness.close();
+        }
+    }
+
+    private Standby standby(LeaderAddress leader, Duration wait) {
+        EngineHarness h = EngineHarness.builder(base.resolve("standby")).build(); // never activated: it does not lead
+        h.store.fenceWith(() -> Optional.of("this controller does not hold the leader Lease"));
+        CallbackApi api = new CallbackApi(h.engine, h.store, event -> { }, new CallbackSettings(CallbackAuth.TOKEN, "batch_job", 1 << 20,
+                64 << 10, false, 16, 512), request -> { }, new CallbackRelay(leader, wait));
+        return new Standby(h, UndertowServer.start("standby-callback", "127.0.0.1", 0, api.handler(),
+                UndertowServer.Limits.threads(16).withMaxEntitySize(1 << 20)));
+    }
+
+    private static LeaderAddress at(CallbackFixture leader) {
+        return wait -> Optional.of(URI.create("http://127.0.0.1:" + leader.server.port()));
+    }
+
+    private HttpResponse<String> post(String url, String contentType, byte[] body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void resultsAndUploadsSentToAStandbyAreStoredByTheLeaderAndItsAnswersComeBackAsTheyWere() throws Exception {
+        try (CallbackFixture leader = CallbackFixture.standard(base.resolve("leader"));
+             Standby standby = standby(at(leader), Duration.ofSeconds(5))) {
+            HttpResponse<String> result = post(standby.url(leader, "node-a", "result"), "application/json",
+                    "{\"m\":[{\"value\":7}]}".getBytes(StandardCharsets.UTF_8));
+            assertThat(result.statusCode()).as(result.body()).isEqualTo(200);
+            assertThat(result.body()).isEqualTo("result stored for node node-a in execution " + leader.executionId + "\n");
+            assertThat(leader.reports.resolve(leader.executionId).resolve("node-a.json")).hasContent("{\"m\":[{\"value\":7}]}");
+
+            byte[] upload = new byte[700 * 1024];
+            new Random(3).nextBytes(upload);
+            HttpResponse<String> file = post(standby.url(leader, "node-a", "file") + "?name=scan.bin", "application/octet-stream", upload);
+            assertThat(file.statusCode()).as(file.body()).isEqualTo(200);
+            assertThat(Files.readAllBytes(leader.reports.resolve(leader.executionId).resolve("node-a-scan.bin"))).isEqualTo(upload);
+
+            // The leader checks the credentials; its refusal comes back unchanged.
+            String forged = standby.url(leader, "node-a", "result").replace(leader.secret("node-a"), leader.secret("node-b"));
+            HttpResponse<String> refused = post(forged, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            assertThat(refused.statusCode()).isEqualTo(401);
+            assertThat(refused.headers().firstValue("WWW-Authenticate")).isPresent();
+            // The leader's limits hold: an upload over its maxUploadSize is its 413.
+            assertThat(post(standby.url(leader, "node-a", "file") + "?name=big.bin", "application/octet-stream", new byte[(1 << 20) + 1])
+                    .statusCode()).isEqualTo(413);
+
+            try (var kept = Files.walk(base.resolve("standby"))) {
+                assertThat(kept.filter(Files::isRegularFile).toList()).as("the standby stored nothing").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void whileNoReplicaLeadsARequestWaitsForOneThenGets503AndARelayedRequestIsNeverRelayedAgain() throws Exception {
+        try (CallbackFixture leader = CallbackFixture.standard(base.resolve("leader"));
+             Standby nobody = standby(wait -> Optional.empty(), Duration.ofSeconds(1))) {
+            long start = System.nanoTime();
+            HttpResponse<String> r = post(nobody.url(leader, "node-a", "result"), "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.headers().firstValue("Retry-After")).contains("5");
+            assertThat(r.body()).contains("no controller leads now (waited 1 s); retry");
+            // The wait is the LeaderAddress's (a real one waits up to the limit; this one answers at once).
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+
+            HttpResponse<String> loop = http.send(HttpRequest.newBuilder(URI.create(nobody.url(leader, "node-a", "result")))
+                    .header(CallbackRelay.RELAYED.toString(), "1").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(loop.statusCode()).isEqualTo(503);
+            assertThat(loop.body()).contains("relayed to it already");
+        }
+    }
+
+    @Test
+    void aLeaderThatCannotBeReachedIsA503NotAHang() throws Exception {
+        try (CallbackFixture leader = CallbackFixture.standard(base.resolve("leader"));
+             Standby standby = standby(wait -> Optional.of(URI.create("http://127.0.0.1:1")), Duration.ofSeconds(1))) {
+            HttpResponse<String> r = post(standby.url(leader, "node-a", "result"), "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.body()).contains("the leading controller could not be reached");
+            assertThat(List.of(r.headers().firstValue("Retry-After").orElse(""))).containsExactly("1");
+        }
+    }
+}
