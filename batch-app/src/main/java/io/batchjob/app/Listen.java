@@ -9,7 +9,12 @@ package io.batchjob.app;
 public record Listen(String host, Integer reportPort, Integer callbackPort, Integer healthPort, Integer metricsPort) {
 
     public static Listen fromConfig() {
-        return new Listen("0.0.0.0", null, null, null, null);
+        return fromConfig("0.0.0.0");
+    }
+
+    /** The configured ports on one address (e.g. a second loopback address for a second controller on one machine). */
+    public static Listen fromConfig(String host) {
+        return new Listen(host, null, null, null, null);
     }
 
     /** All four on free loopback ports. */

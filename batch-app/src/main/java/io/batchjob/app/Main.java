@@ -28,6 +28,10 @@ public final class Main implements Callable<Integer> {
     private final Map<String, String> env;
     private final PrintStream err;
 
+    @CommandLine.Option(names = "--bind-address", paramLabel = "IP",
+            description = "Address the four servers listen on (default: ${DEFAULT-VALUE}, every address)")
+    String bindAddress = "0.0.0.0";
+
     Main(Map<String, String> env, PrintStream err) {
         this.env = env;
         this.err = err;
@@ -54,7 +58,7 @@ public final class Main implements Callable<Integer> {
         try (KubernetesClient client = TokenRefreshThrottle.clientBuilder(Config.autoConfigure(null)).build()) {
             Controller controller;
             try {
-                controller = Controller.start(environment, client, Listen.fromConfig(), Clock.systemUTC());
+                controller = Controller.start(environment, client, Listen.fromConfig(bindAddress), Clock.systemUTC());
             } catch (ConfigException e) {
                 err.println("batch-job-controller cannot start: " + e.getMessage());
                 return 1;

@@ -64,4 +64,18 @@ class MainTest {
         assertThat(cl.execute("--version")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("batch-job-controller 0.1.0");
     }
+
+    @Test
+    void theServersListenOnEveryAddressUnlessABindAddressIsGiven() {
+        Main main = new Main(Map.of(), System.err);
+        new picocli.CommandLine(main).parseArgs();
+        assertThat(main.bindAddress).isEqualTo("0.0.0.0");
+        new picocli.CommandLine(main).parseArgs("--bind-address", "127.0.0.2");
+        assertThat(main.bindAddress).isEqualTo("127.0.0.2");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        picocli.CommandLine cl = new picocli.CommandLine(new Main(Map.of(), System.err));
+        cl.setOut(new java.io.PrintWriter(out, true, StandardCharsets.UTF_8));
+        cl.execute("--help");
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("--bind-address=IP").contains("default: 0.0.0.0");
+    }
 }
