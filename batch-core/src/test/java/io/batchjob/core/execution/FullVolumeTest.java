@@ -85,7 +85,8 @@ class FullVolumeTest {
                         s -> assertThat(s.reason()).contains("has not finished yet"));
 
                 Files.delete(filler); // space is back
-                await().atMost(Duration.ofSeconds(20)).until(() -> h.engine.unwrittenRecords() == 0);
+                // The retries back off to a minute: on a slow machine space may come back just after one.
+                await().atMost(Duration.ofSeconds(75)).until(() -> h.engine.unwrittenRecords() == 0);
 
                 ExecutionSummary onDisk = h.store.readJson(id, ExecutionEngine.SUMMARY_FILE, ExecutionSummary.class).orElseThrow();
                 assertThat(onDisk.counts()).isEqualTo(told.counts());
