@@ -286,7 +286,7 @@ public final class CallbackApi {
         exchange.setMaxEntitySize(settings.maxUploadSize());
         String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
         List<String> stored = new ArrayList<>();
-        try (ReportStore.Batch batch = store.batch(executionId)) {
+        try (io.batchjob.core.report.UploadBatch batch = store.batch(executionId)) {
             if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
                 storeParts(exchange, executionId, node, batch, stored);
             } else {
@@ -323,7 +323,7 @@ public final class CallbackApi {
         return target;
     }
 
-    private void storeParts(HttpServerExchange exchange, String executionId, String node, ReportStore.Batch batch, List<String> stored)
+    private void storeParts(HttpServerExchange exchange, String executionId, String node, io.batchjob.core.report.UploadBatch batch, List<String> stored)
             throws Exception {
         store.createPrivateDirectory(multipartTemp);
         MultiPartParserDefinition multipart = new MultiPartParserDefinition(multipartTemp);

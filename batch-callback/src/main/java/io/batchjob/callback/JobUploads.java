@@ -51,7 +51,7 @@ final class JobUploads {
      *
      * @throws BudgetExceededException (413) naming the budget, its value and what the upload would make of it
      */
-    void commit(String executionId, String node, ReportStore.Batch batch, Budgets budgets) {
+    void commit(String executionId, String node, io.batchjob.core.report.UploadBatch batch, Budgets budgets) {
         Usage usage = usage(executionId, node);
         synchronized (usage) {
             long newFiles = 0;

@@ -52,14 +52,14 @@ public final class ReportStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReportStore.class);
     private static final Pattern EXECUTION_ID = Pattern.compile("[0-9]{1,19}");
-    private static final String TEMP_PREFIX = ".tmp-";
-    private static final int BUFFER = 64 * 1024;
+    static final String TEMP_PREFIX = ".tmp-";
     /** Orders execution IDs numerically (they are digit strings without sign). */
     public static final Comparator<String> BY_EXECUTION_ID = Comparator.comparingInt(String::length)
             .thenComparing(Comparator.naturalOrder());
 
     private final Path root;
     private final PermittedFiles files;
+    private final VolumeProbe probe;
     /** Checked before every write; open unless {@link #fenceWith} installs another (leader election). */
     private volatile io.batchjob.core.spi.WriteFence fence = io.batchjob.core.spi.WriteFence.OPEN;
     private final ObjectMapper json = JsonMapper.builder()
@@ -88,6 +88,7 @@ public final class ReportStore {
     public ReportStore(Path root, ReportFileMode mode) {
         this.root = root.toAbsolutePath().normalize();
         this.files = new PermittedFiles(this.root, mode);
+        this.probe = new VolumeProbe(this.root, files);
         try {
             files.createDirectory(this.root);
         } catch (IOException e) {
@@ -108,7 +109,7 @@ public final class ReportStore {
         return fence;
     }
 
-    private void requireFenceOpen(String what) {
+    void requireFenceOpen(String what) {
         java.util.Optional<String> refusal = fence.refusal();
         if (refusal.isPresent()) {
             throw new FencedWriteException("not writing " + what + ": " + refusal.get());
@@ -120,6 +121,11 @@ public final class ReportStore {
     }
 
     /** The permissions of the files this store writes. */
+    /** The file system calls that apply the report files' permissions (for {@link UploadBatch}). */
+    PermittedFiles files() {
+        return files;
+    }
+
     public ReportFileMode mode() {
         return files.mode();
     }
@@ -215,7 +221,7 @@ public final class ReportStore {
         } catch (IOException e) {
             throw new ReportStorageException("cannot create " + dir + ": " + e, e);
         }
-        try (Batch batch = new Batch(dir)) {
+        try (UploadBatch batch = new UploadBatch(this, dir)) {
             batch.add(fileName, content, maxBytes);
             return batch.commit().get(0);
         }
@@ -223,113 +229,11 @@ public final class ReportStore {
 
     /**
      * Starts a set of files that are stored together or not at all (e.g. the parts of one
-     * multipart upload). Files are staged as hidden temporary files; {@link Batch#commit()}
-     * renames them into place, {@link Batch#close()} removes whatever was not committed.
+     * multipart upload). Files are staged as hidden temporary files; {@link UploadBatch#commit()}
+     * renames them into place, {@link UploadBatch#close()} removes whatever was not committed.
      */
-    public Batch batch(String executionId) {
-        return new Batch(createExecution(executionId));
-    }
-
-    /** Files staged for one commit. Not thread-safe: one request uses one batch. */
-    public final class Batch implements AutoCloseable {
-        private final Path dir;
-        private final java.util.Map<String, Path> staged = new java.util.LinkedHashMap<>();
-        private boolean committed;
-
-        private Batch(Path dir) {
-            this.dir = dir;
-        }
-
-        /**
-         * Streams one file into a temporary file.
-         *
-         * @throws InvalidFileNameException   when the name is refused or was already added
-         * @throws SizeLimitExceededException when the content is longer than {@code maxBytes}
-         * @throws IOException                when reading {@code content} fails
-         * @throws ReportStorageException     when the disk refuses the write
-         */
-        public Path add(String fileName, InputStream content, long maxBytes) throws IOException {
-            FileNames.requireSafe(fileName);
-            Path target = dir.resolve(fileName);
-            if (!target.getParent().equals(dir)) {
-                throw new InvalidFileNameException("the file name must stay inside the execution directory");
-            }
-            if (staged.containsKey(fileName)) {
-                throw new InvalidFileNameException("the file name '" + fileName + "' is used twice in one request");
-            }
-            Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
-            staged.put(fileName, temp);
-            FileChannel out;
-            try {
-                out = files.open(temp, false);
-            } catch (IOException e) {
-                throw new ReportStorageException("cannot write " + dir + ": " + e.getMessage(), e);
-            }
-            try (out) {
-                copy(content, out, maxBytes, temp); // a failing read (the client's side) stays an IOException
-            }
-            return target;
-        }
-
-        /** Renames every staged file into place. */
-        public List<Path> commit() {
-            requireFenceOpen(String.join(", ", staged.keySet()));
-            List<Path> done = new ArrayList<>();
-            try {
-                for (java.util.Map.Entry<String, Path> e : staged.entrySet()) {
-                    Path target = dir.resolve(e.getKey());
-                    move(e.getValue(), target);
-                    done.add(target);
-                }
-            } catch (IOException e) {
-                throw new ReportStorageException("cannot store files in " + dir + ": " + e.getMessage(), e);
-            }
-            committed = true;
-            return done;
-        }
-
-        /** Each staged file's name and size, in the order they were added. */
-        public java.util.Map<String, Long> stagedSizes() {
-            java.util.Map<String, Long> sizes = new java.util.LinkedHashMap<>();
-            staged.forEach((name, temp) -> {
-                try {
-                    sizes.put(name, Files.size(temp));
-                } catch (IOException e) {
-                    sizes.put(name, 0L); // already moved or removed
-                }
-            });
-            return sizes;
-        }
-
-        /** The size of the file a staged name would replace, or -1 when there is none. */
-        public long replacedSize(String fileName) {
-            try {
-                BasicFileAttributes a = Files.readAttributes(dir.resolve(fileName), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                return a.isRegularFile() ? a.size() : -1;
-            } catch (IOException e) {
-                return -1;
-            }
-        }
-
-        /** Total bytes staged so far. */
-        public long stagedBytes() {
-            long total = 0;
-            for (Path p : staged.values()) {
-                try {
-                    total += Files.size(p);
-                } catch (IOException e) {
-                    // already moved or removed
-                }
-            }
-            return total;
-        }
-
-        @Override
-        public void close() {
-            if (!committed) {
-                staged.values().forEach(ReportStore::deleteQuietly);
-            }
-        }
+    public UploadBatch batch(String executionId) {
+        return new UploadBatch(this, createExecution(executionId));
     }
 
     /**
@@ -414,42 +318,14 @@ public final class ReportStore {
     }
 
     /**
-     * Whether files can be written now: a probe of 4 KiB written and removed in the report
-     * directory (a full volume refuses it). At most one probe every 5 seconds; the others get the
-     * last answer.
+     * Whether files can be written now (a 4 KiB probe written and removed, at most one every 5 s:
+     * {@link VolumeProbe}).
      *
      * @return the problem, empty when writing works
      */
     public Optional<String> writeProblem() {
-        synchronized (probe) {
-            long now = System.nanoTime();
-            if (probe.checkedAt != 0 && now - probe.checkedAt < 5_000_000_000L) {
-                return probe.problem;
-            }
-            Path file = root.resolve(TEMP_PREFIX + "probe-" + UUID.randomUUID());
-            try (FileChannel out = files.open(file, false)) {
-                ByteBuffer buf = ByteBuffer.wrap(new byte[4096]);
-                while (buf.hasRemaining()) {
-                    out.write(buf);
-                }
-                probe.problem = Optional.empty();
-            } catch (IOException e) {
-                probe.problem = Optional.of("cannot write to " + root + ": " + e.getMessage());
-            } finally {
-                deleteQuietly(file);
-            }
-            probe.checkedAt = System.nanoTime();
-            return probe.problem;
-        }
+        return probe.problem();
     }
-
-    /** The last write probe; guarded by itself. */
-    private static final class Probe {
-        long checkedAt;
-        Optional<String> problem = Optional.empty();
-    }
-
-    private final Probe probe = new Probe();
 
     /** The complete lines of a journal file (a partial last line is skipped); empty when missing. */
     public List<String> readLines(String executionId, String fileName) {
@@ -549,30 +425,6 @@ public final class ReportStore {
         return deleted;
     }
 
-    /** Input failures propagate as IOException; output failures become ReportStorageException. */
-    private static void copy(InputStream in, FileChannel out, long maxBytes, Path temp) throws IOException {
-        byte[] buf = new byte[BUFFER];
-        long total = 0;
-        while (true) {
-            int n = in.read(buf);
-            if (n < 0) {
-                return;
-            }
-            total += n;
-            if (total > maxBytes) {
-                throw new SizeLimitExceededException(maxBytes);
-            }
-            try {
-                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                while (bb.hasRemaining()) {
-                    out.write(bb);
-                }
-            } catch (IOException e) {
-                throw new ReportStorageException("cannot write " + temp.getParent() + ": " + e.getMessage(), e);
-            }
-        }
-    }
-
     /** Opens the file for appending (creating it); its directories only when they are missing (not a mkdir per line). */
     private FileChannel openAppend(Path file, String executionId) throws IOException {
         try {
@@ -595,7 +447,7 @@ public final class ReportStore {
         }
     }
 
-    private static void move(Path from, Path to) throws IOException {
+    static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -603,7 +455,7 @@ public final class ReportStore {
         }
     }
 
-    private static void deleteQuietly(Path p) {
+    static void deleteQuietly(Path p) {
         try {
             Files.deleteIfExists(p);
         } catch (IOException e) {

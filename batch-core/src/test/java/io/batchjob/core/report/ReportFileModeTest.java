@@ -70,7 +70,7 @@ class ReportFileModeTest {
     private static void writeEveryKindOfFile(ReportStore store) throws Exception {
         store.write(ID, "node-a.json", "{}".getBytes());                                   // a result
         store.write(ID, "node-a-report.txt", new ByteArrayInputStream("x".getBytes()), 10); // an upload
-        try (ReportStore.Batch batch = store.batch(ID)) {                                  // a multipart upload
+        try (UploadBatch batch = store.batch(ID)) {                                  // a multipart upload
             batch.add("node-a-1.txt", new ByteArrayInputStream("1".getBytes()), 10);
             batch.commit();
         }

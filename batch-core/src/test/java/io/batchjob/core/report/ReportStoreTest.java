@@ -227,7 +227,7 @@ class ReportStoreTest {
     @Test
     void aBatchIsStoredWhollyOrNotAtAll() throws Exception {
         ReportStore store = store();
-        try (ReportStore.Batch batch = store.batch("1")) {
+        try (UploadBatch batch = store.batch("1")) {
             batch.add("n-a.txt", new ByteArrayInputStream("a".getBytes()), 10);
             batch.add("n-b.txt", new ByteArrayInputStream("b".getBytes()), 10);
             assertThatThrownBy(() -> batch.add("n-c.txt", new ByteArrayInputStream(new byte[11]), 10))
@@ -235,7 +235,7 @@ class ReportStoreTest {
         }
         assertThat(listAll(store.root().resolve("1"))).isEmpty();
 
-        try (ReportStore.Batch batch = store.batch("1")) {
+        try (UploadBatch batch = store.batch("1")) {
             batch.add("n-a.txt", new ByteArrayInputStream("a".getBytes()), 10);
             assertThatThrownBy(() -> batch.add("n-a.txt", new ByteArrayInputStream("b".getBytes()), 10))
                     .isInstanceOf(InvalidFileNameException.class).hasMessageContaining("used twice");
