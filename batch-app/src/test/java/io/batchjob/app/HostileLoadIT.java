@@ -43,7 +43,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
@@ -72,6 +71,10 @@ class HostileLoadIT {
     private final TcpProxy proxy = new TcpProxy(api.server().getPort());
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ExecutorService attackers = Executors.newCachedThreadPool();
+    /** Runs the probe's samples, one at a time. */
+    private final java.util.concurrent.ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+    /** Samples the running probe has taken. */
+    private final AtomicInteger probeSamples = new AtomicInteger();
     private final Map<String, String> report = Collections.synchronizedMap(new java.util.LinkedHashMap<>());
     private Path dir;
     private Process controller;
@@ -138,6 +141,7 @@ class HostileLoadIT {
             Files.writeString(Path.of("target", "hostile-load-report.txt"), sb.toString());
         } finally {
             attackers.shutdownNow();
+            pacer.shutdownNow();
             if (kubelet != null) {
                 kubelet.close();
             }
@@ -176,7 +180,7 @@ class HostileLoadIT {
                         return null;
                     });
                 }
-                Thread.sleep(5_000); // the attack's length: the probe measures during it
+                duringProbeSamples(25); // the attack's length, about 5 s: the probe measures during it
             });
             assertThat(unauthorized).as("anonymous half-sent requests answered 401 at once").hasValue(64);
             assertThat(tooMany).as("one job's requests beyond its 2 slots").hasValue(14);
@@ -243,7 +247,7 @@ class HostileLoadIT {
                     long start = System.nanoTime();
                     assertThat(get(reportPort, "/" + executionId + "/")).contains("node-big.bin");
                     assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a listing during the downloads").isLessThan(LIMIT);
-                    Thread.sleep(300);
+                    nextProbeSample();
                 }
             });
         } finally {
@@ -273,7 +277,8 @@ class HostileLoadIT {
                     long start = System.nanoTime();
                     assertThat(get(metricsPort, "/metrics")).contains("hostile_pods");
                     scrapes.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
-                    Thread.sleep(500);
+                    nextProbeSample();
+                    nextProbeSample();
                 }
             });
         } finally {
@@ -369,10 +374,11 @@ class HostileLoadIT {
     void afterAnApiStallTheControllerLeadsAgainAndTheJobsGoOn() throws Exception {
         // While the API hangs the Lease runs out: past the renew deadline the controller is fenced; a callback waits for a leader
         // to relay to (callbackRelayWait, 1 s here), then gets 503 with Retry-After; nothing is stored; /healthz stays 200.
-        probe("3 API stall of 16 s (Lease lost)", Set.of(200, 503), () -> {
+        probe("3 API stall until the Lease ran out", Set.of(200, 503), () -> {
             proxy.stall();
             try {
-                Thread.sleep(16_000); // the stall's length: longer than the Lease's renew deadline
+                // The stall lasts until the Lease has run out (as the API server sees it): past the renew deadline.
+                await().atMost(Duration.ofSeconds(60)).until(this::leaseRanOut);
             } finally {
                 proxy.flow();
             }
@@ -477,7 +483,8 @@ class HostileLoadIT {
                     assertThat(get(metricsPort, "/metrics")).contains("hostile_pods");
                     scrapes.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
                     openFiles[0] = Math.max(openFiles[0], openFiles());
-                    Thread.sleep(500); // the attack's length: the probe measures during it
+                    nextProbeSample(); // paced by the probe, which measures during the attack
+                    nextProbeSample();
                 }
             });
         } finally {
@@ -512,7 +519,7 @@ class HostileLoadIT {
             assertThat(post(urls.get("node").get("RESULT"), "application/json", uniqueResult(30_000, "attack-" + i))).isEqualTo(507);
             refusals.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
         }
-        probe("11 results beyond maxSeriesInMemory (then)", Set.of(200), () -> Thread.sleep(2_000));
+        probe("11 results beyond maxSeriesInMemory (then)", Set.of(200), () -> duringProbeSamples(10));
         report.merge("11 results beyond maxSeriesInMemory (then)", "; 11 refusals (507) of 3 MB results, ms " + refusals, String::concat);
         assertThat(refusals("maxSeriesInMemory") - refusedBefore).isEqualTo(11);
         assertAlive();
@@ -559,19 +566,19 @@ class HostileLoadIT {
 
     /**
      * Runs the attack while a probe posts the legitimate job's result and GETs /healthz every
-     * 200 ms; asserts both always answered within 2 s (the callback with one of {@code callbackStatuses}).
+     * 200 ms (paced by a scheduler, counted in {@link #probeSamples}); asserts both always answered
+     * within 2 s (the callback with one of {@code callbackStatuses}).
      */
     private void probe(String name, Set<Integer> callbackStatuses, Attack attack) throws Exception {
         List<Long> callbackMs = new CopyOnWriteArrayList<>();
         List<Long> healthMs = new CopyOnWriteArrayList<>();
         List<String> problems = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Future<?> prober = attackers.submit(() -> {
-            while (running.get()) {
+        probeSamples.set(0);
+        java.util.concurrent.ScheduledFuture<?> prober = pacer.scheduleWithFixedDelay(() -> {
+            try {
                 long start = System.nanoTime();
                 int status = post(urls.get("node-b").get("RESULT"), "application/json", smallResult());
-                long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
-                callbackMs.add(ms);
+                callbackMs.add(Duration.ofNanos(System.nanoTime() - start).toMillis());
                 if (!callbackStatuses.contains(status)) {
                     problems.add("callback answered " + status);
                 }
@@ -581,20 +588,32 @@ class HostileLoadIT {
                 if (health != 200) {
                     problems.add("/healthz answered " + health);
                 }
-                Thread.sleep(200);
+            } catch (Exception e) {
+                problems.add("probe failed: " + e);
             }
-            return null;
-        });
+            probeSamples.incrementAndGet();
+        }, 0, 200, TimeUnit.MILLISECONDS);
         try {
             attack.run();
         } finally {
-            running.set(false);
-            prober.get(30, TimeUnit.SECONDS);
+            prober.cancel(false);
+            pacer.submit(() -> { }).get(30, TimeUnit.SECONDS); // a sample still running has ended
         }
         report.put(name, "callback " + stats(callbackMs) + "; /healthz " + stats(healthMs));
         assertThat(problems).as(name).isEmpty();
         assertThat(callbackMs).as(name + ": callback latencies (ms)").isNotEmpty().allSatisfy(ms -> assertThat(ms).isLessThan(LIMIT.toMillis()));
         assertThat(healthMs).as(name + ": /healthz latencies (ms)").allSatisfy(ms -> assertThat(ms).isLessThan(LIMIT.toMillis()));
+    }
+
+    /** Lets an attack last until the running probe has taken {@code samples} samples (200 ms apart). */
+    private void duringProbeSamples(int samples) {
+        await().atMost(Duration.ofSeconds(120)).until(() -> probeSamples.get() >= samples);
+    }
+
+    /** Waits for the probe's next sample: paces an attack's own requests to the probe's. */
+    private void nextProbeSample() {
+        int seen = probeSamples.get();
+        await().atMost(Duration.ofSeconds(30)).until(() -> probeSamples.get() > seen);
     }
 
     private static String stats(List<Long> ms) {
@@ -657,6 +676,13 @@ class HostileLoadIT {
 
     private static byte[] smallResult() {
         return "{\"load\":[{\"value\":1,\"labels\":{\"i\":\"legit\"}}]}".getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Whether the Lease's last renewal is older than its duration, read directly from the API server. */
+    private boolean leaseRanOut() {
+        Lease lease = client.leases().inNamespace(NS).withName("hostile-leader-election").get();
+        return lease != null && lease.getSpec().getRenewTime() != null && lease.getSpec().getRenewTime().toInstant()
+                .plusSeconds(lease.getSpec().getLeaseDurationSeconds()).isBefore(java.time.Instant.now());
     }
 
     /** The controller's count of refusals over a budget. */
