@@ -305,15 +305,12 @@ public final class ResultMetrics implements ExecutionListener, io.batchjob.core.
         for (Map.Entry<String, List<MetricValue>> e : result.metrics().entrySet()) {
             count += configured.containsKey(e.getKey()) ? e.getValue().size() : 0;
         }
-        boolean running;
+        boolean replaces;
         synchronized (published) {
-            running = executionId.equals(publishedExecution);
-            if (running) {
-                // Counted as the node's before its rows go in, so the series budget never sees them as nobody's.
-                published.put(node, count);
-            }
+            // Counted as the node's before its rows go in, so the series budget never sees them as nobody's.
+            replaces = executionId.equals(publishedExecution) && published.put(node, count) != null;
         }
-        if (running) {
+        if (replaces) {
             // Whatever the node's earlier result set in this execution goes: every gauge's rows of the node.
             for (CustomGauge g : configured.values()) {
                 series.removeNode(g.family().family, executionId, node);
