@@ -221,6 +221,8 @@ final class ConfigReload implements AutoCloseable {
         live.put("suspend", ControllerConfig::suspend);
         live.put("podPoolSize", ControllerConfig::podPoolSize);
         live.put("jobTimeout", ControllerConfig::jobTimeout);
+        live.put("jobRetries", c -> c.jobRetries().retries());
+        live.put("jobRetryDelay", c -> c.jobRetries().delay());
         live.put("reportHistory", ControllerConfig::reportHistory);
         live.put("concurrencyPolicy", ControllerConfig::concurrencyPolicy);
         live.put("metrics.gauges", c -> c.metrics().gauges());

@@ -371,6 +371,7 @@ class HelmChartTest {
         assertThat(config.podPoolSize()).isEqualTo(25);
         assertThat(config.reportHistory()).isEqualTo(14);
         assertThat(config.jobTimeout()).isEqualTo(Duration.ofMinutes(45));
+        assertThat(config.jobRetries()).isEqualTo(new io.batchjob.core.config.JobRetries(2, Duration.ofMinutes(1)));
         assertThat(config.latestMetricsLabel()).isTrue();
         assertThat(config.savePodLog()).isTrue();
         assertThat(config.maxSeriesPerResult()).isEqualTo(5000);
@@ -424,6 +425,9 @@ class HelmChartTest {
             "config.concurrencyPolicy | Allow | config.concurrencyPolicy",
             "config.callbackAuth | basic | config.callbackAuth",
             "config.jobTimeout | 10 minutes | config.jobTimeout",
+            "config.jobRetries | 11 | config.jobRetries",
+            "config.jobRetries | twice | config.jobRetries",
+            "config.jobRetryDelay | a while | config.jobRetryDelay",
             "config.startupDelay | soon | config.startupDelay",
             "config.maxUploadSize | 5 MB | config.maxUploadSize",
             "config.callbackServicePort | 70000 | config.callbackServicePort",
@@ -471,7 +475,8 @@ class HelmChartTest {
     /** Keys (and chart values) the controller applies live. */
     private static final Map<String, Object> LIVE_CHANGES = Map.ofEntries(
             Map.entry("config.cronExpression", "@hourly"), Map.entry("config.podPoolSize", 3), Map.entry("config.reportHistory", 5),
-            Map.entry("config.jobTimeout", "5m"), Map.entry("config.concurrencyPolicy", "Forbid"), Map.entry("config.suspend", true),
+            Map.entry("config.jobTimeout", "5m"), Map.entry("config.jobRetries", 2), Map.entry("config.jobRetryDelay", "1m"),
+            Map.entry("config.concurrencyPolicy", "Forbid"), Map.entry("config.suspend", true),
             Map.entry("config.jobNodeSelector.disk", "ssd"), Map.entry("config.metrics.gauges.other.help", "another gauge"),
             Map.entry("config.jobServiceAccount", "scanner"), Map.entry("config.runOnUnscheduledNodes", true),
             Map.entry("config.custom.level", "high"), Map.entry("config.cronTimeZone", "Europe/Zurich"),

@@ -206,7 +206,8 @@ public final class CallbackApi {
         }
         if (first) {
             try {
-                events.publish(new JobEvent(executionId, node, true, "BudgetExceeded", e.getMessage(), "Refused"));
+                events.publish(new JobEvent(executionId, node, true, "BudgetExceeded", e.getMessage(), "Refused",
+                        engine.callbacks().attemptOf(executionId, node)));
             } catch (JobEventPublisher.JobEventException ex) {
                 LOG.warn("the BudgetExceeded event could not be created: {}", ex.getMessage());
             }
@@ -425,7 +426,7 @@ public final class CallbackApi {
         // The publisher keeps within its own limits (the Kubernetes API's: 1024 bytes).
         String formatted = GoFormat.format(message, args);
         try {
-            events.publish(new JobEvent(executionId, node, warning, reason, formatted, action));
+            events.publish(new JobEvent(executionId, node, warning, reason, formatted, action, engine.callbacks().attemptOf(executionId, node)));
         } catch (JobEventPublisher.JobEventException e) {
             LOG.warn("event {} could not be created: {}", reason, e.getMessage());
             throw new HttpProblem(502, "the event could not be created: " + e.getMessage());

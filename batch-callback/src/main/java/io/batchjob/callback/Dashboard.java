@@ -38,11 +38,13 @@ import java.util.Optional;
 final class Dashboard {
 
     /** Outcome classes and labels, in the order failures come first. */
-    static final List<String> ORDER = List.of("FAILED", "TIMED_OUT", "NO_REPORT", "REPLACED", "RUNNING", "PENDING", "SUCCEEDED", "SKIPPED");
+    static final List<String> ORDER = List.of("FAILED", "TIMED_OUT", "NO_REPORT", "REPLACED", "RETRYING", "RUNNING", "PENDING", "SUCCEEDED",
+            "SKIPPED");
     private static final Map<String, String> LABELS = Map.of("SUCCEEDED", "succeeded", "FAILED", "failed", "NO_REPORT", "no report",
-            "TIMED_OUT", "timed out", "REPLACED", "replaced", "RUNNING", "running", "PENDING", "pending", "SKIPPED", "skipped");
+            "TIMED_OUT", "timed out", "REPLACED", "replaced", "RETRYING", "retrying", "RUNNING", "running", "PENDING", "pending",
+            "SKIPPED", "skipped");
     private static final Map<String, String> SHORT = Map.of("SUCCEEDED", "ok", "FAILED", "fail", "NO_REPORT", "none",
-            "TIMED_OUT", "time", "REPLACED", "repl", "RUNNING", "run", "PENDING", "wait", "SKIPPED", "skip");
+            "TIMED_OUT", "time", "REPLACED", "repl", "RETRYING", "retry", "RUNNING", "run", "PENDING", "wait", "SKIPPED", "skip");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
     private static final List<String> SORTS = List.of("outcome", "node", "start", "duration");
 
@@ -182,7 +184,8 @@ final class Dashboard {
             return o.state().name().toLowerCase(Locale.ROOT);
         }
         int total = o.counts().values().stream().mapToInt(Integer::intValue).sum() - o.counts().getOrDefault("SKIPPED", 0);
-        int ended = total - o.counts().getOrDefault("RUNNING", 0) - o.counts().getOrDefault("PENDING", 0);
+        int ended = total - o.counts().getOrDefault("RUNNING", 0) - o.counts().getOrDefault("PENDING", 0)
+                - o.counts().getOrDefault("RETRYING", 0);
         return "running: <span class=\"progress\">" + ended + "/" + total + " ended, " + o.counts().getOrDefault("RUNNING", 0)
                 + " running now</span>";
     }
@@ -233,8 +236,8 @@ final class Dashboard {
             html.append("<tr id=\"node-").append(escape(n.node())).append("\" class=\"o-").append(key.toLowerCase(Locale.ROOT)).append("\">")
                     .append("<td class=\"node\" data-label=\"node\">").append(escape(n.node())).append("</td>")
                     .append("<td class=\"outcome\" data-label=\"outcome\"><span class=\"outcome o-").append(key.toLowerCase(Locale.ROOT))
-                    .append("\">").append(LABELS.get(key))
-                    .append("</span></td><td class=\"time\" data-label=\"started\">").append(time(n.startedAt()))
+                    .append("\">").append(LABELS.get(key)).append("</span>").append(attempts(n))
+                    .append("</td><td class=\"time\" data-label=\"started\">").append(time(n.startedAt()))
                     .append("</td><td class=\"time\" data-label=\"duration\">")
                     .append(n.durationMillis() == null ? n.state() == NodeState.RUNNING ? duration(n.startedAt(), null) : ""
                             : millis(n.durationMillis()))
@@ -295,6 +298,19 @@ final class Dashboard {
             default -> Comparator.comparing((NodeStatus n) -> ORDER.indexOf(key(n))).thenComparing(byNode);
         };
         return descending ? c.reversed() : c;
+    }
+
+    /** {@code attempt 2 of a node}, with its earlier attempts' outcomes and reasons as a tooltip; empty for a first attempt. */
+    private static String attempts(NodeStatus n) {
+        if (n.attempts() == null) {
+            return "";
+        }
+        StringBuilder earlier = new StringBuilder();
+        for (io.batchjob.core.spi.JobAttempt a : Optional.ofNullable(n.retried()).orElse(List.of())) {
+            earlier.append(earlier.length() == 0 ? "" : "\n").append("attempt ").append(a.number()).append(": ")
+                    .append(LABELS.get(a.outcome().name())).append(a.reason().isEmpty() ? "" : " (" + a.reason() + ")");
+        }
+        return " <span class=\"attempts\" title=\"" + escape(earlier.toString()) + "\">attempt " + n.attempts() + "</span>";
     }
 
     private static String key(NodeStatus n) {

@@ -2,9 +2,9 @@
 // Pages are complete without this script; it only keeps [data-live] rows and summaries current.
 (function () {
   'use strict';
-  var ORDER = ['SUCCEEDED', 'FAILED', 'NO_REPORT', 'TIMED_OUT', 'REPLACED', 'RUNNING', 'PENDING', 'SKIPPED'];
+  var ORDER = ['SUCCEEDED', 'FAILED', 'NO_REPORT', 'TIMED_OUT', 'REPLACED', 'RETRYING', 'RUNNING', 'PENDING', 'SKIPPED'];
   var LABELS = { SUCCEEDED: 'succeeded', FAILED: 'failed', NO_REPORT: 'no report', TIMED_OUT: 'timed out', REPLACED: 'replaced',
-    RUNNING: 'running', PENDING: 'pending', SKIPPED: 'skipped' };
+    RETRYING: 'retrying', RUNNING: 'running', PENDING: 'pending', SKIPPED: 'skipped' };
 
   function text(counts) {
     var parts = [];
@@ -50,7 +50,7 @@
     var total = 0;
     Object.keys(counts).forEach(function (k) { if (k !== 'SKIPPED') { total += counts[k]; } });
     var running = counts.RUNNING || 0;
-    var ended = total - running - (counts.PENDING || 0);
+    var ended = total - running - (counts.PENDING || 0) - (counts.RETRYING || 0);
     var scope = el.closest('tr') ? el : document;
     var state = scope.querySelector('.state');
     if (state) {

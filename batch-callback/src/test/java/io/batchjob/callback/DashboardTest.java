@@ -225,4 +225,27 @@ class DashboardTest {
         }
         return out;
     }
+
+    @Test
+    void aRetriedNodeShowsItsAttemptWithTheEarlierOnesOutcomesEscaped() throws Exception {
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a")).poolSize(1).retries(1, Duration.ZERO)
+                .backend(InMemoryJobBackend.manual()).build();
+             UndertowServer server = UndertowServer.start("report", "127.0.0.1", 0, new ReportServer(h.store, h.engine.status()).handler(),
+                     UndertowServer.Limits.threads(2))) {
+            h.engine.activate();
+            String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+            await().until(() -> h.backend.runningNodes(id).size() == 1);
+            h.backend.end(id, "a", JobEnd.failed("<b>exit</b> code 1"));
+            await().until(() -> get(server.port(), "/" + id + "/").body().contains("retrying (1)"));
+            h.timer.advance(Duration.ZERO);
+            await().until(() -> h.backend.request(id, "a").map(r -> r.attempt() == 2).orElse(false) && h.backend.running() == 1);
+            h.backend.end(id, "a", JobEnd.failed("exit code 2"));
+            await().until(() -> h.engine.progress().isEmpty());
+
+            String page = get(server.port(), "/" + id + "/").body();
+            assertThat(page).contains("<span class=\"attempts\" title=\"attempt 1: failed (&lt;b&gt;exit&lt;/b&gt; code 1)\">attempt 2</span>")
+                    .contains("exit code 2").doesNotContain("<b>exit");
+        }
+    }
+
 }

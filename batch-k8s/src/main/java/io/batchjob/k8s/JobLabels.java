@@ -13,6 +13,8 @@ public final class JobLabels {
      * callbacks of pods it adopts. Readable by whoever may read pods in the namespace, like the
      * pod's environment.
      */
+    /** Annotation with the attempt of the node's job a pod runs, on pods of a later attempt than the first ({@code jobRetries}). */
+    public static final String ATTEMPT = "batch-job-controller.bakito.github.com/attempt";
     public static final String CALLBACK_SECRET = "batch-job-controller.bakito.github.com/callback-secret";
 
     private JobLabels() {

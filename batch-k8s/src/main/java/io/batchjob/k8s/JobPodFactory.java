@@ -155,7 +155,7 @@ public final class JobPodFactory {
         Pod pod = fromTemplate(request.executionId(), request.node());
         ObjectMeta meta = Optional.ofNullable(pod.getMetadata()).orElseGet(ObjectMeta::new);
         pod.setMetadata(meta);
-        meta.setName(PodNames.of(config.name(), request.node(), request.executionId()));
+        meta.setName(PodNames.of(config.name(), request.node(), request.executionId(), request.attempt()));
         meta.setGenerateName(null);
         meta.setNamespace(namespace);
         Map<String, String> labels = new LinkedHashMap<>(Optional.ofNullable(meta.getLabels()).orElse(Map.of()));
@@ -165,6 +165,11 @@ public final class JobPodFactory {
         meta.setOwnerReferences(owner == null ? null : new ArrayList<>(List.of(owner)));
         Map<String, String> annotations = new LinkedHashMap<>(Optional.ofNullable(meta.getAnnotations()).orElse(Map.of()));
         annotations.put(JobLabels.CALLBACK_SECRET, request.callbackSecret());
+        if (request.attempt() > 1) {
+            annotations.put(JobLabels.ATTEMPT, Integer.toString(request.attempt()));
+        } else {
+            annotations.remove(JobLabels.ATTEMPT); // the template's own value would be a lie
+        }
         meta.setAnnotations(annotations);
 
         PodSpec spec = Optional.ofNullable(pod.getSpec()).orElseGet(PodSpec::new);

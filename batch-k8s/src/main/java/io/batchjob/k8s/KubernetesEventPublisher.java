@@ -60,7 +60,7 @@ public final class KubernetesEventPublisher implements JobEventPublisher {
 
     @Override
     public void publish(JobEvent event) throws JobEventException {
-        String podName = PodNames.of(controllerName, event.node(), event.executionId());
+        String podName = PodNames.of(controllerName, event.node(), event.executionId(), event.attempt());
         try {
             Pod pod = client.pods().inNamespace(namespace).withName(podName).get();
             ObjectReference ref = new ObjectReferenceBuilder().withApiVersion("v1").withKind("Pod").withNamespace(namespace).withName(podName)

@@ -78,14 +78,16 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
     private static final class Watched {
         final String executionId;
         final String node;
+        final int attempt;
         final String secret;
         final JobEndListener listener;
         final AtomicBoolean ended = new AtomicBoolean();
         volatile boolean graceCheckPlanned;
 
-        Watched(String executionId, String node, String secret, JobEndListener listener) {
+        Watched(String executionId, String node, int attempt, String secret, JobEndListener listener) {
             this.executionId = executionId;
             this.node = node;
+            this.attempt = attempt;
             this.secret = secret;
             this.listener = listener;
         }
@@ -184,7 +186,15 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             throw new JobLaunchException("the pod template cannot be turned into a pod: " + e.getMessage(), e);
         }
         String name = pod.getMetadata().getName();
-        Watched w = new Watched(request.executionId(), request.node(), request.callbackSecret(), listener);
+        Watched w = new Watched(request.executionId(), request.node(), request.attempt(), request.callbackSecret(), listener);
+        // An earlier attempt of the node that has not ended: never two pods of a node at once. (Only jobs
+        // that have not ended are watched: at most the pool, so the scan is short.)
+        for (Watched other : watched.values()) {
+            if (other.node.equals(request.node()) && other.executionId.equals(request.executionId()) && other.attempt != request.attempt()
+                    && !other.ended.get()) {
+                throw new JobLaunchException("attempt " + other.attempt + " of the job on node " + request.node() + " has not ended");
+            }
+        }
         // Registered before the create, so an end seen by the watch right after is not missed.
         if (watched.putIfAbsent(name, w) != null) {
             throw new JobLaunchException("a job pod named " + name + " is already running");
@@ -237,8 +247,8 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
 
     @Override
     public void adopt(ExistingJob job, JobEndListener listener) {
-        String name = PodNames.of(controllerName, job.node(), job.executionId());
-        Watched w = new Watched(job.executionId(), job.node(), job.callbackSecret(), listener);
+        String name = PodNames.of(controllerName, job.node(), job.executionId(), job.attempt());
+        Watched w = new Watched(job.executionId(), job.node(), job.attempt(), job.callbackSecret(), listener);
         watched.put(name, w);
         events.execute(() -> {
             Pod cached = informer == null ? null : informer.getStore().getByKey(namespace + "/" + name);
@@ -264,14 +274,19 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
                 continue;
             }
             Instant created = p.getMetadata().getCreationTimestamp() == null ? null : Instant.parse(p.getMetadata().getCreationTimestamp());
-            jobs.add(new ExistingJob(execution, node, secretOf(p), created));
+            jobs.add(new ExistingJob(execution, node, secretOf(p), created, attemptOf(p)));
         }
         return jobs;
     }
 
     @Override
     public void stop(String executionId, String node) {
-        String name = PodNames.of(controllerName, node, executionId);
+        stop(executionId, node, 1);
+    }
+
+    @Override
+    public void stop(String executionId, String node, int attempt) {
+        String name = PodNames.of(controllerName, node, executionId, attempt);
         Watched w = watched.remove(name);
         if (w != null) {
             w.ended.set(true); // the engine already decided how this job ended
@@ -379,7 +394,8 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             try {
                 String log = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).inContainer(c.getName()).getLog();
                 if (log != null) {
-                    logStore.write(w.executionId, w.node + "-container-" + c.getName() + ".log",
+                    // A later attempt's log beside the first's (which keeps the Go controller's name).
+                    logStore.write(w.executionId, w.node + "-container-" + c.getName() + (w.attempt > 1 ? "-attempt" + w.attempt : "") + ".log",
                             redact(log, secrets).getBytes(StandardCharsets.UTF_8));
                 }
             } catch (RuntimeException e) {
@@ -460,6 +476,16 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             return "the job pod failed: " + Optional.ofNullable(reason).orElse("") + (message == null ? "" : " " + message);
         }
         return "the job pod failed";
+    }
+
+    /** The attempt a pod runs: its annotation, 1 without one (or an unreadable one: the Go controller's pods). */
+    static int attemptOf(Pod pod) {
+        String annotated = Optional.ofNullable(pod.getMetadata().getAnnotations()).map(a -> a.get(JobLabels.ATTEMPT)).orElse(null);
+        try {
+            return annotated == null ? 1 : Math.max(1, Integer.parseInt(annotated.trim()));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     /** The job's secret, recovered from the pod (survives controller restarts). */

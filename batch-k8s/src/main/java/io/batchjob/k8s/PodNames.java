@@ -20,6 +20,14 @@ public final class PodNames {
     private PodNames() {
     }
 
+    /**
+     * The pod of a node's attempt: the first has the Go controller's name, a later one ({@code jobRetries})
+     * ends in {@code -r<attempt>} after the execution ID, kept within the same limits.
+     */
+    public static String of(String controller, String node, String executionId, int attempt) {
+        return of(controller, node, attempt <= 1 ? executionId : executionId + "-r" + attempt);
+    }
+
     public static String of(String controller, String node, String executionId) {
         String lowerNode = node.toLowerCase(Locale.ROOT);
         int dot = lowerNode.indexOf('.');

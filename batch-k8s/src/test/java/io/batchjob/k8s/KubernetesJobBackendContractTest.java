@@ -45,7 +45,12 @@ class KubernetesJobBackendContractTest extends JobBackendContractTest {
 
     @Override
     protected void endJob(String executionId, String node, JobEnd.Status status) {
-        String pod = PodNames.of("scan", node, executionId);
+        endJob(executionId, node, 1, status);
+    }
+
+    @Override
+    protected void endJob(String executionId, String node, int attempt, JobEnd.Status status) {
+        String pod = PodNames.of("scan", node, executionId, attempt);
         org.awaitility.Awaitility.await().until(() -> {
             var p = client.pods().inNamespace("jobs").withName(pod).get();
             return p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase());

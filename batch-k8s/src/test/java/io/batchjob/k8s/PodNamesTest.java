@@ -39,4 +39,16 @@ class PodNamesTest {
     void isStableForTheSameInput() {
         assertThat(PodNames.of("s", "n.x", "1")).isEqualTo(PodNames.of("s", "n.x", "1"));
     }
+
+    @Test
+    void aLaterAttemptHasAnameOfItsOwnWithinTheSameLimitsAndTheFirstKeepsTheGoName() {
+        assertThat(PodNames.of("scan", "worker-1", "202612031200", 1)).isEqualTo(PodNames.of("scan", "worker-1", "202612031200"))
+                .isEqualTo("scan-job-worker-1-202612031200");
+        assertThat(PodNames.of("scan", "worker-1", "202612031200", 2)).isEqualTo("scan-job-worker-1-202612031200-r2");
+        String longNode = "a-very-long-node-name-that-fills-the-whole-host-name-of-the-pod";
+        String later = PodNames.of("scan", longNode, "202612031200", 10);
+        assertThat(later).hasSizeLessThanOrEqualTo(PodNames.MAX).endsWith("-202612031200-r10")
+                .isNotEqualTo(PodNames.of("scan", longNode, "202612031200", 1));
+    }
+
 }

@@ -44,6 +44,7 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
     private final Counter triggersSkipped;
     private final Counter triggersFailed;
     private final Counter jobs;
+    private final Counter jobRetries;
     private final Histogram jobDuration;
     private final Gauge lastExecutionDuration;
     private final Gauge nodeLastSuccess;
@@ -87,6 +88,9 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
         GaugeWithCallback.builder().name(PREFIX + "jobs_in_flight").help("Jobs created and not yet ended")
                 .callback(cb -> cb.call(jobsInFlight.getAsInt())).register(registry);
         jobs = Counter.builder().name(PREFIX + "jobs_total").help("Jobs that ended, by outcome")
+                .labelNames("outcome").register(registry);
+        jobRetries = Counter.builder().name(PREFIX + "job_retries_total")
+                .help("Attempts of jobs that did not succeed and were followed by another (jobRetries), by the attempt's outcome")
                 .labelNames("outcome").register(registry);
         jobDuration = Histogram.builder().name(PREFIX + "job_duration_seconds").help("Run time of ended jobs")
                 .unit(Unit.SECONDS).labelNames("outcome")
@@ -139,6 +143,11 @@ public final class ControllerMetrics implements ExecutionListener, CallbackObser
     @Override
     public void onTriggerFailed(String cause, String reason) {
         triggersFailed.inc();
+    }
+
+    @Override
+    public void onJobRetrying(String executionId, String node, io.batchjob.core.spi.JobAttempt attempt) {
+        jobRetries.labelValues(outcome(attempt.outcome())).inc();
     }
 
     @Override

@@ -40,7 +40,7 @@ public final class ConfigLoader {
             "callbackServicePort", "custom", "latestMetricsLabel", "leaderElectionResourceLock", "savePodLog",
             "metrics", "healthProbePort", "reportServerPort", "jobTimeout", "maxUploadSize", "maxResultSize",
             "callbackAuth", "concurrencyPolicy", "maxSeriesPerResult", "suspend", "reportFileMode", "maxFilesPerJob", "maxBytesPerJob",
-            "maxSeriesInMemory", "callbackRelayWait");
+            "maxSeriesInMemory", "callbackRelayWait", "jobRetries", "jobRetryDelay");
     private static final Set<String> METRICS_KEYS = Set.of("prefix", "gauges", "port");
     private static final Set<String> GAUGE_KEYS = Set.of("help", "labels");
     private static final Set<String> DEPRECATED_LOCKS = Set.of("configmaps", "endpoints", "configmapsleases", "endpointsleases");
@@ -158,6 +158,8 @@ public final class ConfigLoader {
             size("maxBytesPerJob", b::maxBytesPerJob);
             integer("maxSeriesInMemory", b::maxSeriesInMemory);
             duration("callbackRelayWait", b::callbackRelayWait);
+            integer("jobRetries", b::jobRetries);
+            duration("jobRetryDelay", b::jobRetryDelay);
             string("callbackAuth", v -> {
                 switch (v) {
                     case "token" -> b.callbackAuth(CallbackAuth.TOKEN);

@@ -56,6 +56,8 @@ import java.util.regex.Pattern;
  *                                   {@code maxFilesPerJob}, {@code maxBytesPerJob}, {@code maxSeriesInMemory})
  * @param callbackRelayWait          how long a replica that does not lead holds a callback while no replica leads,
  *                                   before it answers 503 (new; default 60 s)
+ * @param jobRetries                 how often a node's failed, timed-out or silent job is started again within the
+ *                                   execution (new; keys {@code jobRetries}, {@code jobRetryDelay}; none by default, as in Go)
  */
 public record ControllerConfig(
         String name,
@@ -88,7 +90,8 @@ public record ControllerConfig(
         boolean suspend,
         ReportFileMode reportFileMode,
         Budgets budgets,
-        Duration callbackRelayWait) {
+        Duration callbackRelayWait,
+        JobRetries jobRetries) {
 
     public static final String DEFAULT_CRON = "42 3 * * *";
     public static final Path DEFAULT_REPORT_DIRECTORY = Path.of("/var/www");
@@ -137,6 +140,9 @@ public record ControllerConfig(
             problems.add("the budgets must not be null");
         }
         relayWaitProblem(callbackRelayWait).ifPresent(problems::add);
+        if (jobRetries == null) {
+            problems.add("the job retries must not be null");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException("config", problems);
         }
@@ -197,6 +203,8 @@ public record ControllerConfig(
         b.reportFileMode = reportFileMode;
         b.budgets(budgets);
         b.callbackRelayWait = callbackRelayWait;
+        b.jobRetries = jobRetries.retries();
+        b.jobRetryDelay = jobRetries.delay();
         return b;
     }
 
@@ -405,6 +413,8 @@ public record ControllerConfig(
         private long maxBytesPerJob = Budgets.DEFAULT_MAX_BYTES_PER_JOB;
         private long maxSeriesInMemory = Budgets.DEFAULT_MAX_SERIES_IN_MEMORY;
         private Duration callbackRelayWait = DEFAULT_CALLBACK_RELAY_WAIT;
+        private long jobRetries;
+        private Duration jobRetryDelay = JobRetries.DEFAULT_DELAY;
 
         private Builder() {
         }
@@ -442,6 +452,8 @@ public record ControllerConfig(
         public Builder maxBytesPerJob(long v) { this.maxBytesPerJob = v; return this; }
         public Builder maxSeriesInMemory(long v) { this.maxSeriesInMemory = v; return this; }
         public Builder callbackRelayWait(Duration v) { this.callbackRelayWait = v; return this; }
+        public Builder jobRetries(long v) { this.jobRetries = v; return this; }
+        public Builder jobRetryDelay(Duration v) { this.jobRetryDelay = v; return this; }
 
         public Builder budgets(Budgets v) {
             this.maxFilesPerJob = v.maxFilesPerJob();
@@ -469,7 +481,8 @@ public record ControllerConfig(
                     runOnStartup, startupDelay, callbackServiceName, callbackServicePort, custom, latestMetricsLabel,
                     leaderElectionResourceLock, savePodLog, metrics, healthProbePort, reportServerPort, jobTimeout,
                     maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult, suspend, reportFileMode,
-                    new Budgets((int) maxFilesPerJob, maxBytesPerJob, maxSeriesInMemory), callbackRelayWait);
+                    new Budgets((int) maxFilesPerJob, maxBytesPerJob, maxSeriesInMemory), callbackRelayWait,
+                    new JobRetries((int) jobRetries, jobRetryDelay));
         }
 
         List<String> problems() {
@@ -482,6 +495,7 @@ public record ControllerConfig(
             }
             p.addAll(Budgets.problems(maxFilesPerJob, maxBytesPerJob, maxSeriesInMemory));
             relayWaitProblem(callbackRelayWait).ifPresent(p::add);
+            p.addAll(JobRetries.problems(jobRetries, jobRetryDelay));
             return p;
         }
     }

@@ -119,10 +119,29 @@ final class EngineEvents implements AutoCloseable {
                 () -> store.appendLine(executionId, ExecutionEngine.JOURNAL_FILE, line)), () -> { });
     }
 
-    /** Queues the record that a node's result was accepted ({@code _results.log}). */
-    void resultAccepted(String executionId, String node) {
+    /**
+     * Queues the journal line of an attempt that is followed by another ({@code jobRetries}): a
+     * resumed execution counts it, and a later line with the job's end supersedes it.
+     */
+    void journalRetry(String executionId, String node, io.batchjob.core.spi.JobAttempt attempt) {
+        String line;
+        try {
+            line = journalWriter.writeValueAsString(new ExecutionRecords.RetryLine(node, attempt));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a job attempt cannot be serialised", e);
+        }
+        queue(() -> write(executionId, ExecutionEngine.JOURNAL_FILE, "attempt " + attempt.number() + " of the job on node " + node,
+                () -> store.appendLine(executionId, ExecutionEngine.JOURNAL_FILE, line)), () -> { });
+    }
+
+    /**
+     * Queues the record that a node's result was accepted ({@code _results.log}): the node, and for
+     * a later attempt than the first its number ({@code <node> <attempt>}; node names have no blanks).
+     */
+    void resultAccepted(String executionId, String node, int attempt) {
+        String line = attempt <= 1 ? node : node + " " + attempt;
         queue(() -> write(executionId, ExecutionEngine.RESULTS_FILE, "the result of node " + node,
-                () -> store.appendLine(executionId, ExecutionEngine.RESULTS_FILE, node)), () -> { });
+                () -> store.appendLine(executionId, ExecutionEngine.RESULTS_FILE, line)), () -> { });
     }
 
     /** Writes an execution's summary now; only on the events thread. Kept and written later if the volume refuses it. */

@@ -134,7 +134,7 @@ public final class ExecutionEngine implements AutoCloseable {
         }
         LOG.info("execution {} resumed: {} jobs ended, {} adopted, {} still to start", ex.id, ex.ended, resumed.get().adopted().size(),
                 ex.pending.size());
-        run.begin(List.of(), resumed.get().adopted(), resumed.get().now());
+        run.begin(List.of(), resumed.get().adopted(), resumed.get().waiting(), resumed.get().now());
         return Optional.of(ex.id);
     }
 
@@ -313,7 +313,7 @@ public final class ExecutionEngine implements AutoCloseable {
         }
         LOG.info("execution {} started ({}): {} nodes, pool {}, job timeout {}", ex.id, cause, ex.jobs.size(), settings.poolSize(),
                 settings.jobTimeout() == null ? "none" : GoDuration.format(settings.jobTimeout()));
-        run.begin(ready.pruned(), Map.of(), ex.startedAt);
+        run.begin(ready.pruned(), Map.of(), List.of(), ex.startedAt);
         return new TriggerOutcome.Started(ex.id, ex.completion);
     }
 
@@ -336,7 +336,7 @@ public final class ExecutionEngine implements AutoCloseable {
     }
 
     private static RunContext.Settings runSettings(ControllerConfig cfg) {
-        return new RunContext.Settings(cfg.podPoolSize(), cfg.jobTimeout());
+        return new RunContext.Settings(cfg.podPoolSize(), cfg.jobTimeout(), cfg.jobRetries());
     }
 
     // ---------------------------------------------------------------- callbacks

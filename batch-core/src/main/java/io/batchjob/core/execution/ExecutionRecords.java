@@ -6,6 +6,7 @@ import io.batchjob.core.result.JobResult;
 import io.batchjob.core.result.ResultParser;
 import io.batchjob.core.spi.ExecutionListener;
 import io.batchjob.core.spi.ExecutionStart;
+import io.batchjob.core.spi.JobAttempt;
 import io.batchjob.core.spi.JobSummary;
 import io.batchjob.core.spi.ResultFootprint;
 import org.slf4j.Logger;
@@ -25,16 +26,25 @@ import java.util.Set;
 
 /**
  * What the engine recorded about one execution in the report directory: its plan
- * ({@code _plan.json}), the ends of its jobs ({@code _jobs.jsonl}, a later line for a node wins)
- * and the nodes whose result it accepted ({@code _results.log}) — never guessed from file names,
- * which another node's upload could have made. Read when an execution is resumed, and at start-up
- * to tell listeners (the result metrics) about the executions kept in the history.
+ * ({@code _plan.json}), the ends of its jobs ({@code _jobs.jsonl}, a later line for a node wins;
+ * attempts followed by another are lines of their own) and the nodes whose result it accepted
+ * ({@code _results.log}) — never guessed from file names, which another node's upload could have
+ * made. Read when an execution is resumed, and at start-up to tell listeners (the result metrics)
+ * about the executions kept in the history.
  *
  * @param plan     the plan
  * @param ended    each ended job's last summary, by node
  * @param reported the nodes whose result was accepted, in order
+ * @param retried  for nodes whose job has not ended, the attempts that did not succeed and were followed by
+ *                 another, oldest first
+ * @param reportedAttempt for each node in {@code reported}, the latest attempt whose result was accepted
  */
-public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended, Set<String> reported) {
+public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended, Set<String> reported,
+                               Map<String, List<JobAttempt>> retried, Map<String, Integer> reportedAttempt) {
+
+    /** A journal line for an attempt that is followed by another. */
+    record RetryLine(String node, JobAttempt retry) {
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(ExecutionRecords.class);
 
@@ -45,16 +55,42 @@ public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended
             return Optional.empty();
         }
         Map<String, JobSummary> ended = new LinkedHashMap<>();
+        Map<String, List<JobAttempt>> retried = new LinkedHashMap<>();
         for (String line : store.readLines(executionId, ExecutionEngine.JOURNAL_FILE)) {
             try {
-                JobSummary s = store.json().readValue(line, JobSummary.class);
+                com.fasterxml.jackson.databind.JsonNode tree = store.json().readTree(line);
+                if (tree != null && tree.has("retry")) {
+                    RetryLine r = store.json().treeToValue(tree, RetryLine.class);
+                    retried.computeIfAbsent(r.node(), n -> new ArrayList<>()).add(r.retry());
+                    continue;
+                }
+                JobSummary s = store.json().treeToValue(tree, JobSummary.class);
                 ended.put(s.node(), s); // a later line (a late result) wins
-            } catch (JsonProcessingException e) {
-                LOG.warn("execution {}: skipping an unreadable journal line: {}", executionId, e.getOriginalMessage());
+            } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+                LOG.warn("execution {}: skipping an unreadable journal line: {}", executionId, e.getMessage());
             }
         }
-        Set<String> reported = new LinkedHashSet<>(store.readLines(executionId, ExecutionEngine.RESULTS_FILE));
-        return Optional.of(new ExecutionRecords(plan.get(), Map.copyOf(ended), Set.copyOf(reported)));
+        ended.keySet().forEach(retried::remove); // the end lists its attempts itself
+        Set<String> reported = new LinkedHashSet<>();
+        Map<String, Integer> reportedAttempt = new LinkedHashMap<>();
+        for (String line : store.readLines(executionId, ExecutionEngine.RESULTS_FILE)) {
+            int blank = line.indexOf(' ');
+            String node = blank < 0 ? line : line.substring(0, blank);
+            int attempt = 1;
+            if (blank >= 0) {
+                try {
+                    attempt = Integer.parseInt(line.substring(blank + 1).trim());
+                } catch (NumberFormatException e) {
+                    LOG.warn("execution {}: unreadable attempt in the results record '{}'", executionId, line);
+                }
+            }
+            reported.add(node);
+            reportedAttempt.merge(node, attempt, Math::max);
+        }
+        Map<String, List<JobAttempt>> retriedCopy = new LinkedHashMap<>();
+        retried.forEach((node, list) -> retriedCopy.put(node, List.copyOf(list)));
+        return Optional.of(new ExecutionRecords(plan.get(), Map.copyOf(ended), Set.copyOf(reported), Map.copyOf(retriedCopy),
+                Map.copyOf(reportedAttempt)));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.batchjob.core.execution;
 import io.batchjob.core.config.GoDuration;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.ExistingJob;
+import io.batchjob.core.spi.JobAttempt;
 import io.batchjob.core.spi.JobEnd;
 import io.batchjob.core.spi.JobLaunchException;
 import io.batchjob.core.spi.JobOutcome;
@@ -62,13 +63,25 @@ final class ExecutionRun {
      * Starts running: listeners hear of the execution (and of executions it pruned), jobs a
      * resumed execution found running are watched again, free slots are filled.
      */
-    void begin(List<String> pruned, Map<Job, ExistingJob> adopted, Instant now) {
+    void begin(List<String> pruned, Map<Job, ExistingJob> adopted, List<Resumption.Waiting> waiting, Instant now) {
         List<String> nodes = List.copyOf(ex.jobs.keySet());
         context.events().publish(l -> l.onExecutionStarted(new io.batchjob.core.spi.ExecutionStart(ex.id, ex.cause, ex.startedAt, nodes,
                 ex.resumed)));
         pruned.forEach(p -> context.events().publish(l -> l.onExecutionPruned(p)));
         if (!adopted.isEmpty()) {
             adopt(adopted, now);
+        }
+        for (Resumption.Waiting w : waiting) {
+            context.dispatch().execute(() -> {
+                if (w.stopFirst()) {
+                    stopQuietly(w.job(), w.job().attempt);
+                }
+                synchronized (ex) {
+                    if (!ex.stopped && w.job().state == JobState.RETRY_WAIT) {
+                        scheduleRetryLocked(w.job(), w.left());
+                    }
+                }
+            });
         }
         advance();
     }
@@ -84,13 +97,18 @@ final class ExecutionRun {
             while (ex.inFlight < settings.poolSize() && !ex.pending.isEmpty()) {
                 Job job = ex.pending.poll();
                 job.moveTo(JobState.LAUNCHING);
+                // Every attempt has its own secret: one of an attempt that ended stops working.
                 job.secret = CallbackSecrets.newSecret();
+                job.attempt++;
+                job.reported = false;
+                job.timedOut = false;
                 job.startedAt = context.clock().instant();
                 job.holdsSlot = true;
                 ex.inFlight++;
                 ex.peakInFlight = Math.max(ex.peakInFlight, ex.inFlight);
+                int attempt = job.attempt;
                 if (settings.jobTimeout() != null) {
-                    job.timeout = context.timer().schedule(settings.jobTimeout(), () -> onTimeout(job));
+                    job.timeout = context.timer().schedule(settings.jobTimeout(), () -> onTimeout(job, attempt));
                 }
                 String node = job.node;
                 context.events().publish(l -> l.onJobStarted(ex.id, node));
@@ -111,12 +129,14 @@ final class ExecutionRun {
 
     private void launch(Job job) {
         String secret;
+        int attempt;
         synchronized (ex) {
             // Timed out while queued, or handed over: nothing to start.
             if (ex.stopped || job.state != JobState.LAUNCHING) {
                 return;
             }
             secret = job.secret;
+            attempt = job.attempt;
         }
         java.util.Optional<String> fenced = context.store().fence().refusal();
         if (fenced.isPresent()) {
@@ -127,32 +147,35 @@ final class ExecutionRun {
         try (MDC.MDCCloseable a = MDC.putCloseable("executionID", ex.id); MDC.MDCCloseable b = MDC.putCloseable("node", job.node)) {
             JobRequest request;
             try {
-                request = new JobRequest(ex.id, job.node, secret, context.environment().build(ex.id, job.node, secret), settings.jobTimeout());
+                request = new JobRequest(ex.id, job.node, secret, context.environment().build(ex.id, job.node, secret), settings.jobTimeout(),
+                        attempt);
             } catch (RuntimeException e) {
-                onJobEnd(job, JobEnd.failed("cannot build the job environment: " + e.getMessage()));
+                onJobEnd(job, attempt, JobEnd.failed("cannot build the job environment: " + e.getMessage()));
                 return;
             }
             try {
-                context.backend().launch(request, end -> onJobEnd(job, end));
+                context.backend().launch(request, end -> onJobEnd(job, attempt, end));
             } catch (JobLaunchException e) {
                 LOG.warn("job for node {} could not be created: {}", job.node, e.getMessage());
-                onJobEnd(job, JobEnd.failed("cannot create the job: " + e.getMessage()));
+                onJobEnd(job, attempt, JobEnd.failed("cannot create the job: " + e.getMessage()));
                 return;
             } catch (RuntimeException e) {
                 LOG.error("job for node {} could not be created", job.node, e);
-                onJobEnd(job, JobEnd.failed("cannot create the job: " + e));
+                onJobEnd(job, attempt, JobEnd.failed("cannot create the job: " + e));
                 return;
             }
             boolean stopAgain;
             synchronized (ex) {
-                if (job.state == JobState.LAUNCHING) {
+                if (job.state == JobState.LAUNCHING && job.attempt == attempt) {
                     job.moveTo(JobState.RUNNING);
                 }
                 // The timeout fired, or a new trigger replaced the execution, while the backend was still creating the job.
-                stopAgain = (job.state == JobState.TIMED_OUT || job.state == JobState.REPLACED) && !ex.stopped;
+                // An attempt given up meanwhile (a later one started) is stopped too: two never run at once.
+                stopAgain = !ex.stopped && (job.attempt != attempt || job.state == JobState.TIMED_OUT || job.state == JobState.REPLACED
+                        || (job.state == JobState.RETRY_WAIT && job.timedOut));
             }
             if (stopAgain) {
-                stopQuietly(job);
+                stopQuietly(job, attempt);
             }
         }
     }
@@ -163,23 +186,24 @@ final class ExecutionRun {
             synchronized (ex) {
                 adopted.keySet().forEach(job -> {
                     Duration left = settings.jobTimeout().minus(Duration.between(job.startedAt, now));
-                    job.timeout = context.timer().schedule(left.isNegative() ? Duration.ZERO : left, () -> onTimeout(job));
+                    int attempt = job.attempt;
+                    job.timeout = context.timer().schedule(left.isNegative() ? Duration.ZERO : left, () -> onTimeout(job, attempt));
                 });
             }
         }
         adopted.forEach((job, existing) -> context.dispatch().execute(() -> {
             try {
-                context.backend().adopt(existing, end -> onJobEnd(job, end));
+                context.backend().adopt(existing, end -> onJobEnd(job, existing.attempt(), end));
             } catch (RuntimeException e) {
-                onJobEnd(job, JobEnd.failed("cannot watch the job after the restart: " + e.getMessage()));
+                onJobEnd(job, existing.attempt(), JobEnd.failed("cannot watch the job after the restart: " + e.getMessage()));
             }
         }));
     }
 
-    private void onJobEnd(Job job, JobEnd end) {
+    private void onJobEnd(Job job, int attempt, JobEnd end) {
         synchronized (ex) {
-            if (ex.stopped || !job.state.isActive()) {
-                return; // a repeated or late signal
+            if (ex.stopped || !job.state.isActive() || job.attempt != attempt) {
+                return; // a repeated or late signal, or one of an earlier attempt
             }
             JobState next;
             String reason;
@@ -193,40 +217,103 @@ final class ExecutionRun {
                 next = JobState.NO_REPORT;
                 reason = "the job ended without sending a result";
             }
-            endLocked(job, next, reason);
+            boolean retrying = next != JobState.SUCCEEDED && retryLocked(job, next, reason);
+            if (!retrying) {
+                endLocked(job, next, reason);
+            }
             releaseSlotLocked(job);
+            if (retrying) {
+                scheduleRetryLocked(job);
+            }
         }
         advance();
     }
 
-    private void onTimeout(Job job) {
+    private void onTimeout(Job job, int attempt) {
         synchronized (ex) {
-            if (ex.stopped || !job.state.isActive()) {
+            if (ex.stopped || !job.state.isActive() || job.attempt != attempt) {
                 return;
             }
             job.timeout = null;
-            endLocked(job, JobState.TIMED_OUT, "the job ran longer than jobTimeout " + GoDuration.format(settings.jobTimeout()));
+            String reason = "the job ran longer than jobTimeout " + GoDuration.format(settings.jobTimeout());
+            if (retryLocked(job, JobState.TIMED_OUT, reason)) {
+                job.timedOut = true;
+            } else {
+                endLocked(job, JobState.TIMED_OUT, reason);
+            }
             // The slot stays taken until the backend confirms the job is stopped, so the pool limit holds
-            // for what really runs.
+            // for what really runs; the next attempt is queued only then (it must not run beside this one).
         }
         context.dispatch().execute(() -> {
             try {
-                stopQuietly(job);
+                stopQuietly(job, attempt);
             } finally {
                 synchronized (ex) {
                     releaseSlotLocked(job);
+                    if (job.state == JobState.RETRY_WAIT && job.attempt == attempt && !ex.stopped) {
+                        scheduleRetryLocked(job);
+                    }
                 }
                 advance();
             }
         });
     }
 
-    private void stopQuietly(Job job) {
+    private void stopQuietly(Job job, int attempt) {
         try {
-            context.backend().stop(ex.id, job.node);
+            context.backend().stop(ex.id, job.node, attempt);
         } catch (RuntimeException e) {
             LOG.warn("could not stop the job of execution {} on node {}: {}", ex.id, job.node, e.toString());
         }
+    }
+
+    // ---------------------------------------------------------------- retries
+
+    /**
+     * Ends the job's attempt without ending the job when it has attempts left ({@code jobRetries}):
+     * the attempt is recorded, its secret stops working, and the job waits for its next attempt.
+     * Caller holds the monitor, and queues the next attempt with {@link #scheduleRetryLocked} once
+     * the attempt no longer holds a slot.
+     *
+     * @return whether the job will be started again
+     */
+    private boolean retryLocked(Job job, JobState outcome, String reason) {
+        if (job.attempt >= settings.retries().maxAttempts() || ex.finishing) {
+            return false;
+        }
+        Instant now = context.clock().instant();
+        JobAttempt ended = new JobAttempt(job.attempt, outcome.outcome(), job.startedAt, now, reason);
+        job.moveTo(JobState.RETRY_WAIT);
+        job.cancelTimeout();
+        job.retried.add(ended);
+        job.secret = null;
+        job.timedOut = false;
+        LOG.info("job of execution {} on node {}: attempt {} of {} ended {} ({}); next attempt in {}", ex.id, job.node, ended.number(),
+                settings.retries().maxAttempts(), ended.outcome(), reason, GoDuration.format(settings.retries().delay()));
+        context.events().journalRetry(ex.id, job.node, ended);
+        String node = job.node;
+        context.events().publish(l -> l.onJobRetrying(ex.id, node, ended));
+        return true;
+    }
+
+    /** Queues the job's next attempt after {@code jobRetryDelay}; caller holds the monitor. */
+    private void scheduleRetryLocked(Job job) {
+        scheduleRetryLocked(job, settings.retries().delay());
+    }
+
+    void scheduleRetryLocked(Job job, Duration delay) {
+        int attempt = job.attempt;
+        job.retry = context.timer().schedule(delay.isNegative() ? Duration.ZERO : delay, () -> {
+            synchronized (ex) {
+                if (ex.stopped || ex.finishing || job.state != JobState.RETRY_WAIT || job.attempt != attempt) {
+                    return;
+                }
+                job.retry = null;
+                job.moveTo(JobState.PENDING);
+                ex.pending.addLast(job);
+            }
+            advance();
+        });
     }
 
     /** Moves a job to an end state and records it; caller holds the execution's monitor. */
@@ -235,6 +322,7 @@ final class ExecutionRun {
         job.endedAt = context.clock().instant();
         job.reason = reason;
         job.cancelTimeout();
+        job.cancelRetry();
         ex.ended++;
         recordEndLocked(job.summary());
         // At most one line per tenth, saying the true share (1 of 4 jobs is 25 %, not a rounded 20 %).
@@ -328,7 +416,10 @@ final class ExecutionRun {
     void stopTracking() {
         synchronized (ex) {
             ex.stopped = true;
-            ex.jobs.values().forEach(Job::cancelTimeout);
+            ex.jobs.values().forEach(job -> {
+                job.cancelTimeout();
+                job.cancelRetry();
+            });
         }
         ex.completion.completeExceptionally(new CancellationException(
                 "execution " + ex.id + " was handed over: this controller no longer dispatches"));
@@ -358,7 +449,19 @@ final class ExecutionRun {
         if (job.state == JobState.PENDING) {
             throw new UnknownJobException("the job of node " + node + " in execution " + ex.id + " has not started yet");
         }
+        if (job.state == JobState.RETRY_WAIT && job.retried.get(job.retried.size() - 1).outcome() != JobOutcome.NO_REPORT) {
+            throw new UnknownJobException("attempt " + job.attempt + " of node " + node + " in execution " + ex.id
+                    + " has ended; the next one starts after jobRetryDelay");
+        }
         return job;
+    }
+
+    /** The current attempt of a node's job (1 before its first start, and for unknown nodes). */
+    int attempt(String node) {
+        synchronized (ex) {
+            Job job = ex.jobs.get(node);
+            return job == null ? 1 : job.attempts();
+        }
     }
 
     /** The secret of a job that may call back now; empty for unknown or ended jobs. */
@@ -377,10 +480,11 @@ final class ExecutionRun {
      * @throws UnknownJobException when the job no longer accepts callbacks
      */
     void resultAccepted(String node, Runnable deliver) {
+        boolean ended = false;
         synchronized (ex) {
             Job job = jobAcceptingCallbacksLocked(node);
             if (!job.reported) {
-                context.events().resultAccepted(ex.id, node);
+                context.events().resultAccepted(ex.id, node, job.attempt);
             }
             job.reported = true;
             deliver.run();
@@ -388,7 +492,16 @@ final class ExecutionRun {
                 job.moveTo(JobState.SUCCEEDED);
                 job.reason = "";
                 recordEndLocked(job.summary());
+            } else if (job.state == JobState.RETRY_WAIT) {
+                // The attempt's result was on its way when it ended without one: it succeeded after all.
+                JobAttempt last = job.retried.remove(job.retried.size() - 1);
+                job.startedAt = last.startedAt();
+                endLocked(job, JobState.SUCCEEDED, "");
+                ended = true;
             }
+        }
+        if (ended) {
+            advance(); // it may have been the last job
         }
     }
 
@@ -423,9 +536,14 @@ final class ExecutionRun {
                 if (job.state.isEnded()) {
                     nodes.add(ExecutionStatus.ended(job.summary(), null));
                 } else {
-                    ExecutionStatus.NodeState state = job.state == JobState.PENDING ? ExecutionStatus.NodeState.PENDING
-                            : ExecutionStatus.NodeState.RUNNING;
-                    nodes.add(new ExecutionStatus.NodeStatus(job.node, state, null, job.startedAt, null, null, null, null, null));
+                    ExecutionStatus.NodeState state = switch (job.state) {
+                        case PENDING -> job.retried.isEmpty() ? ExecutionStatus.NodeState.PENDING : ExecutionStatus.NodeState.RETRYING;
+                        case RETRY_WAIT -> ExecutionStatus.NodeState.RETRYING;
+                        default -> ExecutionStatus.NodeState.RUNNING;
+                    };
+                    String reason = job.retried.isEmpty() ? null : job.retried.get(job.retried.size() - 1).reason();
+                    nodes.add(new ExecutionStatus.NodeStatus(job.node, state, null, job.startedAt, null, null, reason, null, null,
+                            ExecutionStatus.attemptOf(job.attempts()), ExecutionStatus.retriedOf(List.copyOf(job.retried))));
                 }
             }
         }

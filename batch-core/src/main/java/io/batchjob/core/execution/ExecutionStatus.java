@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.batchjob.core.report.FileNames;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.spi.ExecutionSummary;
+import io.batchjob.core.spi.JobAttempt;
 import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.core.spi.JobSummary;
 
@@ -29,8 +30,8 @@ import java.util.function.Supplier;
  */
 public final class ExecutionStatus {
 
-    /** Where a node's job is. */
-    public enum NodeState { PENDING, RUNNING, ENDED }
+    /** Where a node's job is; {@code RETRYING}: an attempt did not succeed and the next waits for {@code jobRetryDelay} or a slot. */
+    public enum NodeState { PENDING, RUNNING, RETRYING, ENDED }
 
     /** Where an execution is: running here, finished, or interrupted (no summary, not running here). */
     public enum State { RUNNING, FINISHED, INTERRUPTED }
@@ -51,10 +52,25 @@ public final class ExecutionStatus {
      *
      * @param files     the first {@value #FILES_PER_NODE} of its files in name order (null when not listed)
      * @param moreFiles how many more it has (null when none): the execution's file listing pages through them all
+     * @param attempts  how many times its job was started, when more than once ({@code jobRetries}); null otherwise
+     * @param retried   its earlier attempts that did not succeed, oldest first (null when none)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record NodeStatus(String node, NodeState state, JobOutcome outcome, Instant startedAt, Instant endedAt, Long durationMillis,
-                             String reason, List<String> files, Integer moreFiles) {
+                             String reason, List<String> files, Integer moreFiles, Integer attempts, List<JobAttempt> retried) {
+
+        NodeStatus withFiles(List<String> files, Integer moreFiles) {
+            return new NodeStatus(node, state, outcome, startedAt, endedAt, durationMillis, reason, files, moreFiles, attempts, retried);
+        }
+    }
+
+    /** {@code attempts} as the status shows it: only when a job was started more than once. */
+    static Integer attemptOf(int attempts) {
+        return attempts > 1 ? attempts : null;
+    }
+
+    static List<JobAttempt> retriedOf(List<JobAttempt> retried) {
+        return retried.isEmpty() ? null : retried;
     }
 
     /** Files listed per node in a detail; a job with more is summarised by a count, so a detail stays small. */
@@ -176,7 +192,8 @@ public final class ExecutionStatus {
             JobSummary j = ended.get(node);
             NodeFiles f = files.get(node);
             nodes.add(j == null
-                    ? new NodeStatus(node, NodeState.PENDING, null, null, null, null, null, f == null ? null : f.first(), f == null ? null : f.more())
+                    ? new NodeStatus(node, NodeState.PENDING, null, null, null, null, null, f == null ? null : f.first(), f == null ? null : f.more(),
+                            null, null)
                     : ended(j, f));
         }
         return Optional.of(new Detail(id, plan.cause(), summary.isPresent() ? State.FINISHED : State.INTERRUPTED, plan.startedAt(),
@@ -187,8 +204,7 @@ public final class ExecutionStatus {
         Map<String, NodeFiles> files = filesByNode(d.executionId(), d.nodes().stream().map(NodeStatus::node).toList());
         List<NodeStatus> nodes = d.nodes().stream().map(n -> {
             NodeFiles f = files.get(n.node());
-            return new NodeStatus(n.node(), n.state(), n.outcome(), n.startedAt(), n.endedAt(), n.durationMillis(), n.reason(),
-                    f == null ? null : f.first(), f == null ? null : f.more());
+            return n.withFiles(f == null ? null : f.first(), f == null ? null : f.more());
         }).toList();
         return new Detail(d.executionId(), d.cause(), d.state(), d.startedAt(), d.endedAt(), d.counts(), d.skipped(), nodes);
     }
@@ -196,7 +212,7 @@ public final class ExecutionStatus {
     static NodeStatus ended(JobSummary j, NodeFiles files) {
         Long duration = j.startedAt() != null && j.endedAt() != null ? Duration.between(j.startedAt(), j.endedAt()).toMillis() : null;
         return new NodeStatus(j.node(), NodeState.ENDED, j.outcome(), j.startedAt(), j.endedAt(), duration, j.reason(),
-                files == null ? null : files.first(), files == null ? null : files.more());
+                files == null ? null : files.first(), files == null ? null : files.more(), attemptOf(j.attempts()), retriedOf(j.retried()));
     }
 
     /** As {@link #counts(List)}, with {@code SKIPPED}: nodes a re-run asked for that were no longer there. */
@@ -213,6 +229,7 @@ public final class ExecutionStatus {
         }
         counts.put(NodeState.PENDING.name(), 0);
         counts.put(NodeState.RUNNING.name(), 0);
+        counts.put(NodeState.RETRYING.name(), 0);
         for (NodeStatus n : nodes) {
             counts.merge(n.state() == NodeState.ENDED ? n.outcome().name() : n.state().name(), 1, Integer::sum);
         }

@@ -43,6 +43,15 @@ public final class JobCallbacks {
     }
 
     /**
+     * The attempt of a node's job in the running execution (1 unless {@code jobRetries} started it
+     * again): what an Event from the job is about. 1 for unknown jobs.
+     */
+    public int attemptOf(String executionId, String node) {
+        ExecutionRun run = running.get();
+        return run != null && run.id().equals(executionId) ? run.attempt(node) : 1;
+    }
+
+    /**
      * Verifies a job's callback secret in constant time. {@code false} for unknown jobs too, so
      * that a caller cannot learn which jobs exist without a valid secret, and for jobs that have
      * ended: a secret works only while its job runs (a job's callbacks complete before its pod can

@@ -15,10 +15,13 @@ import java.util.Set;
  *                 └──────────────────► SUCCEEDED | NO_REPORT | FAILED | TIMED_OUT | REPLACED
  * PENDING ─► REPLACED      (a new trigger replaced the execution before the job started)
  * NO_REPORT ─► SUCCEEDED   (a late result while the execution still runs)
+ * LAUNCHING | RUNNING ─► RETRY_WAIT ─► PENDING   (jobRetries: the attempt did not succeed, the next waits jobRetryDelay)
+ * RETRY_WAIT ─► SUCCEEDED  (the result of an attempt that had ended without one arrives late)
+ * RETRY_WAIT ─► REPLACED
  * </pre>
  */
 enum JobState {
-    PENDING, LAUNCHING, RUNNING, SUCCEEDED, NO_REPORT, FAILED, TIMED_OUT, REPLACED;
+    PENDING, LAUNCHING, RUNNING, RETRY_WAIT, SUCCEEDED, NO_REPORT, FAILED, TIMED_OUT, REPLACED;
 
     private static final Map<JobState, Set<JobState>> ALLOWED = new EnumMap<>(JobState.class);
 
@@ -27,8 +30,12 @@ enum JobState {
         ALLOWED.put(PENDING, EnumSet.of(LAUNCHING, REPLACED));
         Set<JobState> fromLaunching = EnumSet.copyOf(ends);
         fromLaunching.add(RUNNING);
+        fromLaunching.add(RETRY_WAIT);
         ALLOWED.put(LAUNCHING, fromLaunching);
-        ALLOWED.put(RUNNING, ends);
+        Set<JobState> fromRunning = EnumSet.copyOf(ends);
+        fromRunning.add(RETRY_WAIT);
+        ALLOWED.put(RUNNING, fromRunning);
+        ALLOWED.put(RETRY_WAIT, EnumSet.of(PENDING, SUCCEEDED, REPLACED));
         ALLOWED.put(NO_REPORT, EnumSet.of(SUCCEEDED));
         ALLOWED.put(SUCCEEDED, EnumSet.noneOf(JobState.class));
         ALLOWED.put(FAILED, EnumSet.noneOf(JobState.class));

@@ -1,9 +1,13 @@
 package io.batchjob.core.execution;
 
 import io.batchjob.core.spi.ExistingJob;
+import io.batchjob.core.spi.JobAttempt;
+import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.core.spi.JobSummary;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -19,9 +23,18 @@ final class Resumption {
     /**
      * @param run     the rebuilt run (not yet dispatching)
      * @param adopted its jobs still running in the backend
+     * @param waiting its jobs waiting for their next attempt
      * @param now     when it was rebuilt
      */
-    record Resumed(ExecutionRun run, Map<Job, ExistingJob> adopted, Instant now) {
+    record Resumed(ExecutionRun run, Map<Job, ExistingJob> adopted, List<Waiting> waiting, Instant now) {
+    }
+
+    /**
+     * A job whose last attempt ended and was to be followed by another ({@code jobRetries}) when its
+     * controller stopped: the next attempt is queued after what is left of {@code jobRetryDelay}, once
+     * the ended attempt is stopped if it had timed out (its pod may still run).
+     */
+    record Waiting(Job job, Duration left, boolean stopFirst) {
     }
 
     private Resumption() {
@@ -47,40 +60,55 @@ final class Resumption {
         Map<String, ExistingJob> existing = new LinkedHashMap<>();
         for (ExistingJob j : context.backend().existingJobs()) {
             if (j.executionId().equals(id)) {
-                existing.put(j.node(), j);
+                existing.merge(j.node(), j, (a, b) -> a.attempt() >= b.attempt() ? a : b); // the latest attempt
             }
         }
         Instant now = context.clock().instant();
         Execution ex = new Execution(id, plan.cause(), plan.startedAt(), true);
         ex.skipped = plan.skipped();
         Map<Job, ExistingJob> adopted = new LinkedHashMap<>();
+        List<Waiting> waiting = new java.util.ArrayList<>();
         for (String node : plan.nodes()) {
             Job job = new Job(node);
             ex.jobs.put(node, job);
             JobSummary done = records.get().ended().get(node);
             ExistingJob running = existing.get(node);
+            List<JobAttempt> retried = records.get().retried().getOrDefault(node, List.of());
             if (done != null) {
                 job.state = JobState.of(done.outcome());
                 job.startedAt = done.startedAt();
                 job.endedAt = done.endedAt();
                 job.reason = done.reason();
                 job.reported = done.reported();
+                job.attempt = done.attempts();
+                job.retried.addAll(done.retried());
                 ex.ended++;
-            } else if (running != null) {
+            } else if (running != null && running.attempt() > retried.size()) {
                 job.state = JobState.RUNNING;
+                job.attempt = running.attempt();
+                job.retried.addAll(retried);
                 // A job whose secret is lost gets a fresh one nobody knows: its callbacks fail closed.
                 job.secret = running.callbackSecret() != null ? running.callbackSecret() : CallbackSecrets.newSecret();
                 // A creation time ahead of our clock (skew with the API server) counts as now.
                 job.startedAt = running.createdAt() != null && running.createdAt().isBefore(now) ? running.createdAt() : now;
                 // What the engine recorded, not a file name: another node's upload could have made "<node>.json".
-                job.reported = records.get().reported().contains(node);
+                job.reported = records.get().reportedAttempt().getOrDefault(node, 0) >= running.attempt();
                 job.holdsSlot = true;
                 ex.inFlight++;
                 adopted.put(job, running);
+            } else if (!retried.isEmpty()) {
+                JobAttempt last = retried.get(retried.size() - 1);
+                job.state = JobState.RETRY_WAIT;
+                job.attempt = last.number();
+                job.retried.addAll(retried);
+                job.startedAt = last.startedAt();
+                Duration left = settings.retries().delay().minus(Duration.between(last.endedAt(), now));
+                waiting.add(new Waiting(job, left, last.outcome() == JobOutcome.TIMED_OUT && running != null
+                        && running.attempt() == last.number()));
             } else {
                 ex.pending.add(job);
             }
         }
-        return Optional.of(new Resumed(new ExecutionRun(ex, settings, context, onFinished), adopted, now));
+        return Optional.of(new Resumed(new ExecutionRun(ex, settings, context, onFinished), adopted, List.copyOf(waiting), now));
     }
 }

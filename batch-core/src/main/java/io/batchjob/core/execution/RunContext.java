@@ -29,12 +29,18 @@ record RunContext(JobBackend backend, JobEnvironment environment, TaskTimer time
      *
      * @param poolSize   jobs at once
      * @param jobTimeout the per-job limit, or null for none
+     * @param retries    how often a node's job is started again after an attempt that did not succeed
      */
-    record Settings(int poolSize, Duration jobTimeout) {
+    record Settings(int poolSize, Duration jobTimeout, io.batchjob.core.config.JobRetries retries) {
         Settings {
             if (poolSize < 1) {
                 throw new IllegalArgumentException("poolSize must be at least 1");
             }
+            java.util.Objects.requireNonNull(retries, "retries");
+        }
+
+        Settings(int poolSize, Duration jobTimeout) {
+            this(poolSize, jobTimeout, io.batchjob.core.config.JobRetries.NONE);
         }
     }
 

@@ -37,6 +37,13 @@ public interface ExecutionListener {
     default void onJobEnded(String executionId, JobSummary job) {
     }
 
+    /**
+     * An attempt of a node's job did not succeed and the node is started again after
+     * {@code jobRetryDelay} ({@code jobRetries}); its final end comes as {@link #onJobEnded}.
+     */
+    default void onJobRetrying(String executionId, String node, JobAttempt attempt) {
+    }
+
     /** A job's result was accepted and stored. */
     default void onResultReceived(String executionId, String node, JobResult result) {
     }

@@ -12,15 +12,25 @@ import java.util.Objects;
  * @param callbackSecret the secret it was given, or {@code null} when it cannot be recovered
  *                       (its callbacks will then be refused when authentication is on)
  * @param createdAt      when it was created, for the remaining timeout; {@code null} if unknown
+ * @param attempt        which attempt of the node's job it is, from 1 ({@link JobRequest#attempt()})
  */
-public record ExistingJob(String executionId, String node, String callbackSecret, Instant createdAt) {
+public record ExistingJob(String executionId, String node, String callbackSecret, Instant createdAt, int attempt) {
+
+    /** A node's first attempt. */
+    public ExistingJob(String executionId, String node, String callbackSecret, Instant createdAt) {
+        this(executionId, node, callbackSecret, createdAt, 1);
+    }
+
     public ExistingJob {
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempt starts at 1, was " + attempt);
+        }
         Objects.requireNonNull(executionId, "executionId");
         Objects.requireNonNull(node, "node");
     }
 
     @Override
     public String toString() {
-        return "ExistingJob[executionId=" + executionId + ", node=" + node + ", createdAt=" + createdAt + "]";
+        return "ExistingJob[executionId=" + executionId + ", node=" + node + ", createdAt=" + createdAt + ", attempt=" + attempt + "]";
     }
 }

@@ -19,7 +19,9 @@ public interface JobBackend {
      * this method returns.
      *
      * @throws JobLaunchException when the job cannot be created, including when a job for the same
-     *                            execution and node already exists (a job is never created twice)
+     *                            execution, node and {@linkplain JobRequest#attempt() attempt} already
+     *                            exists (a job is never created twice); an earlier attempt of the node
+     *                            that has ended does not stop a later one
      */
     void launch(JobRequest request, JobEndListener listener) throws JobLaunchException;
 
@@ -29,7 +31,10 @@ public interface JobBackend {
      */
     void adopt(ExistingJob job, JobEndListener listener);
 
-    /** @return the jobs of this controller that still exist, of every execution */
+    /**
+     * @return the jobs of this controller that still exist, of every execution (ended ones too, while
+     *         they exist), each with its attempt
+     */
     List<ExistingJob> existingJobs();
 
     /**
@@ -37,6 +42,14 @@ public interface JobBackend {
      * listener is still called does not matter to the engine. Unknown jobs are ignored.
      */
     void stop(String executionId, String node);
+
+    /**
+     * Stops and removes one attempt of a node's job; as {@link #stop(String, String)} for backends
+     * that keep one job per node (the default).
+     */
+    default void stop(String executionId, String node, int attempt) {
+        stop(executionId, node);
+    }
 
     /**
      * Removes every job of this controller that does not belong to {@code executionId}; called

@@ -17,10 +17,21 @@ import java.util.Objects;
  *                       URLs, then contributed ones), in a stable order
  * @param timeout        how long the job may run ({@code jobTimeout}), or {@code null} for no limit (the default,
  *                       as in the Go controller); the engine enforces it too
+ * @param attempt        which attempt of the node's job this is, from 1 ({@code jobRetries} starts a job again with
+ *                       a new secret); a backend keeps the attempts of a node apart (a new pod name per attempt)
  */
 public record JobRequest(String executionId, String node, String callbackSecret, Map<String, String> environment,
-                         Duration timeout) {
+                         Duration timeout, int attempt) {
+
+    /** A node's first attempt. */
+    public JobRequest(String executionId, String node, String callbackSecret, Map<String, String> environment, Duration timeout) {
+        this(executionId, node, callbackSecret, environment, timeout, 1);
+    }
+
     public JobRequest {
+        if (attempt < 1) {
+            throw new IllegalArgumentException("attempt starts at 1, was " + attempt);
+        }
         Objects.requireNonNull(executionId, "executionId");
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(callbackSecret, "callbackSecret");
@@ -38,6 +49,6 @@ public record JobRequest(String executionId, String node, String callbackSecret,
     /** Never prints the secret (or the URLs that carry it). */
     @Override
     public String toString() {
-        return "JobRequest[executionId=" + executionId + ", node=" + node + ", timeout=" + timeout + "]";
+        return "JobRequest[executionId=" + executionId + ", node=" + node + ", timeout=" + timeout + ", attempt=" + attempt + "]";
     }
 }

@@ -68,6 +68,8 @@ class ConfigLoaderTest {
                 healthProbePort: 19152
                 reportServerPort: 18080
                 jobTimeout: 15m
+                jobRetries: 2
+                jobRetryDelay: 1m30s
                 maxUploadSize: 10Mi
                 maxResultSize: 64Ki
                 callbackAuth: none
@@ -102,6 +104,7 @@ class ConfigLoaderTest {
         assertThat(c.healthProbePort()).isEqualTo(19152);
         assertThat(c.reportServerPort()).isEqualTo(18080);
         assertThat(c.jobTimeout()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.jobRetries()).isEqualTo(new JobRetries(2, Duration.ofSeconds(90)));
         assertThat(c.maxUploadSize()).isEqualTo(10L << 20);
         assertThat(c.maxResultSize()).isEqualTo(64L << 10);
         assertThat(c.callbackAuth()).isEqualTo(CallbackAuth.NONE);
@@ -129,6 +132,7 @@ class ConfigLoaderTest {
         assertThat(c.maxSeriesPerResult()).isEqualTo(10_000);
         assertThat(c.budgets()).isEqualTo(new Budgets(10_000, 1L << 30, 2_000_000));
         assertThat(c.callbackRelayWait()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.jobRetries()).as("no retries, as in the Go controller").isEqualTo(new JobRetries(0, Duration.ofSeconds(30)));
         assertThat(c.concurrencyPolicy()).as("each trigger replaces the running execution, as in the Go controller")
                 .isEqualTo(ConcurrencyPolicy.REPLACE);
         assertThat(c.maxUploadSize()).isEqualTo(100L << 20);
@@ -236,6 +240,12 @@ class ConfigLoaderTest {
                 bad("name: a\ncallbackRelayWait: 0s", "key 'callbackRelayWait': value 0s is invalid: must be a duration from 1s to 10m"),
                 bad("name: a\ncallbackRelayWait: 11m", "key 'callbackRelayWait': value 11m0s is invalid"),
                 bad("name: a\ncallbackRelayWait: soon", "key 'callbackRelayWait': value 'soon' is invalid"),
+                bad("name: a\njobRetries: -1", "key 'jobRetries': value -1 is invalid: must be from 0 (no retries, the default) to 10"),
+                bad("name: a\njobRetries: 11", "key 'jobRetries': value 11 is invalid"),
+                bad("name: a\njobRetries: twice", "key 'jobRetries'"),
+                bad("name: a\njobRetryDelay: -1s", "key 'jobRetryDelay': value '-1s' is invalid: a duration must not be negative"),
+                bad("name: a\njobRetryDelay: 2h", "key 'jobRetryDelay': value 2h0m0s is invalid"),
+                bad("name: a\njobRetryDelay: later", "key 'jobRetryDelay'"),
                 bad("name: a\nmaxSeriesInMemory: 0", "key 'maxSeriesInMemory': value 0 is invalid: must be at least 1"),
                 bad("name: a\nmaxSeriesInMemory: 1.5", "key 'maxSeriesInMemory': expected a whole number"),
                 bad("name: a\nconcurrencyPolicy: Allow", "key 'concurrencyPolicy': value 'Allow' is invalid: use 'Replace'"),

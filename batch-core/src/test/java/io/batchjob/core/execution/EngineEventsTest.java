@@ -48,7 +48,7 @@ class EngineEventsTest {
                 events.publish(l -> l.onTriggerSkipped(cause, "r"));
             }
             events.journal("1", new JobSummary("a", JobOutcome.SUCCEEDED, Instant.EPOCH, Instant.EPOCH, "", true));
-            events.resultAccepted("1", "a");
+            events.resultAccepted("1", "a", 1);
             await().until(() -> seen.size() == 100 && store.readLines("1", ExecutionEngine.RESULTS_FILE).size() == 1);
             assertThat(seen).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 100).mapToObj(i -> "t" + i).toList());
             assertThat(threads).containsOnly("batch-events-1");

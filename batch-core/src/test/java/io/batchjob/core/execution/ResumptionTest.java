@@ -48,7 +48,7 @@ class ResumptionTest {
             assertThat(ex.jobs.get("e").reported).as("reported comes from the records, not from e.json").isFalse();
             assertThat(resumed.adopted().keySet()).extracting(j -> j.node).containsExactlyInAnyOrder("b", "c", "d");
 
-            resumed.run().begin(List.of(), resumed.adopted(), resumed.now());
+            resumed.run().begin(List.of(), resumed.adopted(), resumed.waiting(), resumed.now());
             backend.end("1", "b", io.batchjob.core.spi.JobEnd.succeeded()); // frees a slot of the pool of 3 for e
             await().until(() -> backend.runningNodes("1").contains("e"));
             for (String n : List.of("c", "d", "e")) {

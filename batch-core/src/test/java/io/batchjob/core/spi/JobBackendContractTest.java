@@ -25,6 +25,11 @@ public abstract class JobBackendContractTest {
     /** Makes a launched job end the way a real run would (e.g. the kubelet marks the pod Succeeded). */
     protected abstract void endJob(String executionId, String node, JobEnd.Status status);
 
+    /** Ends one attempt of a node's job; backends that keep one job per node need not override it. */
+    protected void endJob(String executionId, String node, int attempt, JobEnd.Status status) {
+        endJob(executionId, node, status);
+    }
+
     /** How long to wait for asynchronous effects (watches, informers). */
     protected Duration patience() {
         return Duration.ofSeconds(10);
@@ -135,6 +140,55 @@ public abstract class JobBackendContractTest {
 
         await().atMost(patience()).until(() -> !adopter.ends.isEmpty());
         assertThat(adopter.ends.get(0).status()).isEqualTo(JobEnd.Status.FAILED);
+    }
+
+    @Test
+    void aLaterAttemptOfANodeStartsOnceTheEarlierEndedAndIsListedWithItsOwnSecret() throws Exception {
+        String node = nodes().get(0);
+        Recorder first = new Recorder();
+        backend().launch(request("100", node), first);
+        JobRequest second = attempt(request("100", node), 2);
+        assertThatThrownBy(() -> backend().launch(second, new Recorder())).as("not beside a running attempt")
+                .isInstanceOf(JobLaunchException.class);
+        endJob("100", node, 1, JobEnd.Status.FAILED);
+        await().atMost(patience()).until(() -> !first.ends.isEmpty());
+
+        Recorder later = new Recorder();
+        backend().launch(second, later);
+        assertThatThrownBy(() -> backend().launch(second, new Recorder())).as("the same attempt twice").isInstanceOf(JobLaunchException.class);
+
+        await().atMost(patience()).untilAsserted(() -> assertThat(backend().existingJobs()).filteredOn(j -> j.node().equals(node))
+                .extracting(ExistingJob::attempt, ExistingJob::callbackSecret).contains(org.assertj.core.groups.Tuple.tuple(2, second.callbackSecret())));
+        endJob("100", node, 2, JobEnd.Status.SUCCEEDED);
+        await().atMost(patience()).until(() -> !later.ends.isEmpty());
+        assertThat(later.ends).extracting(JobEnd::status).containsExactly(JobEnd.Status.SUCCEEDED);
+        assertThat(first.ends).as("the earlier attempt's listener hears only its own end").hasSize(1);
+    }
+
+    @Test
+    void stoppingAnEarlierAttemptLeavesTheLaterOneRunning() throws Exception {
+        String node = nodes().get(0);
+        Recorder first = new Recorder();
+        backend().launch(request("100", node), first);
+        endJob("100", node, 1, JobEnd.Status.FAILED);
+        await().atMost(patience()).until(() -> !first.ends.isEmpty());
+        Recorder later = new Recorder();
+        backend().launch(attempt(request("100", node), 2), later);
+
+        backend().stop("100", node, 1);
+
+        ExistingJob listed = await().atMost(patience()).until(() -> backend().existingJobs().stream()
+                .filter(j -> j.node().equals(node) && j.attempt() == 2).findFirst(), java.util.Optional::isPresent).orElseThrow();
+        Recorder adopter = new Recorder();
+        backend().adopt(listed, adopter);
+        endJob("100", node, 2, JobEnd.Status.SUCCEEDED);
+        await().atMost(patience()).until(() -> !adopter.ends.isEmpty());
+        assertThat(adopter.ends).extracting(JobEnd::status).as("attempt 2 ran on and ended by itself").containsExactly(JobEnd.Status.SUCCEEDED);
+    }
+
+    /** The same request as another attempt, with a secret of its own. */
+    protected static JobRequest attempt(JobRequest r, int attempt) {
+        return new JobRequest(r.executionId(), r.node(), r.callbackSecret() + "-" + attempt, r.environment(), r.timeout(), attempt);
     }
 
     /** Collects ends; thread-safe. */

@@ -42,6 +42,8 @@ public final class EngineHarness implements AutoCloseable {
                 .reportDirectory(b.reportDir)
                 .concurrencyPolicy(b.concurrencyPolicy)
                 .budgets(b.budgets)
+                .jobRetries(b.retries)
+                .jobRetryDelay(b.retryDelay)
                 .build();
         this.nodes.addAll(b.nodes);
         NodeSource source = b.nodeSource != null ? b.nodeSource : () -> List.copyOf(nodes);
@@ -91,6 +93,8 @@ public final class EngineHarness implements AutoCloseable {
         private long resultBacklogValues = 200_000;
         private io.batchjob.core.config.Budgets budgets = io.batchjob.core.config.Budgets.DEFAULT;
         private io.batchjob.core.spi.ResultFootprint footprint = io.batchjob.core.spi.ResultFootprint.NONE;
+        private int retries;
+        private Duration retryDelay = Duration.ofSeconds(30);
 
         private Builder(Path reportDir) {
             this.reportDir = reportDir;
@@ -109,6 +113,9 @@ public final class EngineHarness implements AutoCloseable {
         public Builder resultBacklogValues(long v) { this.resultBacklogValues = v; return this; }
         public Builder budgets(io.batchjob.core.config.Budgets v) { this.budgets = v; return this; }
         public Builder resultFootprint(io.batchjob.core.spi.ResultFootprint v) { this.footprint = v; return this; }
+
+        /** {@code jobRetries} and {@code jobRetryDelay}. */
+        public Builder retries(int n, Duration delay) { this.retries = n; this.retryDelay = delay; return this; }
 
         public EngineHarness build() {
             return new EngineHarness(this);

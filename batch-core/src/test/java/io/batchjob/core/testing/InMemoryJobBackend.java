@@ -77,8 +77,19 @@ public final class InMemoryJobBackend implements JobBackend, AutoCloseable {
         }
         Entry entry = new Entry(request, request.callbackSecret(), clock.instant());
         entry.listener = listener;
-        if (jobs.putIfAbsent(key, entry) != null) {
-            throw new JobLaunchException("a job for node " + request.node() + " in execution " + request.executionId() + " already exists");
+        // One entry per node: the latest attempt. A later attempt replaces an ended earlier one; an attempt
+        // launched again, or beside one still running, is refused (the engine must never do either).
+        Entry[] refused = new Entry[1];
+        jobs.compute(key, (k, old) -> {
+            if (old == null || (old.request.attempt() < request.attempt() && old.hasEnded())) {
+                return entry;
+            }
+            refused[0] = old;
+            return old;
+        });
+        if (refused[0] != null) {
+            throw new JobLaunchException("a job for node " + request.node() + " in execution " + request.executionId() + " already exists"
+                    + " (attempt " + refused[0].request.attempt() + (refused[0].hasEnded() ? ", ended" : ", running") + ")");
         }
         launches.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         peak.accumulateAndGet(running.incrementAndGet(), Math::max);
@@ -96,7 +107,7 @@ public final class InMemoryJobBackend implements JobBackend, AutoCloseable {
     @Override
     public void adopt(ExistingJob job, JobEndListener listener) {
         Entry entry = jobs.get(key(job.executionId(), job.node()));
-        if (entry == null) {
+        if (entry == null || entry.request.attempt() != job.attempt()) {
             listener.jobEnded(JobEnd.failed("the job no longer exists"));
             return;
         }
@@ -113,7 +124,8 @@ public final class InMemoryJobBackend implements JobBackend, AutoCloseable {
     @Override
     public List<ExistingJob> existingJobs() {
         List<ExistingJob> list = new ArrayList<>();
-        jobs.values().forEach(e -> list.add(new ExistingJob(e.request.executionId(), e.request.node(), e.secret, e.createdAt)));
+        jobs.values().forEach(e -> list.add(new ExistingJob(e.request.executionId(), e.request.node(), e.secret, e.createdAt,
+                e.request.attempt())));
         return list;
     }
 
@@ -121,6 +133,14 @@ public final class InMemoryJobBackend implements JobBackend, AutoCloseable {
     public void stop(String executionId, String node) {
         Entry entry = jobs.remove(key(executionId, node));
         if (entry != null) {
+            finish(entry, JobEnd.failed("stopped"));
+        }
+    }
+
+    @Override
+    public void stop(String executionId, String node, int attempt) {
+        Entry entry = jobs.get(key(executionId, node));
+        if (entry != null && entry.request.attempt() == attempt && jobs.remove(key(executionId, node), entry)) {
             finish(entry, JobEnd.failed("stopped"));
         }
     }
@@ -187,7 +207,7 @@ public final class InMemoryJobBackend implements JobBackend, AutoCloseable {
                 .map(e -> e.request.node()).toList();
     }
 
-    /** The request a job was launched with. */
+    /** The request the latest attempt of a job was launched with. */
     public Optional<JobRequest> request(String executionId, String node) {
         return Optional.ofNullable(jobs.get(key(executionId, node))).map(e -> e.request);
     }
@@ -233,6 +253,10 @@ public final class InMemoryJobBackend implements JobBackend, AutoCloseable {
             this.request = request;
             this.secret = secret;
             this.createdAt = createdAt;
+        }
+
+        synchronized boolean hasEnded() {
+            return end != null;
         }
     }
 }

@@ -45,6 +45,11 @@ public final class RecordingListener implements ExecutionListener {
     }
 
     @Override
+    public void onJobRetrying(String executionId, String node, io.batchjob.core.spi.JobAttempt attempt) {
+        events.add("jobRetrying:" + node + ":" + attempt.number() + ":" + attempt.outcome());
+    }
+
+    @Override
     public void onJobEnded(String executionId, JobSummary job) {
         jobEnds.add(job);
         events.add("jobEnded:" + job.node() + ":" + job.outcome());

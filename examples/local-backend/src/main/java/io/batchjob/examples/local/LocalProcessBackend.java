@@ -72,7 +72,9 @@ public final class LocalProcessBackend implements JobBackend, AutoCloseable {
     @Override
     public void launch(JobRequest request, JobEndListener listener) throws JobLaunchException {
         String key = key(request.executionId(), request.node());
-        if (jobs.containsKey(key)) {
+        Running earlier = jobs.get(key);
+        // A later attempt may follow an ended one; never the same attempt twice, never two at once.
+        if (earlier != null && (earlier.request.attempt() >= request.attempt() || !earlier.ended.get())) {
             throw new JobLaunchException("a job for node " + request.node() + " in execution " + request.executionId() + " already exists");
         }
         Path output = scratch.resolve(request.executionId() + "-" + Integer.toHexString(request.node().hashCode()) + ".out");
@@ -122,7 +124,7 @@ public final class LocalProcessBackend implements JobBackend, AutoCloseable {
     @Override
     public void adopt(ExistingJob job, JobEndListener listener) {
         Running r = jobs.get(key(job.executionId(), job.node()));
-        if (r == null) {
+        if (r == null || r.request.attempt() != job.attempt()) {
             listener.jobEnded(JobEnd.failed("the process is gone"));
             return;
         }
@@ -136,7 +138,8 @@ public final class LocalProcessBackend implements JobBackend, AutoCloseable {
     @Override
     public List<ExistingJob> existingJobs() {
         List<ExistingJob> list = new ArrayList<>();
-        jobs.values().forEach(r -> list.add(new ExistingJob(r.request.executionId(), r.request.node(), r.request.callbackSecret(), r.startedAt)));
+        jobs.values().forEach(r -> list.add(new ExistingJob(r.request.executionId(), r.request.node(), r.request.callbackSecret(), r.startedAt,
+                r.request.attempt())));
         return list;
     }
 
@@ -144,6 +147,15 @@ public final class LocalProcessBackend implements JobBackend, AutoCloseable {
     public void stop(String executionId, String node) {
         Running r = jobs.remove(key(executionId, node));
         if (r != null) {
+            r.ended.set(true);
+            kill(r.process);
+        }
+    }
+
+    @Override
+    public void stop(String executionId, String node, int attempt) {
+        Running r = jobs.get(key(executionId, node));
+        if (r != null && r.request.attempt() == attempt && jobs.remove(key(executionId, node), r)) {
             r.ended.set(true);
             kill(r.process);
         }
