@@ -67,6 +67,7 @@ public final class CallbackRelay {
             throw new HttpProblem(503, "this controller does not lead now (" + reason + ") and the request was relayed to it already;"
                     + " retry", 1);
         }
+        long deadline = System.nanoTime() + maxWait.toNanos();
         Optional<URI> target;
         try {
             target = leader.await(maxWait);
@@ -74,9 +75,35 @@ public final class CallbackRelay {
             Thread.currentThread().interrupt();
             throw new HttpProblem(503, "the controller is stopping; retry", 1);
         }
-        if (target.isEmpty()) {
-            throw new HttpProblem(503, "no controller leads now (waited " + maxWait.toSeconds() + " s); retry", 5);
+        Optional<URI> refused = Optional.empty();
+        while (true) {
+            if (target.isEmpty()) {
+                throw new HttpProblem(503, refused.map(r -> "the leading controller at " + r + " refuses connections and no other took over"
+                        + " within " + maxWait.toSeconds() + " s; retry").orElse("no controller leads now (waited " + maxWait.toSeconds()
+                        + " s); retry"), 5);
+            }
+            refused = send(exchange, target.get());
+            if (refused.isEmpty()) {
+                return;
+            }
+            // The Lease names a leader whose process is gone (killed, not yet replaced): nobody leads until another
+            // replica takes the Lease. Nothing of the body was read, so the request can wait for that one.
+            try {
+                target = leader.awaitOther(refused.get(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HttpProblem(503, "the controller is stopping; retry", 1);
+            }
         }
+    }
+
+    /**
+     * Relays to one leader and sends its answer.
+     *
+     * @return the leader's address when it refused the connection before anything of the request was sent
+     */
+    private Optional<URI> send(HttpServerExchange exchange, URI leaderUri) throws IOException {
+        Optional<URI> target = Optional.of(leaderUri);
         URI uri = target.get().resolve(exchange.getRequestURI()
                 + (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString()));
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(3)).header(RELAYED.toString(), "1");
@@ -92,9 +119,11 @@ public final class CallbackRelay {
         // Read as the leader takes it: streamed, never held here. A failure on our side (the body over this listener's
         // limit, a stalled or broken upload) is answered as if there had been no relay.
         java.util.concurrent.atomic.AtomicReference<IOException> ours = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean bodyRead = new java.util.concurrent.atomic.AtomicBoolean();
         InputStream body = new java.io.FilterInputStream(exchange.getInputStream()) {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
+                bodyRead.set(true);
                 try {
                     return super.read(b, off, len);
                 } catch (IOException e) {
@@ -110,6 +139,10 @@ public final class CallbackRelay {
         } catch (IOException e) {
             if (ours.get() != null) {
                 throw ours.get(); // ProblemHandler answers it: 413 for a body over the limit, 408 for a stalled one, ...
+            }
+            if (e instanceof java.net.ConnectException && !bodyRead.get()) {
+                LOG.info("the leader at {} refuses connections; waiting for another to lead", target.get());
+                return target;
             }
             LOG.info("relaying a callback to the leader at {} failed: {}", target.get(), e.toString());
             throw new HttpProblem(503, "the leading controller could not be reached (" + e.getMessage() + "); retry", 1);
@@ -131,5 +164,6 @@ public final class CallbackRelay {
             in.transferTo(out);
             out.close();
         }
+        return Optional.empty();
     }
 }

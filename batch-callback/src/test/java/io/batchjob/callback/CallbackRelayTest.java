@@ -120,8 +120,35 @@ class CallbackRelayTest {
              Standby standby = standby(wait -> Optional.of(URI.create("http://127.0.0.1:1")), Duration.ofSeconds(1))) {
             HttpResponse<String> r = post(standby.url(leader, "node-a", "result"), "application/json", "{}".getBytes(StandardCharsets.UTF_8));
             assertThat(r.statusCode()).isEqualTo(503);
-            assertThat(r.body()).contains("the leading controller could not be reached");
-            assertThat(List.of(r.headers().firstValue("Retry-After").orElse(""))).containsExactly("1");
+            assertThat(r.body()).contains("the leading controller at http://127.0.0.1:1 refuses connections and no other took over within 1 s");
+            assertThat(List.of(r.headers().firstValue("Retry-After").orElse(""))).containsExactly("5");
+        }
+    }
+
+    @Test
+    void aLeaderWhoseProcessIsGoneIsNoLeaderTheRequestWaitsForTheNextOne() throws Exception {
+        try (CallbackFixture leader = CallbackFixture.standard(base.resolve("leader"))) {
+            URI dead = URI.create("http://127.0.0.1:1");
+            List<URI> excluded = new java.util.concurrent.CopyOnWriteArrayList<>();
+            LeaderAddress killedThenReplaced = new LeaderAddress() {
+                @Override
+                public Optional<URI> await(Duration maxWait) {
+                    return Optional.of(dead); // the Lease still names the killed leader
+                }
+
+                @Override
+                public Optional<URI> awaitOther(URI unreachable, Duration maxWait) {
+                    excluded.add(unreachable);
+                    return Optional.of(URI.create("http://127.0.0.1:" + leader.server.port())); // another replica took the Lease
+                }
+            };
+            try (Standby standby = standby(killedThenReplaced, Duration.ofSeconds(30))) {
+                HttpResponse<String> r = post(standby.url(leader, "node-a", "result"), "application/json",
+                        "{\"m\":[{\"value\":7}]}".getBytes(StandardCharsets.UTF_8));
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                assertThat(excluded).containsExactly(dead);
+                assertThat(leader.reports.resolve(leader.executionId).resolve("node-a.json")).hasContent("{\"m\":[{\"value\":7}]}");
+            }
         }
     }
 }

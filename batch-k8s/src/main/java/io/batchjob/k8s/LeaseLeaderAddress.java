@@ -76,10 +76,19 @@ public final class LeaseLeaderAddress implements LeaderAddress, AutoCloseable {
     }
 
     @Override
-    public synchronized Optional<URI> await(Duration maxWait) throws InterruptedException {
+    public Optional<URI> await(Duration maxWait) throws InterruptedException {
+        return awaitMatching(u -> true, maxWait);
+    }
+
+    @Override
+    public Optional<URI> awaitOther(URI unreachable, Duration maxWait) throws InterruptedException {
+        return awaitMatching(u -> !u.equals(unreachable), maxWait);
+    }
+
+    private synchronized Optional<URI> awaitMatching(java.util.function.Predicate<URI> acceptable, Duration maxWait) throws InterruptedException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         while (true) {
-            Optional<URI> now = current(deadline);
+            Optional<URI> now = current(deadline).filter(acceptable);
             long left = deadline - System.nanoTime();
             if (now.isPresent() || left <= 0) {
                 return now;

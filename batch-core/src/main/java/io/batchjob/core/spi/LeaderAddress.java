@@ -17,4 +17,14 @@ public interface LeaderAddress {
      * leader when there is none; empty when none came in time.
      */
     Optional<URI> await(Duration maxWait) throws InterruptedException;
+
+    /**
+     * As {@link #await}, for a leader other than the one at {@code unreachable}: its process died
+     * (connection refused) while the Lease still names it, so until another replica takes the Lease
+     * nobody leads. Implementations that can look again should wait for the change; this default
+     * looks once.
+     */
+    default Optional<URI> awaitOther(URI unreachable, Duration maxWait) throws InterruptedException {
+        return await(maxWait).filter(u -> !u.equals(unreachable));
+    }
 }
