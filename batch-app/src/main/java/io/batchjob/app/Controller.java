@@ -184,6 +184,9 @@ public final class Controller implements AutoCloseable {
                 .resultFootprint(resultMetrics)
                 .listener(controllerMetrics)
                 .listener(configMapEvents)
+                // A new leader with a report volume of its own adopts the running execution from the API.
+                .handover(env.devMode() ? io.batchjob.core.spi.ExecutionHandover.NONE
+                        : new io.batchjob.k8s.ConfigMapHandover(client, env.namespace(), cfg.name(), owner, store.json()))
                 .clock(clock)
                 .timer(timer)
                 .build());
@@ -194,7 +197,8 @@ public final class Controller implements AutoCloseable {
         callbackHandler[0] = new CallbackApi(engine, store,
                 new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock),
                 CallbackSettings.of(cfg, env.devMode()), controllerMetrics,
-                leaderAddress == null ? null : new CallbackRelay(leaderAddress, cfg.callbackRelayWait())).handler();
+                leaderAddress == null ? null : new CallbackRelay(leaderAddress, cfg.callbackRelayWait(),
+                        () -> store.fence().refusal().isEmpty() && engine.isDispatching())).handler();
 
         ReportServer reports = new ReportServer(store, engine.status(), this::controllerInfo);
         reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),

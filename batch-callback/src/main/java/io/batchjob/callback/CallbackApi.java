@@ -150,8 +150,10 @@ public final class CallbackApi {
                     if (relay == null) {
                         throw new HttpProblem(503, "this controller does not lead now (" + fenced.get() + "); retry: the leader takes callbacks", 1);
                     }
-                    relay.relay(exchange, fenced.get());
-                    return;
+                    if (relay.relay(exchange, fenced.get())) {
+                        return;
+                    }
+                    // This replica leads now: the request is its own.
                 }
                 checkJob(exchange, node, executionId, Optional.ofNullable(params.get("secret")));
                 // One job never holds more than a few of the request slots, however it sends.

@@ -41,13 +41,28 @@ public final class CallbackRelay {
     private static final Set<HttpString> FORWARDED = Set.of(Headers.CONTENT_TYPE, Headers.CONTENT_DISPOSITION, Headers.AUTHORIZATION);
     private static final Set<String> RETURNED = Set.of("content-type", "retry-after", "www-authenticate", "allow");
 
+    /** How often a relayed request may be relayed again: the replica it reached lost the lead meanwhile. */
+    static final int MAX_HOPS = 2;
+    /** How often a waiting request looks whether this replica leads now. */
+    private static final Duration LOOK_AGAIN = Duration.ofSeconds(1);
+
     private final LeaderAddress leader;
     private final Duration maxWait;
+    private final java.util.function.BooleanSupplier leadsNow;
     private final HttpClient client;
 
     public CallbackRelay(LeaderAddress leader, Duration maxWait) {
+        this(leader, maxWait, () -> false);
+    }
+
+    /**
+     * @param leadsNow whether this replica leads now and its engine runs: a request waiting for a
+     *                 leader is then handled here
+     */
+    public CallbackRelay(LeaderAddress leader, Duration maxWait, java.util.function.BooleanSupplier leadsNow) {
         this.leader = leader;
         this.maxWait = maxWait;
+        this.leadsNow = leadsNow;
         // HTTP/1.1: the callback servers speak nothing else; no redirects: an answer is passed on as it is.
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -60,40 +75,60 @@ public final class CallbackRelay {
 
     /**
      * Relays the request to the leader and sends its answer; 503 with {@code Retry-After} when no
-     * leader came within the wait, or it cannot be reached, or the request was relayed already.
+     * leader came within the wait, or the request was relayed too often already. While it waits,
+     * a leader whose process is gone (the connection is refused; the Lease still names it) counts
+     * as none, and when this replica becomes the leader the request is left to it.
+     *
+     * @return {@code true} when the request was answered, {@code false} when this replica leads now
+     *         and should handle it itself
      */
-    void relay(HttpServerExchange exchange, String reason) throws IOException {
-        if (exchange.getRequestHeaders().contains(RELAYED)) {
-            throw new HttpProblem(503, "this controller does not lead now (" + reason + ") and the request was relayed to it already;"
-                    + " retry", 1);
+    boolean relay(HttpServerExchange exchange, String reason) throws IOException {
+        int hops = hops(exchange);
+        if (hops >= MAX_HOPS) {
+            throw new HttpProblem(503, "this controller does not lead now (" + reason + ") and the request was relayed " + hops
+                    + " times already; retry", 1);
         }
         long deadline = System.nanoTime() + maxWait.toNanos();
-        Optional<URI> target;
+        Optional<URI> refused = Optional.empty();
         try {
-            target = leader.await(maxWait);
+            while (true) {
+                if (leadsNow.getAsBoolean()) {
+                    return false;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new HttpProblem(503, refused.map(r -> "the leading controller at " + r + " refuses connections and no other took"
+                            + " over within " + maxWait.toSeconds() + " s; retry").orElse("no controller leads now (waited "
+                            + maxWait.toSeconds() + " s); retry"), 5);
+                }
+                // Looked at in slices, so that a replica that becomes the leader meanwhile takes the request at once.
+                Duration slice = Duration.ofNanos(Math.min(left, LOOK_AGAIN.toNanos()));
+                Optional<URI> target = refused.isPresent() ? leader.awaitOther(refused.get(), slice) : leader.await(slice);
+                if (target.isPresent()) {
+                    Optional<URI> refusedNow = send(exchange, target.get(), hops + 1);
+                    if (refusedNow.isEmpty()) {
+                        return true;
+                    }
+                    // The Lease names a leader whose process is gone (killed, not yet replaced): nobody leads until another
+                    // replica takes the Lease. Nothing of the body was read, so the request can wait for that one.
+                    refused = refusedNow;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HttpProblem(503, "the controller is stopping; retry", 1);
         }
-        Optional<URI> refused = Optional.empty();
-        while (true) {
-            if (target.isEmpty()) {
-                throw new HttpProblem(503, refused.map(r -> "the leading controller at " + r + " refuses connections and no other took over"
-                        + " within " + maxWait.toSeconds() + " s; retry").orElse("no controller leads now (waited " + maxWait.toSeconds()
-                        + " s); retry"), 5);
-            }
-            refused = send(exchange, target.get());
-            if (refused.isEmpty()) {
-                return;
-            }
-            // The Lease names a leader whose process is gone (killed, not yet replaced): nobody leads until another
-            // replica takes the Lease. Nothing of the body was read, so the request can wait for that one.
-            try {
-                target = leader.awaitOther(refused.get(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new HttpProblem(503, "the controller is stopping; retry", 1);
-            }
+    }
+
+    private static int hops(HttpServerExchange exchange) {
+        String value = exchange.getRequestHeaders().getFirst(RELAYED);
+        if (value == null) {
+            return 0;
+        }
+        try {
+            return Math.max(1, Integer.parseInt(value.trim()));
+        } catch (NumberFormatException e) {
+            return MAX_HOPS; // not ours to trust: relayed no further
         }
     }
 
@@ -102,11 +137,11 @@ public final class CallbackRelay {
      *
      * @return the leader's address when it refused the connection before anything of the request was sent
      */
-    private Optional<URI> send(HttpServerExchange exchange, URI leaderUri) throws IOException {
+    private Optional<URI> send(HttpServerExchange exchange, URI leaderUri, int hop) throws IOException {
         Optional<URI> target = Optional.of(leaderUri);
         URI uri = target.get().resolve(exchange.getRequestURI()
                 + (exchange.getQueryString().isEmpty() ? "" : "?" + exchange.getQueryString()));
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(3)).header(RELAYED.toString(), "1");
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(3)).header(RELAYED.toString(), Integer.toString(hop));
         for (HttpString name : FORWARDED) {
             HeaderValues values = exchange.getRequestHeaders().get(name);
             if (values != null) {

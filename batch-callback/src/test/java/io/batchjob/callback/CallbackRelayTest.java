@@ -46,10 +46,14 @@ class CallbackRelayTest {
     }
 
     private Standby standby(LeaderAddress leader, Duration wait) {
-        EngineHarness h = EngineHarness.builder(base.resolve("standby")).build(); // never activated: it does not lead
+        return standby(leader, wait, () -> false);
+    }
+
+    private Standby standby(LeaderAddress leader, Duration wait, java.util.function.BooleanSupplier leadsNow) {
+        EngineHarness h = EngineHarness.builder(base.resolve("standby")).build(); // not activated: it does not lead
         h.store.fenceWith(() -> Optional.of("this controller does not hold the leader Lease"));
         CallbackApi api = new CallbackApi(h.engine, h.store, event -> { }, new CallbackSettings(CallbackAuth.TOKEN, "batch_job", 1 << 20,
-                64 << 10, false, 16, 512), request -> { }, new CallbackRelay(leader, wait));
+                64 << 10, false, 16, 512), request -> { }, new CallbackRelay(leader, wait, leadsNow));
         return new Standby(h, UndertowServer.start("standby-callback", "127.0.0.1", 0, api.handler(),
                 UndertowServer.Limits.threads(16).withMaxEntitySize(1 << 20)));
     }
@@ -107,10 +111,10 @@ class CallbackRelayTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
 
             HttpResponse<String> loop = http.send(HttpRequest.newBuilder(URI.create(nobody.url(leader, "node-a", "result")))
-                    .header(CallbackRelay.RELAYED.toString(), "1").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    .header(CallbackRelay.RELAYED.toString(), "2").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(loop.statusCode()).isEqualTo(503);
-            assertThat(loop.body()).contains("relayed to it already");
+            assertThat(loop.body()).contains("relayed 2 times already");
         }
     }
 
@@ -151,4 +155,32 @@ class CallbackRelayTest {
             }
         }
     }
+
+    @Test
+    void aRequestWaitingForALeaderIsHandledHereWhenThisReplicaBecomesTheLeader() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean leads = new java.util.concurrent.atomic.AtomicBoolean();
+        try (Standby standby = standby(wait -> Optional.empty(), Duration.ofSeconds(30), leads::get)) {
+            EngineHarness h = standby.harness();
+            // It ran the execution as the leader, lost the Lease (fenced), and waits to lead again.
+            h.store.fenceWith(() -> Optional.empty());
+            h.engine.activate();
+            String id = ((io.batchjob.core.execution.TriggerOutcome.Started) h.engine.trigger("test")).executionId();
+            org.awaitility.Awaitility.await().until(() -> h.backend.request(id, "node-000").isPresent());
+            h.store.fenceWith(() -> Optional.of("this controller does not hold the leader Lease"));
+            String url = h.backend.request(id, "node-000").orElseThrow().environment().get("CALLBACK_SERVICE_RESULT_URL")
+                    .replace("10.0.0.1:8090", "127.0.0.1:" + standby.server().port());
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> answer = http.sendAsync(HttpRequest.newBuilder(URI.create(url))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"m\":[{\"value\":3}]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            org.awaitility.Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> !answer.isDone());
+
+            h.store.fenceWith(() -> Optional.empty()); // this replica took the Lease and its engine runs
+            leads.set(true);
+
+            HttpResponse<String> r = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(h.store.fileOf(id, "node-000.json")).hasContent("{\"m\":[{\"value\":3}]}");
+        }
+    }
+
 }

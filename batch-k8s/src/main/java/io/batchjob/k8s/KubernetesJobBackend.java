@@ -274,7 +274,9 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
                 continue;
             }
             Instant created = p.getMetadata().getCreationTimestamp() == null ? null : Instant.parse(p.getMetadata().getCreationTimestamp());
-            jobs.add(new ExistingJob(execution, node, secretOf(p), created, attemptOf(p)));
+            String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+            JobEnd end = "Succeeded".equals(phase) ? JobEnd.succeeded() : "Failed".equals(phase) ? JobEnd.failed(failureReason(p)) : null;
+            jobs.add(new ExistingJob(execution, node, secretOf(p), created, attemptOf(p), end));
         }
         return jobs;
     }

@@ -120,6 +120,12 @@ class RbacCoverageIT {
             await().until(() -> "now".equals(setup.configMaps().inNamespace("jobs").withName("cm").get().getMetadata().getAnnotations()
                     .get(ConfigMapControl.RUN_HANDLED)));
         }
+        // The handover record for a new leader with a volume of its own: created, replaced, finished, read.
+        ConfigMapHandover handover = new ConfigMapHandover(client, "jobs", "batch-job-controller", owner, new ReportStore(reports).json());
+        handover.started(new io.batchjob.core.execution.ExecutionPlan("100", "test", java.time.Instant.EPOCH, List.of("worker-1")));
+        handover.started(new io.batchjob.core.execution.ExecutionPlan("200", "test", java.time.Instant.EPOCH, List.of("worker-1")));
+        handover.finished("200");
+        assertThat(handover.unfinished()).isEmpty();
         // Leader election: acquire, renew, release.
         java.util.concurrent.atomic.AtomicBoolean led = new java.util.concurrent.atomic.AtomicBoolean();
         try (Leadership election = new LeaderElection(client, "jobs", loaded.config().leaseName(), "scan-1-abc", Duration.ofSeconds(2),

@@ -26,6 +26,8 @@ final class Execution {
     final CompletableFuture<ExecutionSummary> completion = new CompletableFuture<>();
     /** Nodes a re-run asked for that are not run (set before the execution is shared). */
     List<String> skipped = List.of();
+    /** Nodes whose jobs ended before this controller adopted the execution from the API (their results are elsewhere). */
+    List<String> unseen = List.of();
 
     int inFlight;
     int ended;
@@ -52,7 +54,7 @@ final class Execution {
         for (Job j : jobs.values()) {
             list.add(j.summary());
         }
-        return new ExecutionSummary(id, cause, startedAt, endedAt, resumed, list);
+        return new ExecutionSummary(id, cause, startedAt, endedAt, resumed, list, unseen);
     }
 
     ExecutionProgress progress() {

@@ -57,6 +57,7 @@ public final class ExecutionEngine implements AutoCloseable {
     private final ExecutionStarter starter;
     private final ExecutionIds ids;
     private final JobCallbacks callbacks;
+    private final io.batchjob.core.spi.ExecutionHandover handover;
 
     // Guarded by "this".
     private boolean activated;
@@ -76,6 +77,7 @@ public final class ExecutionEngine implements AutoCloseable {
         List<String> existing = store.executionIds();
         this.ids = new ExecutionIds(b.clock, existing.isEmpty() ? 0 : Long.parseLong(existing.get(existing.size() - 1)));
         this.starter = new ExecutionStarter(Objects.requireNonNull(b.nodeSource, "nodeSource"), context, ids);
+        this.handover = b.handover;
         this.callbacks = new JobCallbacks(this::current, new ResultBacklog(b.resultBacklogValues), events, b.footprint,
                 () -> this.config.budgets().maxSeriesInMemory());
     }
@@ -114,13 +116,49 @@ public final class ExecutionEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * The execution the handover record says is unfinished, when this report directory does not have
+     * it and it is newer than every execution here.
+     */
+    private Optional<ExecutionPlan> adoptable(List<String> local) {
+        Optional<ExecutionPlan> handed;
+        try {
+            handed = handover.unfinished();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read which execution another controller left unfinished: {}", e.toString());
+            return Optional.empty();
+        }
+        return handed.filter(p -> ReportStore.isExecutionId(p.executionId()) && !store.exists(p.executionId())
+                && (local.isEmpty() || ReportStore.BY_EXECUTION_ID.compare(p.executionId(), local.get(local.size() - 1)) > 0));
+    }
+
+    /** Whether this engine dispatches now: activated (it leads), and done resuming what it took over. */
+    public synchronized boolean isDispatching() {
+        return activated && !starting && !closed;
+    }
+
     private Optional<String> resumeUnfinished() {
         List<String> all = store.executionIds();
         if (!all.isEmpty()) {
             ids.raiseFloor(Long.parseLong(all.get(all.size() - 1)));
         }
-        Optional<Resumption.Resumed> resumed = Resumption.unfinished(store, all)
-                .flatMap(id -> Resumption.rebuild(id, context, runSettings(config), this::finished));
+        Optional<String> unfinished = Resumption.unfinished(store, all);
+        boolean withoutRecords = false;
+        if (unfinished.isEmpty()) {
+            // Not in this report directory: an execution another replica started on a volume of its own.
+            Optional<ExecutionPlan> handed = adoptable(all);
+            if (handed.isPresent()) {
+                store.writeJson(handed.get().executionId(), PLAN_FILE, handed.get());
+                ids.raiseFloor(Long.parseLong(handed.get().executionId()));
+                unfinished = Optional.of(handed.get().executionId());
+                withoutRecords = true;
+                LOG.info("execution {} was started by another controller whose report directory this one does not share: adopting it"
+                        + " from the API (its job pods; results sent before now stay in that controller's directory)", unfinished.get());
+            }
+        }
+        boolean adoptedFromApi = withoutRecords;
+        Optional<Resumption.Resumed> resumed = unfinished
+                .flatMap(id -> Resumption.rebuild(id, context, runSettings(config), this::finished, adoptedFromApi));
         if (resumed.isEmpty()) {
             return Optional.empty();
         }
@@ -135,6 +173,9 @@ public final class ExecutionEngine implements AutoCloseable {
         LOG.info("execution {} resumed: {} jobs ended, {} adopted, {} still to start", ex.id, ex.ended, resumed.get().adopted().size(),
                 ex.pending.size());
         run.begin(List.of(), resumed.get().adopted(), resumed.get().waiting(), resumed.get().now());
+        // Listeners (the result metrics) hear what the earlier controller accepted: this one may never have seen it.
+        String prefix = config.metrics().prefix();
+        run.republish(resumed.get().records(), node -> ExecutionRecords.storedResult(store, ex.id, node, prefix));
         return Optional.of(ex.id);
     }
 
@@ -183,6 +224,19 @@ public final class ExecutionEngine implements AutoCloseable {
             if (active == run) {
                 active = null;
             }
+        }
+        if (store.fence().refusal().isEmpty()) {
+            dispatch.execute(() -> tellHandover(() -> handover.finished(run.id()), "finished", run.id()));
+        }
+    }
+
+    /** The handover record is a help for a takeover, not a condition of running: a failure is logged. */
+    private static void tellHandover(Runnable call, String what, String executionId) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("could not record that execution {} {} for a takeover without this report directory: {}", executionId, what,
+                    e.toString());
         }
     }
 
@@ -313,6 +367,9 @@ public final class ExecutionEngine implements AutoCloseable {
         }
         LOG.info("execution {} started ({}): {} nodes, pool {}, job timeout {}", ex.id, cause, ex.jobs.size(), settings.poolSize(),
                 settings.jobTimeout() == null ? "none" : GoDuration.format(settings.jobTimeout()));
+        if (store.fence().refusal().isEmpty()) {
+            store.readJson(ex.id, PLAN_FILE, ExecutionPlan.class).ifPresent(plan -> tellHandover(() -> handover.started(plan), "started", ex.id));
+        }
         run.begin(ready.pruned(), Map.of(), List.of(), ex.startedAt);
         return new TriggerOutcome.Started(ex.id, ex.completion);
     }

@@ -22,6 +22,7 @@ public final class ExecutionEngineBuilder {
     final List<ExecutionListener> listeners = new ArrayList<>();
     long resultBacklogValues = ResultBacklog.DEFAULT_LIMIT_VALUES;
     io.batchjob.core.spi.ResultFootprint footprint = io.batchjob.core.spi.ResultFootprint.NONE;
+    io.batchjob.core.spi.ExecutionHandover handover = io.batchjob.core.spi.ExecutionHandover.NONE;
     Clock clock = Clock.systemUTC();
     TaskTimer timer;
     int dispatchThreads = 4;
@@ -102,6 +103,15 @@ public final class ExecutionEngineBuilder {
      */
     public ExecutionEngineBuilder resultFootprint(io.batchjob.core.spi.ResultFootprint footprint) {
         this.footprint = Objects.requireNonNull(footprint);
+        return this;
+    }
+
+    /**
+     * Where the running execution's plan is kept for a new leader without this controller's report
+     * directory (default {@link io.batchjob.core.spi.ExecutionHandover#NONE}: a takeover needs a shared volume).
+     */
+    public ExecutionEngineBuilder handover(io.batchjob.core.spi.ExecutionHandover handover) {
+        this.handover = Objects.requireNonNull(handover);
         return this;
     }
 

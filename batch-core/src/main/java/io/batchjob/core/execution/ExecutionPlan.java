@@ -20,7 +20,7 @@ import java.util.List;
 public record ExecutionPlan(String executionId, String cause, Instant startedAt, List<String> nodes, String request,
                             List<String> skipped) {
     public ExecutionPlan {
-        nodes = List.copyOf(nodes);
+        nodes = nodes == null ? List.of() : List.copyOf(nodes); // an execution without nodes is written without the key
         skipped = skipped == null ? List.of() : List.copyOf(skipped);
     }
 

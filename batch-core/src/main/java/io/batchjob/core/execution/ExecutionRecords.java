@@ -183,7 +183,7 @@ public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended
         return false;
     }
 
-    private static Optional<JobResult> storedResult(ReportStore store, String id, String node, String metricPrefix) {
+    static Optional<JobResult> storedResult(ReportStore store, String id, String node, String metricPrefix) {
         Path file = store.fileOf(id, node + ".json");
         try {
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {

@@ -72,10 +72,15 @@ final class ExecutionRun {
             adopt(adopted, now);
         }
         for (Resumption.Waiting w : waiting) {
-            context.dispatch().execute(() -> {
-                if (w.stopFirst()) {
-                    stopQuietly(w.job(), w.job().attempt);
+            if (!w.stopFirst()) {
+                synchronized (ex) {
+                    scheduleRetryLocked(w.job(), w.left());
                 }
+                continue;
+            }
+            // A timed-out attempt's pod may still run: stopped (a remote call, not here) before the next is queued.
+            context.dispatch().execute(() -> {
+                stopQuietly(w.job(), w.job().attempt);
                 synchronized (ex) {
                     if (!ex.stopped && w.job().state == JobState.RETRY_WAIT) {
                         scheduleRetryLocked(w.job(), w.left());
@@ -84,6 +89,30 @@ final class ExecutionRun {
             });
         }
         advance();
+    }
+
+    /**
+     * Tells listeners, for a resumed execution, what its earlier controller recorded: the results it
+     * accepted (read again from the report directory) and the jobs that ended, in the plan's order.
+     * Under the monitor, so a result accepted meanwhile is never followed by an older stored one.
+     */
+    void republish(ExecutionRecords records, java.util.function.Function<String, Optional<io.batchjob.core.result.JobResult>> storedResult) {
+        synchronized (ex) {
+            if (ex.stopped) {
+                return;
+            }
+            for (String node : records.reported()) {
+                if (ex.jobs.containsKey(node)) {
+                    storedResult.apply(node).ifPresent(result -> context.events().publish(l -> l.onResultReceived(ex.id, node, result)));
+                }
+            }
+            for (Job job : ex.jobs.values()) {
+                if (job.state.isEnded()) {
+                    JobSummary summary = job.summary();
+                    context.events().publish(l -> l.onJobEnded(ex.id, summary));
+                }
+            }
+        }
     }
 
     /** Fills free slots with pending jobs and finishes the execution when nothing is left. */
@@ -358,6 +387,10 @@ final class ExecutionRun {
             LOG.info("execution {} finished in {} ms: {} succeeded, {} failed, {} without report, {} timed out, {} replaced",
                     ex.id, summary.durationMillis(), counts.get(JobOutcome.SUCCEEDED), counts.get(JobOutcome.FAILED),
                     counts.get(JobOutcome.NO_REPORT), counts.get(JobOutcome.TIMED_OUT), counts.get(JobOutcome.REPLACED));
+            if (!summary.unseen().isEmpty()) {
+                LOG.warn("execution {}: the results of {} nodes are not in this report directory (they ended before this controller took"
+                        + " the execution over from one with a directory of its own): {}", ex.id, summary.unseen().size(), summary.unseen());
+            }
             context.events().notifyListeners(l -> l.onExecutionFinished(summary));
             ex.completion.complete(summary);
         }, () -> ex.completion.cancel(false));

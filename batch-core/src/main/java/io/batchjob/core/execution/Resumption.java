@@ -24,9 +24,10 @@ final class Resumption {
      * @param run     the rebuilt run (not yet dispatching)
      * @param adopted its jobs still running in the backend
      * @param waiting its jobs waiting for their next attempt
+     * @param records what its earlier controller recorded
      * @param now     when it was rebuilt
      */
-    record Resumed(ExecutionRun run, Map<Job, ExistingJob> adopted, List<Waiting> waiting, Instant now) {
+    record Resumed(ExecutionRun run, Map<Job, ExistingJob> adopted, List<Waiting> waiting, Instant now, ExecutionRecords records) {
     }
 
     /**
@@ -52,6 +53,15 @@ final class Resumption {
     /** Rebuilds the run of an execution from its records; empty when it has none. */
     static Optional<Resumed> rebuild(String id, RunContext context, RunContext.Settings settings,
                                      java.util.function.Consumer<ExecutionRun> onFinished) {
+        return rebuild(id, context, settings, onFinished, false);
+    }
+
+    /**
+     * @param adoptedFromApi the execution's records are not here (another controller's report directory): jobs the
+     *                       backend reports ended before now ended as their pods did, and their results are not seen
+     */
+    static Optional<Resumed> rebuild(String id, RunContext context, RunContext.Settings settings,
+                                     java.util.function.Consumer<ExecutionRun> onFinished, boolean adoptedFromApi) {
         Optional<ExecutionRecords> records = ExecutionRecords.read(context.store(), id);
         if (records.isEmpty()) {
             return Optional.empty();
@@ -68,6 +78,7 @@ final class Resumption {
         ex.skipped = plan.skipped();
         Map<Job, ExistingJob> adopted = new LinkedHashMap<>();
         List<Waiting> waiting = new java.util.ArrayList<>();
+        List<String> unseen = new java.util.ArrayList<>();
         for (String node : plan.nodes()) {
             Job job = new Job(node);
             ex.jobs.put(node, job);
@@ -83,6 +94,25 @@ final class Resumption {
                 job.attempt = done.attempts();
                 job.retried.addAll(done.retried());
                 ex.ended++;
+            } else if (adoptedFromApi && running != null && running.end() != null) {
+                job.attempt = running.attempt();
+                job.startedAt = running.createdAt() != null && running.createdAt().isBefore(now) ? running.createdAt() : now;
+                boolean failed = running.end().status() == io.batchjob.core.spi.JobEnd.Status.FAILED;
+                String why = failed ? (running.end().reason().isEmpty() ? "the job failed" : running.end().reason()) : "";
+                if (failed && running.attempt() < settings.retries().maxAttempts()) {
+                    // The controller that started it would have tried again: so does this one.
+                    JobAttempt last = new JobAttempt(running.attempt(), JobOutcome.FAILED, job.startedAt, now, why);
+                    job.state = JobState.RETRY_WAIT;
+                    job.retried.add(last);
+                    waiting.add(new Waiting(job, settings.retries().delay(), false));
+                } else {
+                    job.state = failed ? JobState.FAILED : JobState.SUCCEEDED;
+                    job.endedAt = now;
+                    job.reason = (failed ? why + "; " : "") + "ended before this controller took the execution over: its result, if it sent"
+                            + " one, is in the report directory of the controller that started it";
+                    ex.ended++;
+                    unseen.add(node);
+                }
             } else if (running != null && running.attempt() > retried.size()) {
                 job.state = JobState.RUNNING;
                 job.attempt = running.attempt();
@@ -109,6 +139,7 @@ final class Resumption {
                 ex.pending.add(job);
             }
         }
-        return Optional.of(new Resumed(new ExecutionRun(ex, settings, context, onFinished), adopted, List.copyOf(waiting), now));
+        ex.unseen = List.copyOf(unseen);
+        return Optional.of(new Resumed(new ExecutionRun(ex, settings, context, onFinished), adopted, List.copyOf(waiting), now, records.get()));
     }
 }

@@ -19,10 +19,19 @@ import java.util.Objects;
  * @param endedAt     when its last job ended
  * @param resumed     whether it was taken over after a restart or leader change
  * @param jobs        every node's job, in dispatch order
+ * @param unseen      nodes whose results this controller could not see: their jobs ended before it took the
+ *                    execution over from a controller whose report directory it does not share (their results
+ *                    and files, if they sent any, are in that directory)
  */
 public record ExecutionSummary(String executionId, String cause, Instant startedAt, Instant endedAt, boolean resumed,
-                               List<JobSummary> jobs) {
+                               List<JobSummary> jobs, List<String> unseen) {
+
+    public ExecutionSummary(String executionId, String cause, Instant startedAt, Instant endedAt, boolean resumed, List<JobSummary> jobs) {
+        this(executionId, cause, startedAt, endedAt, resumed, jobs, List.of());
+    }
+
     public ExecutionSummary {
+        unseen = unseen == null ? List.of() : List.copyOf(unseen);
         Objects.requireNonNull(executionId, "executionId");
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(endedAt, "endedAt");

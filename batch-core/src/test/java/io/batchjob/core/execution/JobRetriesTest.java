@@ -118,8 +118,10 @@ class JobRetriesTest {
 
             h.timer.advance(Duration.ofMinutes(5));
             await().until(() -> h.listener.events.contains("jobRetrying:a:1:TIMED_OUT"));
-            h.timer.advance(Duration.ZERO);
-            await().until(() -> h.backend.request(id, "a").map(JobRequest::attempt).orElse(0) == 2);
+            await().until(() -> {
+                h.timer.advance(Duration.ZERO); // the next attempt is queued once the timed-out one is stopped
+                return h.backend.request(id, "a").map(JobRequest::attempt).orElse(0) == 2;
+            });
             assertThat(h.backend.runningNodes(id)).containsExactly("a");
             h.engine.resultReceived(id, "a", RESULT);
             h.backend.end(id, "a", JobEnd.succeeded());

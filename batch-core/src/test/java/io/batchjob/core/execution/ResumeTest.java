@@ -219,4 +219,32 @@ class ResumeTest {
             assertThatThrownBy(() -> s.completion().get()).isInstanceOfAny(CancellationException.class, ExecutionException.class);
         }
     }
+
+    @Test
+    void theControllerThatTakesOverTellsItsListenersTheResultsAndEndsTheEarlierOneRecorded() throws Exception {
+        try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a", "b", "c")).poolSize(3).build()) {
+            h.engine.activate();
+            String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+            await().until(() -> h.backend.runningNodes(id).size() == 3);
+            h.store.write(id, "a.json", "{\"m\":[{\"value\":1}]}".getBytes());
+            h.engine.resultReceived(id, "a", RESULT);
+            h.backend.end(id, "a", JobEnd.succeeded());
+            h.store.write(id, "b.json", "{\"m\":[{\"value\":2}]}".getBytes());
+            h.engine.resultReceived(id, "b", RESULT);
+            await().until(() -> h.store.readLines(id, ExecutionEngine.JOURNAL_FILE).size() == 1
+                    && h.store.readLines(id, ExecutionEngine.RESULTS_FILE).size() == 2);
+            h.engine.deactivate();
+            h.backend.detachListeners();
+
+            RecordingListener listener = new RecordingListener();
+            try (ExecutionEngine next = successor(h, listener)) {
+                assertThat(next.activate()).contains(id);
+                // A standby replica never saw these: its metrics would lack them.
+                await().until(() -> listener.events.containsAll(List.of("result:a", "result:b", "jobEnded:a:SUCCEEDED")));
+                assertThat(listener.events.indexOf("started:" + id)).isLessThan(listener.events.indexOf("result:a"));
+                assertThat(listener.events).doesNotContain("result:c");
+            }
+        }
+    }
+
 }

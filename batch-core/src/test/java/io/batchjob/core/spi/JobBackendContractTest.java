@@ -166,6 +166,24 @@ public abstract class JobBackendContractTest {
     }
 
     @Test
+    void listsHowItsJobsEndedAndNoEndForOnesStillRunning() throws Exception {
+        Recorder a = new Recorder();
+        backend().launch(request("100", nodes().get(0)), a);
+        backend().launch(request("100", nodes().get(1)), new Recorder());
+        Recorder c = new Recorder();
+        backend().launch(request("100", nodes().get(2)), c);
+        endJob("100", nodes().get(0), JobEnd.Status.SUCCEEDED);
+        endJob("100", nodes().get(2), JobEnd.Status.FAILED);
+        await().atMost(patience()).until(() -> !a.ends.isEmpty() && !c.ends.isEmpty());
+
+        await().atMost(patience()).untilAsserted(() -> assertThat(backend().existingJobs())
+                .extracting(ExistingJob::node, j -> j.end() == null ? null : j.end().status())
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(nodes().get(0), JobEnd.Status.SUCCEEDED),
+                        org.assertj.core.groups.Tuple.tuple(nodes().get(1), null),
+                        org.assertj.core.groups.Tuple.tuple(nodes().get(2), JobEnd.Status.FAILED)));
+    }
+
+    @Test
     void stoppingAnEarlierAttemptLeavesTheLaterOneRunning() throws Exception {
         String node = nodes().get(0);
         Recorder first = new Recorder();

@@ -60,6 +60,7 @@ public final class EngineHarness implements AutoCloseable {
                 .resultBacklogValues(b.resultBacklogValues)
                 .resultFootprint(b.footprint)
                 .timer(timer)
+                .handover(b.handover)
                 .build();
     }
 
@@ -94,6 +95,7 @@ public final class EngineHarness implements AutoCloseable {
         private io.batchjob.core.config.Budgets budgets = io.batchjob.core.config.Budgets.DEFAULT;
         private io.batchjob.core.spi.ResultFootprint footprint = io.batchjob.core.spi.ResultFootprint.NONE;
         private int retries;
+        private io.batchjob.core.spi.ExecutionHandover handover = io.batchjob.core.spi.ExecutionHandover.NONE;
         private Duration retryDelay = Duration.ofSeconds(30);
 
         private Builder(Path reportDir) {
@@ -116,6 +118,8 @@ public final class EngineHarness implements AutoCloseable {
 
         /** {@code jobRetries} and {@code jobRetryDelay}. */
         public Builder retries(int n, Duration delay) { this.retries = n; this.retryDelay = delay; return this; }
+
+        public Builder handover(io.batchjob.core.spi.ExecutionHandover v) { this.handover = v; return this; }
 
         public EngineHarness build() {
             return new EngineHarness(this);

@@ -125,7 +125,7 @@ public final class InMemoryJobBackend implements JobBackend, AutoCloseable {
     public List<ExistingJob> existingJobs() {
         List<ExistingJob> list = new ArrayList<>();
         jobs.values().forEach(e -> list.add(new ExistingJob(e.request.executionId(), e.request.node(), e.secret, e.createdAt,
-                e.request.attempt())));
+                e.request.attempt(), e.endNow())));
         return list;
     }
 
@@ -257,6 +257,10 @@ public final class InMemoryJobBackend implements JobBackend, AutoCloseable {
 
         synchronized boolean hasEnded() {
             return end != null;
+        }
+
+        synchronized JobEnd endNow() {
+            return end;
         }
     }
 }

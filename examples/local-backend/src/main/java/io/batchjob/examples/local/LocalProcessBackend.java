@@ -139,7 +139,7 @@ public final class LocalProcessBackend implements JobBackend, AutoCloseable {
     public List<ExistingJob> existingJobs() {
         List<ExistingJob> list = new ArrayList<>();
         jobs.values().forEach(r -> list.add(new ExistingJob(r.request.executionId(), r.request.node(), r.request.callbackSecret(), r.startedAt,
-                r.request.attempt())));
+                r.request.attempt(), r.end)));
         return list;
     }
 

@@ -1,0 +1,117 @@
+package io.batchjob.core.execution;
+
+import io.batchjob.core.config.CallbackAuth;
+import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.result.JobResult;
+import io.batchjob.core.result.MetricValue;
+import io.batchjob.core.spi.ExecutionSummary;
+import io.batchjob.core.spi.JobEnd;
+import io.batchjob.core.spi.JobOutcome;
+import io.batchjob.core.spi.JobSummary;
+import io.batchjob.core.testing.EngineHarness;
+import io.batchjob.core.testing.InMemoryExecutionHandover;
+import io.batchjob.core.testing.RecordingListener;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A new leader with a report directory of its own (each replica a ReadWriteOnce volume) takes the
+ * running execution over from the handover record and the backend's jobs: what ended before is
+ * named in the summary, what runs is adopted, what never started is started, nothing runs twice.
+ */
+class HandoverTest {
+
+    private static final JobResult RESULT = new JobResult(Map.of("m", List.of(new MetricValue(1, Map.of()))));
+
+    @TempDir
+    Path first;
+    @TempDir
+    Path second;
+
+    @Test
+    void aLeaderWithoutTheEarlierReportDirectoryAdoptsTheExecutionFromTheHandoverAndNamesTheResultsItCannotSee() throws Exception {
+        InMemoryExecutionHandover handover = new InMemoryExecutionHandover();
+        try (EngineHarness h = EngineHarness.builder(first).nodes(List.of("a", "b", "c", "d", "e")).poolSize(3).retries(1, Duration.ZERO)
+                .handover(handover).build()) {
+            h.engine.activate();
+            String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+            await().until(() -> h.backend.runningNodes(id).size() == 3);
+            assertThat(handover.unfinished()).map(ExecutionPlan::executionId).contains(id);
+            h.engine.resultReceived(id, "a", RESULT);
+            h.backend.end(id, "a", JobEnd.succeeded());
+            await().until(() -> h.backend.runningNodes(id).size() == 3); // d started in a's slot
+            // Then the leader dies; meanwhile b's pod fails (it has a retry left), c and d keep running, e never started.
+            h.engine.deactivate();
+            h.backend.detachListeners();
+            h.backend.end(id, "b", JobEnd.failed("exit code 7"));
+
+            RecordingListener listener = new RecordingListener();
+            try (ExecutionEngine next = ExecutionEngine.builder().config(h.config).nodeSource(() -> List.copyOf(h.nodes)).backend(h.backend)
+                    .reportStore(new ReportStore(second))
+                    .jobEnvironment(new JobEnvironment("test-ns", new CallbackEndpoint("10.0.0.2", 8090), CallbackAuth.TOKEN, List.of()))
+                    .listener(listener).clock(h.clock).timer(h.timer).handover(handover).build()) {
+                assertThat(next.activate()).as("adopted from the handover record").contains(id);
+                assertThat(new ReportStore(second).executionIds()).containsExactly(id);
+                await().until(() -> h.backend.runningNodes(id).containsAll(List.of("c", "d", "e")));
+                next.resultReceived(id, "c", RESULT);
+                h.backend.end(id, "c", JobEnd.succeeded()); // a slot for b's next attempt
+                await().until(() -> {
+                    h.timer.advance(Duration.ZERO); // b's retry, once it is scheduled
+                    return h.backend.request(id, "b").map(r -> r.attempt() == 2).orElse(false);
+                });
+                for (String node : List.of("b", "d", "e")) {
+                    next.resultReceived(id, node, RESULT);
+                    h.backend.end(id, node, JobEnd.succeeded());
+                }
+
+                await().until(() -> listener.finished.size() == 1);
+                ExecutionSummary summary = listener.finished.get(0);
+                assertThat(summary.unseen()).containsExactly("a");
+                Map<String, JobSummary> jobs = summary.jobs().stream().collect(Collectors.toMap(JobSummary::node, j -> j));
+                assertThat(jobs.get("a").outcome()).isEqualTo(JobOutcome.SUCCEEDED);
+                assertThat(jobs.get("a").reported()).isFalse();
+                assertThat(jobs.get("a").reason()).contains("ended before this controller took the execution over");
+                assertThat(jobs.get("b").attempts()).isEqualTo(2);
+                assertThat(jobs.values()).allSatisfy(j -> assertThat(j.outcome()).isEqualTo(JobOutcome.SUCCEEDED));
+                for (String node : List.of("a", "c", "d", "e")) {
+                    assertThat(h.backend.launchCount(id, node)).as(node + " ran once").isEqualTo(1);
+                }
+                await().until(() -> handover.unfinished().isEmpty());
+                assertThat(new ReportStore(second).readJson(id, ExecutionEngine.SUMMARY_FILE, ExecutionSummary.class))
+                        .map(ExecutionSummary::unseen).contains(List.of("a"));
+                assertThat(new ReportStore(first).hasFile(id, ExecutionEngine.SUMMARY_FILE)).as("the old volume is left as it was").isFalse();
+            }
+        }
+    }
+
+    @Test
+    void anExecutionThisReportDirectoryHasIsResumedFromItNotFromTheHandover() throws Exception {
+        InMemoryExecutionHandover handover = new InMemoryExecutionHandover();
+        try (EngineHarness h = EngineHarness.builder(first).nodes(List.of("a")).poolSize(1).handover(handover).build()) {
+            h.engine.activate();
+            String id = ((TriggerOutcome.Started) h.engine.trigger("schedule")).executionId();
+            await().until(() -> h.backend.running() == 1);
+            h.engine.resultReceived(id, "a", RESULT);
+            h.backend.end(id, "a", JobEnd.succeeded());
+            await().until(() -> h.engine.progress().isEmpty() && handover.unfinished().isEmpty());
+            h.engine.deactivate();
+
+            try (ExecutionEngine next = ExecutionEngine.builder().config(h.config).nodeSource(() -> List.copyOf(h.nodes)).backend(h.backend)
+                    .reportStore(new ReportStore(first))
+                    .jobEnvironment(new JobEnvironment("test-ns", new CallbackEndpoint("10.0.0.2", 8090), CallbackAuth.TOKEN, List.of()))
+                    .clock(h.clock).timer(h.timer).handover(handover).build()) {
+                assertThat(next.activate()).as("finished: nothing to resume").isEqualTo(Optional.empty());
+            }
+        }
+    }
+}
