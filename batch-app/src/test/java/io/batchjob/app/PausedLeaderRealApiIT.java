@@ -141,11 +141,7 @@ class PausedLeaderRealApiIT {
     }
 
     private Process launch(String hostname, String address) throws IOException {
-        Path jar = Path.of("target", "batch-job-controller.jar");
-        assertThat(jar).as("run after package").exists();
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-jar", jar.toString(), "--bind-address", address))
-                .redirectErrorStream(true).redirectOutput(dir.resolve(hostname + ".log").toFile());
+        ProcessBuilder pb = ControllerJar.replica(dir, hostname, address);
         Map<String, String> env = pb.environment();
         env.put("NAMESPACE", cluster.namespace());
         env.put("CONFIG_MAP_NAME", "paused");

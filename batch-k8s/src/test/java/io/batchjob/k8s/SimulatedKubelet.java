@@ -38,7 +38,7 @@ public final class SimulatedKubelet implements AutoCloseable {
     private final KubernetesClient client;
     private final String namespace;
     private final Function<Pod, Behaviour> behaviour;
-    private final ExecutorService executor = Executors.newFixedThreadPool(4);
+    private ExecutorService executor = Executors.newFixedThreadPool(4);
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     private final Set<String> live = ConcurrentHashMap.newKeySet();
@@ -57,6 +57,13 @@ public final class SimulatedKubelet implements AutoCloseable {
     /** Handles only pods with these labels (e.g. one controller's), not every bound pod of the namespace. Call before {@link #start()}. */
     public SimulatedKubelet onlyLabelled(Map<String, String> labels) {
         this.labels = Map.copyOf(labels);
+        return this;
+    }
+
+    /** Runs up to {@code n} pods at once (4 by default); call before {@link #start()}. */
+    public SimulatedKubelet threads(int n) {
+        executor.shutdown();
+        executor = Executors.newFixedThreadPool(n);
         return this;
     }
 
@@ -259,22 +266,29 @@ public final class SimulatedKubelet implements AutoCloseable {
     }
 
     private void status(String name, UnaryOperator<Pod> change) {
-        for (int attempt = 0; attempt < 10; attempt++) {
-            Pod pod = client.pods().inNamespace(namespace).withName(name).get();
-            if (pod == null) {
-                return;
-            }
-            if (pod.getStatus() == null) {
-                pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
-            }
+        // As a kubelet: conflicts are retried at once, an API server that does not answer (stopped, restarting)
+        // again after a pause, for up to two minutes.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        for (int conflicts = 0; conflicts < 10; ) {
             try {
+                Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+                if (pod == null) {
+                    return;
+                }
+                if (pod.getStatus() == null) {
+                    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
+                }
                 client.pods().inNamespace(namespace).resource(change.apply(pod)).updateStatus();
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {
                     return; // deleted meanwhile
                 }
-                if (e.getCode() != 409) {
+                if (e.getCode() == 409) {
+                    conflicts++;
+                } else if ((e.getCode() <= 0 || e.getCode() >= 500) && System.nanoTime() < deadline) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+                } else {
                     throw e;
                 }
             }
