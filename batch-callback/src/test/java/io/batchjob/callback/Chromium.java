@@ -44,10 +44,7 @@ public final class Chromium implements AutoCloseable {
     /** Skips the calling test when Chromium is missing here; in CI (where .ci/run installs it) that is a failure. */
     public static void requireInstalled() {
         if (!Files.isExecutable(BINARY)) {
-            if (System.getenv("CI") != null) {
-                throw new AssertionError("CI must install chromium (.ci/run does: apt-get install -y chromium)");
-            }
-            org.junit.jupiter.api.Assumptions.abort("chromium is not installed at " + BINARY);
+            io.batchjob.core.testing.Tools.missing("chromium (" + BINARY + ")", "apt-get install -y chromium (.ci/run does)");
         }
     }
 

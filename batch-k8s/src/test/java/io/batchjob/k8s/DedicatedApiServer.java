@@ -10,7 +10,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * a static {@code @RegisterExtension} field: it starts before the class's tests and stops after
  * them, and skips or fails as {@link RealApi} does when the binary is missing.
  */
-public final class DedicatedApiServer implements BeforeAllCallback, AfterAllCallback {
+public final class DedicatedApiServer implements BeforeAllCallback, AfterAllCallback, org.junit.jupiter.api.extension.ExecutionCondition {
 
     private final String name;
     private final String[] extraApiServerArgs;
@@ -28,7 +28,15 @@ public final class DedicatedApiServer implements BeforeAllCallback, AfterAllCall
     }
 
     @Override
+    public org.junit.jupiter.api.extension.ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        return RealApiServerExtension.withoutBinary(context);
+    }
+
+    @Override
     public void beforeAll(ExtensionContext context) {
+        if (TestApiServer.binary().isEmpty() && !io.batchjob.core.testing.Tools.ci()) {
+            return; // each test is disabled with the reason
+        }
         RealApiServerExtension.requireBinary();
         server = TestApiServer.startDedicated(name, extraApiServerArgs);
         cluster = RealApiCluster.create(server, name);

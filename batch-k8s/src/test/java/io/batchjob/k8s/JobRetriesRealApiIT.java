@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.tuple;
  * own ({@code -r<attempt>}, annotated), a timed-out attempt's pod is gone before the next exists, the
  * last attempt's outcome is the node's, and an Event from a later attempt is about that attempt's pod.
  */
-@RealApi(namespace = "jobs")
+@RealApi
 class JobRetriesRealApiIT {
 
     RealApiCluster cluster;
@@ -49,20 +49,21 @@ class JobRetriesRealApiIT {
     @Test
     void eachAttemptIsAPodOfItsOwnAndTheLastAttemptDecides() throws Exception {
         KubernetesClient client = cluster.admin();
+        String ns = cluster.namespace(); // its own: a namespace closed by another class stays Terminating
         List<String> nodes = List.of("retry-fails-once", "retry-hangs-once", "retry-silent-once", "retry-always-fails");
         nodes.forEach(n -> cluster.createNode(n, true, false, Map.of(), 0));
         LoadedConfig loaded = ConfigLoader.load("""
                 name: retry
                 podPoolSize: 4
-                jobNodeSelector: {%s: jobs}
+                jobNodeSelector: {%s: %s}
                 jobTimeout: 3s
                 jobRetries: 2
                 jobRetryDelay: 1s
-                """.formatted(RealApiCluster.NODE_LABEL), "kind: Pod\nspec: {containers: [{name: job, image: busybox}]}", "test");
+                """.formatted(RealApiCluster.NODE_LABEL, ns), "kind: Pod\nspec: {containers: [{name: job, image: busybox}]}", "test");
         AtomicReference<ExecutionEngine> engineRef = new AtomicReference<>();
-        try (KubernetesJobBackend backend = new KubernetesJobBackend(client, "jobs", "retry",
-                new JobPodFactory(loaded.config(), loaded.podTemplate(), "jobs", null), Duration.ofSeconds(30), null);
-             SimulatedKubelet kubelet = new SimulatedKubelet(client, "jobs", JobRetriesRealApiIT::behaviour)
+        try (KubernetesJobBackend backend = new KubernetesJobBackend(client, ns, "retry",
+                new JobPodFactory(loaded.config(), loaded.podTemplate(), ns, null), Duration.ofSeconds(30), null);
+             SimulatedKubelet kubelet = new SimulatedKubelet(client, ns, JobRetriesRealApiIT::behaviour)
                      .onlyLabelled(Map.of(JobLabels.OWNER, "retry"))) {
             kubelet.beforeSuccess(pod -> {
                 if (!(pod.getSpec().getNodeName().equals("retry-silent-once") && KubernetesJobBackend.attemptOf(pod) == 1)) {
@@ -74,7 +75,7 @@ class JobRetriesRealApiIT {
             try (ExecutionEngine engine = ExecutionEngine.builder().config(loaded.config())
                     .nodeSource(new KubernetesNodeSource(client, loaded.config().jobNodeSelector(), false))
                     .backend(backend).reportStore(new ReportStore(reports))
-                    .jobEnvironment(new JobEnvironment("jobs", new CallbackEndpoint("10.0.0.1", 8090), CallbackAuth.TOKEN, List.of()))
+                    .jobEnvironment(new JobEnvironment(ns, new CallbackEndpoint("10.0.0.1", 8090), CallbackAuth.TOKEN, List.of()))
                     .build()) {
                 engineRef.set(engine);
                 engine.activate();
@@ -92,7 +93,7 @@ class JobRetriesRealApiIT {
                         .containsEntry("retry-silent-once", List.of(JobOutcome.NO_REPORT))
                         .containsEntry("retry-always-fails", List.of(JobOutcome.FAILED, JobOutcome.FAILED));
 
-                Map<String, Pod> pods = client.pods().inNamespace("jobs").withLabel(JobLabels.OWNER, "retry").list().getItems().stream()
+                Map<String, Pod> pods = client.pods().inNamespace(ns).withLabel(JobLabels.OWNER, "retry").list().getItems().stream()
                         .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
                 assertThat(pods.keySet()).as("ended attempts stay, as finished pods do; the timed-out one was deleted").containsExactlyInAnyOrder(
                         PodNames.of("retry", "retry-fails-once", id, 1), PodNames.of("retry", "retry-fails-once", id, 2),
@@ -109,9 +110,9 @@ class JobRetriesRealApiIT {
                         .containsExactlyInAnyOrder(1, 2, 3);
 
                 // An Event from the second attempt is about its own pod.
-                new KubernetesEventPublisher(client, "jobs", "retry", "controller-0", Clock.systemUTC())
+                new KubernetesEventPublisher(client, ns, "retry", "controller-0", Clock.systemUTC())
                         .publish(new JobEvent(id, "retry-fails-once", false, "Checked", "attempt two", "Check", 2));
-                List<Event> events = client.events().v1().events().inNamespace("jobs").list().getItems().stream()
+                List<Event> events = client.events().v1().events().inNamespace(ns).list().getItems().stream()
                         .filter(e -> "Checked".equals(e.getReason())).toList();
                 assertThat(events).extracting(e -> e.getRegarding().getName()).containsExactly(PodNames.of("retry", "retry-fails-once", id, 2));
                 assertThat(events.get(0).getRegarding().getUid()).isEqualTo(pods.get(PodNames.of("retry", "retry-fails-once", id, 2))

@@ -25,11 +25,7 @@ public final class Promtool {
 
     public static void requireBuilt() {
         if (!Files.isExecutable(BINARY)) {
-            String build = "testing/promtool/build.sh";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError("promtool is missing at " + BINARY + "; CI must build it (.ci/run runs " + build + ")");
-            }
-            org.junit.jupiter.api.Assumptions.abort("promtool is not built; run " + build);
+            io.batchjob.core.testing.Tools.missing("promtool (" + BINARY + ")", "run testing/promtool/build.sh (needs Go; .ci/run does)");
         }
     }
 
