@@ -137,8 +137,8 @@ public final class Controller implements AutoCloseable {
         JvmMetrics.builder().register(registry);
         ResultMetrics resultMetrics = new ResultMetrics(cfg, registry, BuildInfo.version());
         // The series of the executions kept in the history, as before the restart.
-        int replayed = io.batchjob.core.execution.ExecutionRecords.replay(store, cfg.metrics().prefix(), resultMetrics, resultMetrics,
-                cfg.budgets().maxSeriesInMemory());
+        PublishedExecutions published = new PublishedExecutions(store, cfg.metrics().prefix(), resultMetrics);
+        int replayed = published.replay(cfg.budgets().maxSeriesInMemory());
         LOG.info("result metrics of {} kept executions restored from {}", replayed, store.root());
         ExecutionEngine[] engineRef = new ExecutionEngine[1];
         TriggerScheduler[] schedulerRef = new TriggerScheduler[1];
@@ -181,6 +181,7 @@ public final class Controller implements AutoCloseable {
                 .reportStore(store)
                 .jobEnvironment(jobEnvironment)
                 .listener(resultMetrics)
+                .listener(published)
                 .resultFootprint(resultMetrics)
                 .listener(controllerMetrics)
                 .listener(configMapEvents)
@@ -239,6 +240,8 @@ public final class Controller implements AutoCloseable {
                         callbackAddress(env, client).ifPresentOrElse(leaderAddress::publish, () -> LOG.warn(
                                 "neither POD_IP nor this controller's pod gives its IP: other replicas cannot relay callbacks to it"));
                     }
+                    // What other replicas ran while this one was a standby (a shared report directory).
+                    published.replay(config.budgets().maxSeriesInMemory());
                     engine.activate();
                     scheduler.start();
                     control.leadershipGained();

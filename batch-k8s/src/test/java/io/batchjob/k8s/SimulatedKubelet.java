@@ -286,7 +286,8 @@ public final class SimulatedKubelet implements AutoCloseable {
                 }
                 if (e.getCode() == 409) {
                     conflicts++;
-                } else if ((e.getCode() <= 0 || e.getCode() >= 500) && System.nanoTime() < deadline) {
+                } else if ((e.getCode() <= 0 || e.getCode() >= 500) && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()
+                        && !executor.isShutdown()) {
                     java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
                 } else {
                     throw e;

@@ -113,11 +113,24 @@ public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended
      * memory than the running controller was allowed.
      */
     public static int replay(ReportStore store, String metricPrefix, ExecutionListener listener, ResultFootprint footprint, long maxSeries) {
+        return replay(store, metricPrefix, listener, footprint, maxSeries, id -> true);
+    }
+
+    /**
+     * As {@link #replay(ReportStore, String, ExecutionListener, ResultFootprint, long)}, for the kept
+     * executions {@code which} accepts only: e.g. a standby that becomes the leader catches up with
+     * the executions other replicas ran meanwhile.
+     */
+    public static int replay(ReportStore store, String metricPrefix, ExecutionListener listener, ResultFootprint footprint, long maxSeries,
+                             java.util.function.Predicate<String> which) {
         // Only what the choice needs is kept meanwhile (not every job's summary of the whole history).
         record Kept(String id, int nodes, Set<String> reported) {
         }
         List<Kept> kept = new ArrayList<>();
         for (String id : store.executionIds()) {
+            if (!which.test(id)) {
+                continue;
+            }
             read(store, id).ifPresent(r -> kept.add(new Kept(id, r.plan().nodes().size(), r.reported())));
         }
         // Choose newest first: what a restart keeps is the recent history.
