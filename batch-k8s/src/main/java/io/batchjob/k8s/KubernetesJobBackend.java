@@ -68,7 +68,7 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
     /** Replaced by a config reload; each launch uses the one current then. */
     private volatile JobPodFactory factory;
     private final Duration startGrace;
-    private final ReportStore logStore;
+    private final PodLogSaver logSaver;
     private final ScheduledExecutorService events;
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
     private SharedIndexInformer<Pod> informer;
@@ -108,7 +108,7 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
         this.podsPath = "/api/v1/namespaces/" + namespace + "/pods";
         this.factory = factory;
         this.startGrace = startGrace;
-        this.logStore = logStore;
+        this.logSaver = logStore == null ? null : new PodLogSaver(client, namespace, logStore);
         this.events = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pod-events");
             t.setDaemon(true);
@@ -375,8 +375,13 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             return;
         }
         watched.remove(name, w);
-        if (logStore != null && pod != null) {
-            saveLogs(w, pod);
+        if (logSaver != null && pod != null) {
+            // No job's secret may be in a saved log: this job's, and every other one still watched.
+            Set<String> secrets = new java.util.HashSet<>();
+            Optional.ofNullable(w.secret).ifPresent(secrets::add);
+            Optional.ofNullable(secretOf(pod)).ifPresent(secrets::add);
+            watched.values().forEach(other -> Optional.ofNullable(other.secret).ifPresent(secrets::add));
+            logSaver.save(w.executionId, w.node, w.attempt, pod, secrets);
         }
         try {
             w.listener.jobEnded(end);
@@ -384,62 +389,6 @@ public final class KubernetesJobBackend implements JobBackend, AutoCloseable {
             LOG.error("job end listener failed for pod {}", name, e);
         }
     }
-
-    private void saveLogs(Watched w, Pod pod) {
-        // Logs are served to anyone who can reach the report server: no job's secret may be in them
-        // (scripts print their environment, and the URLs carry the secret).
-        Set<String> secrets = new java.util.HashSet<>();
-        Optional.ofNullable(w.secret).ifPresent(secrets::add);
-        Optional.ofNullable(secretOf(pod)).ifPresent(secrets::add);
-        watched.values().forEach(other -> Optional.ofNullable(other.secret).ifPresent(secrets::add));
-        for (Container c : JobPodFactory.allContainers(pod.getSpec())) {
-            try {
-                String log = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).inContainer(c.getName()).getLog();
-                if (log != null) {
-                    // A later attempt's log beside the first's (which keeps the Go controller's name).
-                    logStore.write(w.executionId, w.node + "-container-" + c.getName() + (w.attempt > 1 ? "-attempt" + w.attempt : "") + ".log",
-                            redact(log, secrets).getBytes(StandardCharsets.UTF_8));
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("cannot save the log of container {} of pod {}: {}", c.getName(), pod.getMetadata().getName(), e.toString());
-            }
-        }
-    }
-
-    /** The text with every secret (and its Basic-credentials form) replaced by {@value #REDACTED}. */
-    static String redact(String text, java.util.Collection<String> secrets) {
-        List<String> real = secrets.stream().filter(s -> s != null && s.length() >= 8).toList(); // short strings are never secrets
-        if (real.isEmpty()) {
-            return text;
-        }
-        String out = text;
-        for (String secret : real) {
-            out = out.replace(secret, REDACTED);
-        }
-        // Basic credentials carry the secret base64-encoded with any user name ("job:", "<node>:", ...): every
-        // base64 token that decodes to text containing a secret goes too.
-        java.util.regex.Matcher m = BASE64_TOKEN.matcher(out);
-        StringBuilder sb = new StringBuilder(out.length());
-        while (m.find()) {
-            m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(decodesToASecret(m.group(), real) ? REDACTED : m.group()));
-        }
-        m.appendTail(sb);
-        return sb.toString();
-    }
-
-    /** Base64 runs long enough to hold "x:" and a secret (43 characters) once encoded. */
-    private static final java.util.regex.Pattern BASE64_TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9+/]{16,}={0,2}");
-
-    private static boolean decodesToASecret(String token, List<String> secrets) {
-        try {
-            String decoded = new String(java.util.Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
-            return secrets.stream().anyMatch(decoded::contains);
-        } catch (IllegalArgumentException e) {
-            return false; // not base64 after all
-        }
-    }
-
-    static final String REDACTED = "[redacted]";
 
     /** Why a pod that is still Pending will not start, if it will not. */
     static Optional<String> stuckReason(Pod pod) {

@@ -29,7 +29,7 @@ class PodLogRedactionTest {
                 "other job's " + OTHER,
                 "");
 
-        String out = KubernetesJobBackend.redact(log, List.of(SECRET, OTHER));
+        String out = PodLogSaver.redact(log, List.of(SECRET, OTHER));
 
         assertThat(out).isEqualTo(String.join("\n",
                 "CALLBACK_TOKEN=[redacted]",
@@ -47,7 +47,7 @@ class PodLogRedactionTest {
         String log = "Authorization: Basic " + unrelatedBasic + "\nsha256 " + "0123456789abcdef".repeat(4) + "\nshort " + "abcdefg"
                 + "\nnot base64 !!!! ABCDEFGHIJKLMNOPQRSTUVWXYZ\n";
 
-        assertThat(KubernetesJobBackend.redact(log, List.of(SECRET, "abcdefg"))).isEqualTo(log);
-        assertThat(KubernetesJobBackend.redact(log, List.of())).isEqualTo(log);
+        assertThat(PodLogSaver.redact(log, List.of(SECRET, "abcdefg"))).isEqualTo(log);
+        assertThat(PodLogSaver.redact(log, List.of())).isEqualTo(log);
     }
 }
