@@ -2,6 +2,7 @@ package io.batchjob.app;
 
 import io.batchjob.core.config.ConfigException;
 import io.batchjob.core.config.ConfigLoader;
+import io.batchjob.core.config.ConfigKeys;
 import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.config.MetricsConfig;
@@ -215,55 +216,18 @@ final class ConfigReload implements AutoCloseable {
     }
 
     private static List<String> changedKeys(ControllerConfig before, ControllerConfig after) {
-        Map<String, Function<ControllerConfig, Object>> live = new LinkedHashMap<>();
-        live.put("cronExpression", ControllerConfig::cronExpression);
-        live.put("cronTimeZone", ControllerConfig::cronTimeZone);
-        live.put("suspend", ControllerConfig::suspend);
-        live.put("podPoolSize", ControllerConfig::podPoolSize);
-        live.put("jobTimeout", ControllerConfig::jobTimeout);
-        live.put("jobRetries", c -> c.jobRetries().retries());
-        live.put("jobRetryDelay", c -> c.jobRetries().delay());
-        live.put("reportHistory", ControllerConfig::reportHistory);
-        live.put("concurrencyPolicy", ControllerConfig::concurrencyPolicy);
-        live.put("metrics.gauges", c -> c.metrics().gauges());
-        live.put("jobServiceAccount", ControllerConfig::jobServiceAccount);
-        live.put("jobImagePullSecrets", ControllerConfig::jobImagePullSecrets);
-        live.put("jobNodeSelector", ControllerConfig::jobNodeSelector);
-        live.put("runOnUnscheduledNodes", ControllerConfig::runOnUnscheduledNodes);
-        live.put("custom", ControllerConfig::custom);
         List<String> keys = new ArrayList<>();
-        live.forEach((key, value) -> {
-            if (!Objects.equals(value.apply(before), value.apply(after))) {
-                keys.add(key);
+        for (ConfigKeys.Key key : ConfigKeys.ALL) {
+            if (!key.restartOnly() && !Objects.equals(key.value().apply(before), key.value().apply(after))) {
+                keys.add(key.name());
             }
-        });
+        }
         return keys;
     }
 
     private static Map<String, Function<ControllerConfig, Object>> restartKeys() {
         Map<String, Function<ControllerConfig, Object>> m = new LinkedHashMap<>();
-        m.put("name", ControllerConfig::name);
-        m.put("reportDirectory", ControllerConfig::reportDirectory);
-        m.put("callbackServicePort", ControllerConfig::callbackServicePort);
-        m.put("reportServerPort", ControllerConfig::reportServerPort);
-        m.put("healthProbePort", ControllerConfig::healthProbePort);
-        m.put("metrics.port", c -> c.metrics().port());
-        m.put("metrics.prefix", c -> c.metrics().prefix());
-        m.put("callbackServiceName", ControllerConfig::callbackServiceName);
-        m.put("callbackAuth", ControllerConfig::callbackAuth);
-        m.put("maxUploadSize", ControllerConfig::maxUploadSize);
-        m.put("maxResultSize", ControllerConfig::maxResultSize);
-        m.put("maxSeriesPerResult", ControllerConfig::maxSeriesPerResult);
-        m.put("savePodLog", ControllerConfig::savePodLog);
-        m.put("latestMetricsLabel", ControllerConfig::latestMetricsLabel);
-        m.put("leaderElectionResourceLock", ControllerConfig::leaderElectionResourceLock);
-        m.put("runOnStartup", ControllerConfig::runOnStartup);
-        m.put("startupDelay", ControllerConfig::startupDelay);
-        m.put("reportFileMode", ControllerConfig::reportFileMode);
-        m.put("maxFilesPerJob", c -> c.budgets().maxFilesPerJob());
-        m.put("maxBytesPerJob", c -> c.budgets().maxBytesPerJob());
-        m.put("maxSeriesInMemory", c -> c.budgets().maxSeriesInMemory());
-        m.put("callbackRelayWait", ControllerConfig::callbackRelayWait);
+        ConfigKeys.ALL.stream().filter(ConfigKeys.Key::restartOnly).forEach(k -> m.put(k.name(), k.value()));
         return java.util.Collections.unmodifiableMap(m);
     }
 

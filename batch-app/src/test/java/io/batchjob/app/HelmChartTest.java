@@ -534,4 +534,19 @@ class HelmChartTest {
                 .isEqualTo(expected);
         assertThat(expected).contains("| `deployment.cronExpression` |", "| `config.metrics.gauges` |", "| `jobPod.template` |");
     }
+
+    @Test
+    void theSchemasConfigKeysAreExactlyTheRegisteredOnes() throws Exception {
+        JsonNode config = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(Path.of("..", "deploy", "helm", "batch-job-controller", "values.schema.json").toFile()).path("properties").path("config");
+        java.util.Set<String> schema = new java.util.TreeSet<>();
+        config.path("properties").fieldNames().forEachRemaining(schema::add);
+        assertThat(schema).as("config.* in values.schema.json vs ConfigKeys").containsExactlyInAnyOrderElementsOf(
+                io.batchjob.core.config.ConfigKeys.topLevelNames());
+        java.util.Set<String> metrics = new java.util.TreeSet<>();
+        config.path("properties").path("metrics").path("properties").fieldNames().forEachRemaining(n -> metrics.add("metrics." + n));
+        assertThat(metrics).containsExactlyInAnyOrderElementsOf(io.batchjob.core.config.ConfigKeys.ALL.stream()
+                .map(io.batchjob.core.config.ConfigKeys.Key::name).filter(n -> n.startsWith("metrics.")).toList());
+    }
+
 }

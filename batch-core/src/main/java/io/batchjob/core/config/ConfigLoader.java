@@ -34,13 +34,8 @@ public final class ConfigLoader {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
 
-    private static final Set<String> TOP_LEVEL_KEYS = Set.of("name", "jobServiceAccount", "jobImagePullSecrets",
-            "imagePullSecrets", "jobNodeSelector", "runOnUnscheduledNodes", "cronExpression", "cronTimeZone",
-            "reportDirectory", "reportHistory", "podPoolSize", "runOnStartup", "startupDelay", "callbackServiceName",
-            "callbackServicePort", "custom", "latestMetricsLabel", "leaderElectionResourceLock", "savePodLog",
-            "metrics", "healthProbePort", "reportServerPort", "jobTimeout", "maxUploadSize", "maxResultSize",
-            "callbackAuth", "concurrencyPolicy", "maxSeriesPerResult", "suspend", "reportFileMode", "maxFilesPerJob", "maxBytesPerJob",
-            "maxSeriesInMemory", "callbackRelayWait", "jobRetries", "jobRetryDelay");
+    /** What config.yaml may hold at its top level: {@link ConfigKeys}. */
+    private static final Set<String> TOP_LEVEL_KEYS = ConfigKeys.topLevelNames();
     private static final Set<String> METRICS_KEYS = Set.of("prefix", "gauges", "port");
     private static final Set<String> GAUGE_KEYS = Set.of("help", "labels");
     private static final Set<String> DEPRECATED_LOCKS = Set.of("configmaps", "endpoints", "configmapsleases", "endpointsleases");
@@ -101,15 +96,29 @@ public final class ConfigLoader {
         return new Reader(root, warnings).read(source);
     }
 
+    /** The top-level keys the loader reads (for the test that every one of them is in {@link ConfigKeys}). */
+    static Set<String> keysRead() {
+        Reader reader = new Reader(YAML.createObjectNode().put("name", "keys"), new ArrayList<>());
+        reader.read("keys");
+        return Set.copyOf(reader.looked);
+    }
+
     /** Walks the tree once; each accessor records a problem instead of throwing. */
     private static final class Reader {
         private final JsonNode root;
         private final List<String> warnings;
         private final List<String> problems = new ArrayList<>();
+        /** Every top-level key this reader looked for (a key it reads must be in {@link ConfigKeys}). */
+        private final Set<String> looked = new java.util.TreeSet<>();
 
         Reader(JsonNode root, List<String> warnings) {
             this.root = root;
             this.warnings = warnings;
+        }
+
+        private JsonNode get(String key) {
+            looked.add(key);
+            return root.get(key);
         }
 
         ControllerConfig read(String source) {
@@ -201,7 +210,7 @@ public final class ConfigLoader {
         private void pullSecrets(ControllerConfig.Builder b) {
             List<String> names = new ArrayList<>();
             for (String key : List.of("imagePullSecrets", "jobImagePullSecrets")) {
-                JsonNode node = root.get(key);
+                JsonNode node = get(key);
                 if (isEmpty(node)) {
                     continue;
                 }
@@ -229,7 +238,7 @@ public final class ConfigLoader {
                     problems.addAll(wrong);
                 }
             }
-            if (!isEmpty(root.get("imagePullSecrets")) && !isEmpty(root.get("jobImagePullSecrets"))) {
+            if (!isEmpty(get("imagePullSecrets")) && !isEmpty(get("jobImagePullSecrets"))) {
                 warnings.add("keys 'jobImagePullSecrets' and 'imagePullSecrets' are both set: both lists are used");
             }
             b.jobImagePullSecrets(names);
@@ -255,7 +264,7 @@ public final class ConfigLoader {
         }
 
         private void custom(ControllerConfig.Builder b) {
-            JsonNode node = root.get("custom");
+            JsonNode node = get("custom");
             if (isEmpty(node)) {
                 return;
             }
@@ -269,7 +278,7 @@ public final class ConfigLoader {
         }
 
         private void metrics(ControllerConfig.Builder b) {
-            JsonNode node = root.get("metrics");
+            JsonNode node = get("metrics");
             if (isEmpty(node)) {
                 return;
             }
@@ -355,7 +364,7 @@ public final class ConfigLoader {
         }
 
         private void string(String key, Consumer<String> set) {
-            JsonNode node = root.get(key);
+            JsonNode node = get(key);
             if (node == null || node.isNull()) {
                 return;
             }
@@ -367,7 +376,7 @@ public final class ConfigLoader {
         }
 
         private void bool(String key, Consumer<Boolean> set) {
-            JsonNode node = root.get(key);
+            JsonNode node = get(key);
             if (node == null || node.isNull()) {
                 return;
             }
@@ -379,7 +388,7 @@ public final class ConfigLoader {
         }
 
         private void integer(String key, Consumer<Integer> set) {
-            JsonNode node = root.get(key);
+            JsonNode node = get(key);
             if (node == null || node.isNull()) {
                 return;
             }
@@ -402,7 +411,7 @@ public final class ConfigLoader {
         }
 
         private void duration(String key, Consumer<Duration> set) {
-            JsonNode node = root.get(key);
+            JsonNode node = get(key);
             if (node == null || node.isNull()) {
                 return;
             }
@@ -425,7 +434,7 @@ public final class ConfigLoader {
         }
 
         private void size(String key, Consumer<Long> set) {
-            JsonNode node = root.get(key);
+            JsonNode node = get(key);
             if (node == null || node.isNull()) {
                 return;
             }
@@ -448,7 +457,7 @@ public final class ConfigLoader {
 
         /** {@code reportFileMode}: octal text ("0640") or a YAML number (unquoted 0640 is octal in YAML 1.1). */
         private void fileMode(ControllerConfig.Builder b) {
-            JsonNode node = root.get("reportFileMode");
+            JsonNode node = get("reportFileMode");
             if (node == null || node.isNull()) {
                 return;
             }
@@ -470,7 +479,7 @@ public final class ConfigLoader {
         }
 
         private void stringMap(String key, Consumer<Map<String, String>> set) {
-            JsonNode node = root.get(key);
+            JsonNode node = get(key);
             if (isEmpty(node)) {
                 return;
             }
