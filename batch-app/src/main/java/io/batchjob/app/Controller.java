@@ -73,7 +73,8 @@ public final class Controller implements AutoCloseable {
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     /** The config in force (replaced by a live reload). */
     private volatile ControllerConfig config;
-    private ExecutionEngine engine;
+    /** Set once during the start; read by the metrics' gauges from scrape threads. */
+    private volatile ExecutionEngine engine;
     private KubernetesJobBackend backend;
     private UndertowServer reportServer;
     private UndertowServer callbackServer;
@@ -140,11 +141,7 @@ public final class Controller implements AutoCloseable {
         PublishedExecutions published = new PublishedExecutions(store, cfg.metrics().prefix(), resultMetrics);
         int replayed = published.replay(cfg.budgets().maxSeriesInMemory());
         LOG.info("result metrics of {} kept executions restored from {}", replayed, store.root());
-        ExecutionEngine[] engineRef = new ExecutionEngine[1];
-        TriggerScheduler[] schedulerRef = new TriggerScheduler[1];
-        ControllerMetrics controllerMetrics = new ControllerMetrics(registry,
-                () -> engineRef[0] == null ? 0 : engineRef[0].progress().map(ExecutionProgress::running).orElse(0),
-                () -> schedulerRef[0] == null ? java.util.Optional.empty() : schedulerRef[0].longestInterval());
+        ControllerMetrics controllerMetrics = new ControllerMetrics(registry, this::jobsInFlight, this::longestTriggerInterval);
         // Alerts on "no execution ended lately" and "a node keeps failing" must not reset with a restart.
         controllerMetrics.restore(store.executionIds().stream()
                 .flatMap(id -> store.readJson(id, ExecutionEngine.SUMMARY_FILE, io.batchjob.core.spi.ExecutionSummary.class).stream())
@@ -152,14 +149,16 @@ public final class Controller implements AutoCloseable {
 
         // Each server has threads of its own: slow downloads or a flood of callbacks never starve /healthz (or each other).
         // The callback port must be known before the engine builds job environments: bind first.
-        HttpHandler[] callbackHandler = new HttpHandler[1];
+        // Until the callback API is built (it needs the engine, which needs the bound port), requests get 503 "starting".
+        java.util.concurrent.atomic.AtomicReference<HttpHandler> callbackApi = new java.util.concurrent.atomic.AtomicReference<>();
         callbackServer = own(UndertowServer.start("callback", listen.host(), port(listen.callbackPort(), cfg.callbackServicePort()),
                 exchange -> {
-                    if (callbackHandler[0] == null) {
+                    HttpHandler api = callbackApi.get();
+                    if (api == null) {
                         exchange.setStatusCode(503);
                         exchange.getResponseSender().send("starting\n");
                     } else {
-                        callbackHandler[0].handleRequest(exchange);
+                        api.handleRequest(exchange);
                     }
                 }, UndertowServer.Limits.threads(CallbackSettings.DEFAULT_MAX_CONCURRENT + 2)
                         .withMaxEntitySize(CallbackSettings.of(cfg, env.devMode()).maxBodySize()).withMaxConnections(CALLBACK_CONNECTIONS)));
@@ -172,8 +171,9 @@ public final class Controller implements AutoCloseable {
 
         ExecutorTaskTimer timer = own(new ExecutorTaskTimer(1, "batch-timer"));
         KubernetesNodeSource nodeSource = new KubernetesNodeSource(client, cfg.jobNodeSelector(), cfg.runOnUnscheduledNodes());
-        ConfigMapEvents configMapEvents = own(new ConfigMapEvents(
-                new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock), env.namespace(), env.configMapName()));
+        // One publisher for every Event the controller creates: about job pods (callbacks) and about its ConfigMap.
+        KubernetesEventPublisher events = new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock);
+        ConfigMapEvents configMapEvents = own(new ConfigMapEvents(events, env.namespace(), env.configMapName()));
         engine = own(ExecutionEngine.builder()
                 .config(cfg)
                 .nodeSource(nodeSource)
@@ -191,15 +191,12 @@ public final class Controller implements AutoCloseable {
                 .clock(clock)
                 .timer(timer)
                 .build());
-        engineRef[0] = engine;
         // Every replica takes callbacks (the callback Service selects them all); one that does not lead relays to the leader.
         LeaseLeaderAddress leaderAddress = env.devMode() ? null
                 : own(new LeaseLeaderAddress(client, env.namespace(), cfg.leaseName(), env.hostname(), clock));
-        callbackHandler[0] = new CallbackApi(engine, store,
-                new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock),
-                CallbackSettings.of(cfg, env.devMode()), controllerMetrics,
+        callbackApi.set(new CallbackApi(engine, store, events, CallbackSettings.of(cfg, env.devMode()), controllerMetrics,
                 leaderAddress == null ? null : new CallbackRelay(leaderAddress, cfg.callbackRelayWait(),
-                        () -> store.fence().refusal().isEmpty() && engine.isDispatching())).handler();
+                        () -> store.fence().refusal().isEmpty() && engine.isDispatching())).handler());
 
         ReportServer reports = new ReportServer(store, engine.status(), this::controllerInfo);
         reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),
@@ -225,7 +222,6 @@ public final class Controller implements AutoCloseable {
 
         TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.suspend(), cfg.runOnStartup(),
                 cfg.startupDelay(), clock, timer, cause -> trigger(engine, cause)));
-        schedulerRef[0] = scheduler;
         this.scheduler = scheduler;
         // Operator requests (kubectl annotate) on the ConfigMap; only the leader acts on them.
         ConfigMapControl control = own(new ConfigMapControl(client, env.namespace(), env.configMapName(), engine, configMapEvents));
@@ -279,6 +275,18 @@ public final class Controller implements AutoCloseable {
             }
         });
         return ip.map(a -> java.net.URI.create("http://" + (a.contains(":") ? "[" + a + "]" : a) + ":" + callbackServer.port()));
+    }
+
+    /** Jobs created and not yet ended (a gauge; 0 before the engine exists). */
+    private int jobsInFlight() {
+        ExecutionEngine e = engine;
+        return e == null ? 0 : e.progress().map(ExecutionProgress::running).orElse(0);
+    }
+
+    /** The schedule's longest interval, for the staleness alert (empty before the scheduler exists, or without a schedule). */
+    private java.util.Optional<java.time.Duration> longestTriggerInterval() {
+        TriggerScheduler s = scheduler;
+        return s == null ? java.util.Optional.empty() : s.longestInterval();
     }
 
     /** Live reload of the ConfigMap into every part that can take a new config while running. */
