@@ -211,6 +211,11 @@ final class Dashboard {
         if (!d.skipped().isEmpty()) {
             html.append("<p>skipped (no longer Ready or selected): ").append(escape(String.join(", ", d.skipped()))).append("</p>\n");
         }
+        if (d.unseen() != null) {
+            html.append("<p class=\"unseen\">results not in this report directory (these jobs ended before this controller took the"
+                    + " execution over; their results and files are with the controller that started it): ")
+                    .append(escape(String.join(", ", d.unseen()))).append("</p>\n");
+        }
         html.append("<nav class=\"filter\">show: ").append(filterLink("", outcomeFilter, "all", sort, descending));
         for (String o : ORDER) {
             int n = "SKIPPED".equals(o) ? 0 : d.counts().getOrDefault(o, 0);

@@ -248,4 +248,22 @@ class DashboardTest {
         }
     }
 
+
+    @Test
+    void anAdoptedExecutionNamesTheNodesWhoseResultsAreNotHereEscaped() {
+        io.batchjob.core.report.ReportStore store = new io.batchjob.core.report.ReportStore(reports);
+        io.batchjob.core.execution.ExecutionStatus status = new io.batchjob.core.execution.ExecutionStatus(store, java.util.Optional::empty);
+        io.batchjob.core.execution.ExecutionStatus.Detail d = new io.batchjob.core.execution.ExecutionStatus.Detail("20261203120000", "schedule",
+                io.batchjob.core.execution.ExecutionStatus.State.FINISHED, java.time.Instant.EPOCH, java.time.Instant.EPOCH, Map.of(), List.of(),
+                List.of(), List.of("a", HOSTILE));
+
+        String page = new Dashboard(store, status).execution(d, "", "outcome", false, "");
+
+        assertThat(page).contains("<p class=\"unseen\">results not in this report directory").contains("a, &lt;img")
+                .doesNotContain(HOSTILE);
+        assertThat(new Dashboard(store, status).execution(new io.batchjob.core.execution.ExecutionStatus.Detail("20261203120000", "schedule",
+                io.batchjob.core.execution.ExecutionStatus.State.FINISHED, java.time.Instant.EPOCH, java.time.Instant.EPOCH, Map.of(), List.of(),
+                List.of(), null), "", "outcome", false, "")).doesNotContain("class=\"unseen\"");
+    }
+
 }

@@ -581,7 +581,7 @@ final class ExecutionRun {
             }
         }
         return new ExecutionStatus.Detail(ex.id, ex.cause, ExecutionStatus.State.RUNNING, ex.startedAt, null,
-                ExecutionStatus.counts(nodes, ex.skipped), ex.skipped, nodes);
+                ExecutionStatus.counts(nodes, ex.skipped), ex.skipped, nodes, ex.unseen.isEmpty() ? null : ex.unseen);
     }
 
     /** A snapshot of the execution's progress. */

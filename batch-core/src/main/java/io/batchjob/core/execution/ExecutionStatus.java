@@ -76,10 +76,15 @@ public final class ExecutionStatus {
     /** Files listed per node in a detail; a job with more is summarised by a count, so a detail stays small. */
     public static final int FILES_PER_NODE = 20;
 
-    /** One execution with its nodes. */
+    /**
+     * One execution with its nodes.
+     *
+     * @param unseen nodes whose results are not in this report directory: their jobs ended before this controller took
+     *               the execution over from one with a directory of its own (null when none)
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Detail(String executionId, String cause, State state, Instant startedAt, Instant endedAt, Map<String, Integer> counts,
-                         List<String> skipped, List<NodeStatus> nodes) {
+                         List<String> skipped, List<NodeStatus> nodes, List<String> unseen) {
         Overview overview() {
             return new Overview(executionId, cause, state, startedAt, endedAt, counts);
         }
@@ -197,7 +202,8 @@ public final class ExecutionStatus {
                     : ended(j, f));
         }
         return Optional.of(new Detail(id, plan.cause(), summary.isPresent() ? State.FINISHED : State.INTERRUPTED, plan.startedAt(),
-                summary.map(ExecutionSummary::endedAt).orElse(null), counts(nodes, plan.skipped()), plan.skipped(), nodes));
+                summary.map(ExecutionSummary::endedAt).orElse(null), counts(nodes, plan.skipped()), plan.skipped(), nodes,
+                summary.map(ExecutionSummary::unseen).flatMap(u -> u.isEmpty() ? Optional.empty() : Optional.of(u)).orElse(null)));
     }
 
     private Detail withFiles(Detail d) {
@@ -206,7 +212,7 @@ public final class ExecutionStatus {
             NodeFiles f = files.get(n.node());
             return n.withFiles(f == null ? null : f.first(), f == null ? null : f.more());
         }).toList();
-        return new Detail(d.executionId(), d.cause(), d.state(), d.startedAt(), d.endedAt(), d.counts(), d.skipped(), nodes);
+        return new Detail(d.executionId(), d.cause(), d.state(), d.startedAt(), d.endedAt(), d.counts(), d.skipped(), nodes, d.unseen());
     }
 
     static NodeStatus ended(JobSummary j, NodeFiles files) {

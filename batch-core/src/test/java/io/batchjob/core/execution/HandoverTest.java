@@ -61,6 +61,7 @@ class HandoverTest {
                     .jobEnvironment(new JobEnvironment("test-ns", new CallbackEndpoint("10.0.0.2", 8090), CallbackAuth.TOKEN, List.of()))
                     .listener(listener).clock(h.clock).timer(h.timer).handover(handover).build()) {
                 assertThat(next.activate()).as("adopted from the handover record").contains(id);
+                assertThat(next.liveStatus().orElseThrow().unseen()).as("the status API says it at once").containsExactly("a");
                 assertThat(new ReportStore(second).executionIds()).containsExactly(id);
                 await().until(() -> h.backend.runningNodes(id).containsAll(List.of("c", "d", "e")));
                 next.resultReceived(id, "c", RESULT);
@@ -90,6 +91,10 @@ class HandoverTest {
                 assertThat(new ReportStore(second).readJson(id, ExecutionEngine.SUMMARY_FILE, ExecutionSummary.class))
                         .map(ExecutionSummary::unseen).contains(List.of("a"));
                 assertThat(new ReportStore(first).hasFile(id, ExecutionEngine.SUMMARY_FILE)).as("the old volume is left as it was").isFalse();
+                assertThat(new ExecutionStatus(new ReportStore(second), Optional::empty).execution(id).orElseThrow().unseen())
+                        .containsExactly("a");
+                assertThat(new ExecutionStatus(new ReportStore(first), Optional::empty).execution(id).orElseThrow().unseen())
+                        .as("none named where nothing was taken over").isNull();
             }
         }
     }
