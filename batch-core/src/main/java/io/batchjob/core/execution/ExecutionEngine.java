@@ -368,7 +368,7 @@ public final class ExecutionEngine implements AutoCloseable {
         LOG.info("execution {} started ({}): {} nodes, pool {}, job timeout {}", ex.id, cause, ex.jobs.size(), settings.poolSize(),
                 settings.jobTimeout() == null ? "none" : GoDuration.format(settings.jobTimeout()));
         if (store.fence().refusal().isEmpty()) {
-            store.readJson(ex.id, PLAN_FILE, ExecutionPlan.class).ifPresent(plan -> tellHandover(() -> handover.started(plan), "started", ex.id));
+            tellHandover(() -> handover.started(ready.plan()), "started", ex.id); // the plan as written, not read back
         }
         run.begin(ready.pruned(), Map.of(), List.of(), ex.startedAt);
         return new TriggerOutcome.Started(ex.id, ex.completion);

@@ -23,7 +23,7 @@ final class ExecutionStarter {
     /** A prepared execution, or why there is none. */
     sealed interface Prepared {
         /** Ready to run: its jobs are pending; {@code pruned} executions left the history. */
-        record Ready(Execution execution, List<String> pruned) implements Prepared {
+        record Ready(Execution execution, List<String> pruned, ExecutionPlan plan) implements Prepared {
         }
 
         /** Could not be prepared. */
@@ -66,9 +66,11 @@ final class ExecutionStarter {
         ReportStore store = context.store();
         String id = ids.next();
         Instant now = context.clock().instant();
+        ExecutionPlan plan;
         try {
             store.createExecution(id);
-            store.writeJson(id, ExecutionEngine.PLAN_FILE, new ExecutionPlan(id, cause, now, selected, request.request(), request.skipped()));
+            plan = new ExecutionPlan(id, cause, now, selected, request.request(), request.skipped());
+            store.writeJson(id, ExecutionEngine.PLAN_FILE, plan);
         } catch (ReportException e) {
             return new Prepared.Failed("cannot write to the report directory: " + e.getMessage(), e);
         }
@@ -89,7 +91,7 @@ final class ExecutionStarter {
             ex.jobs.put(n, job);
             ex.pending.add(job);
         });
-        return new Prepared.Ready(ex, prune(reportHistory));
+        return new Prepared.Ready(ex, prune(reportHistory), plan);
     }
 
     /** The nodes the node source lists now (for a re-run's "still selected" check). */
