@@ -26,6 +26,8 @@ class ControllerMetricsTest {
         ControllerMetrics m = new ControllerMetrics(registry, inFlight::get);
 
         m.onExecutionStarted(new ExecutionStart("1", "schedule", T0, List.of("a", "b"), false));
+        m.onJobRetrying("1", "a", new io.batchjob.core.spi.JobAttempt(1, JobOutcome.FAILED, T0, T0.plusSeconds(1), "exit code 1"));
+        m.onJobRetrying("1", "a", new io.batchjob.core.spi.JobAttempt(2, JobOutcome.TIMED_OUT, T0, T0.plusSeconds(2), "jobTimeout"));
         m.onJobEnded("1", new JobSummary("a", JobOutcome.SUCCEEDED, T0, T0.plusSeconds(3), "", true));
         m.onJobEnded("1", new JobSummary("b", JobOutcome.NO_REPORT, T0, T0.plusSeconds(70), "x", false));
         m.onJobEnded("1", new JobSummary("b", JobOutcome.SUCCEEDED, T0, T0.plusSeconds(70), "", true)); // late result
@@ -49,6 +51,8 @@ class ControllerMetricsTest {
                     "batch_job_controller_jobs_total{outcome=no_report} 1.0",
                     "batch_job_controller_jobs_total{outcome=failed} 0.0",
                     "batch_job_controller_jobs_total{outcome=timed_out} 0.0",
+                    "batch_job_controller_job_retries_total{outcome=failed} 1.0",
+                    "batch_job_controller_job_retries_total{outcome=timed_out} 1.0",
                     "batch_job_controller_job_duration_seconds_count{outcome=no_report} 1.0",
                     "batch_job_controller_job_duration_seconds_bucket{le=120.0,outcome=no_report} 1.0",
                     "batch_job_controller_job_duration_seconds_bucket{le=60.0,outcome=no_report} 0.0",
