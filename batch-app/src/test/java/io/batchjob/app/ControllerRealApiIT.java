@@ -1,11 +1,11 @@
 package io.batchjob.app;
 
 import io.batchjob.core.config.ConfigException;
-import io.batchjob.k8s.KubeletLogServer;
 import io.batchjob.k8s.PodNames;
-import io.batchjob.k8s.RealApi;
-import io.batchjob.k8s.RealApiCluster;
-import io.batchjob.k8s.SimulatedKubelet;
+import io.batchjob.testkit.k8s.KubeletLogServer;
+import io.batchjob.testkit.k8s.RealApi;
+import io.batchjob.testkit.k8s.RealApiCluster;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -1,7 +1,7 @@
 package io.batchjob.app;
 
-import io.batchjob.k8s.RealApi;
-import io.batchjob.k8s.RealApiCluster;
+import io.batchjob.testkit.k8s.RealApi;
+import io.batchjob.testkit.k8s.RealApiCluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;

@@ -1,8 +1,8 @@
 package io.batchjob.app;
 
 import io.batchjob.app.helm.HelmChart;
-import io.batchjob.k8s.RealApi;
-import io.batchjob.k8s.RealApiCluster;
+import io.batchjob.testkit.k8s.RealApi;
+import io.batchjob.testkit.k8s.RealApiCluster;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;

@@ -1,8 +1,8 @@
 package io.batchjob.app;
 
-import io.batchjob.k8s.MockApiServer;
-import io.batchjob.k8s.SimulatedKubelet;
-import io.batchjob.k8s.TcpProxy;
+import io.batchjob.testkit.TcpProxy;
+import io.batchjob.testkit.k8s.MockApiServer;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.NodeBuilder;

@@ -161,7 +161,7 @@ class CallbackClientsIT {
 
     private static void requireTool(String tool, String client) {
         if (!onPath(tool)) {
-            io.batchjob.core.testing.Tools.missing("'" + tool + "' on the PATH (for " + client + ")", "install it (.ci/run does)");
+            io.batchjob.testkit.Tools.missing("'" + tool + "' on the PATH (for " + client + ")", "install it (.ci/run does)");
         }
     }
 
@@ -204,7 +204,7 @@ class CallbackClientsIT {
     private static void requirePythonModule(String module, String client) throws Exception {
         Process p = new ProcessBuilder("python3", "-c", "import " + module).redirectErrorStream(true).start();
         if (p.waitFor() != 0) {
-            io.batchjob.core.testing.Tools.missing("the Python module '" + module + "' (for " + client + ")",
+            io.batchjob.testkit.Tools.missing("the Python module '" + module + "' (for " + client + ")",
                     "python3 -m pip install " + module + " (.ci/run does)");
         }
     }

@@ -2,6 +2,7 @@ package io.batchjob.callback;
 
 import io.batchjob.core.spi.JobEnd;
 import io.batchjob.core.testing.EngineHarness;
+import io.batchjob.testkit.browser.Chromium;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

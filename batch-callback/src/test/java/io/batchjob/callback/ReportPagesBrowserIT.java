@@ -1,6 +1,7 @@
 package io.batchjob.callback;
 
 import io.batchjob.core.report.ReportStore;
+import io.batchjob.testkit.browser.Chromium;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;

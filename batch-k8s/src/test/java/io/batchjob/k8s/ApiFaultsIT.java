@@ -5,6 +5,7 @@ import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.spi.JobEnd;
 import io.batchjob.core.spi.JobLaunchException;
 import io.batchjob.core.spi.JobRequest;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -4,6 +4,7 @@ import io.batchjob.core.execution.TriggerOutcome;
 import io.batchjob.core.execution.TriggerRequest;
 import io.batchjob.core.testing.EngineHarness;
 import io.batchjob.core.testing.InMemoryJobBackend;
+import io.batchjob.testkit.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;

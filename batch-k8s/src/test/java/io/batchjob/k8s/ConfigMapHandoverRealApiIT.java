@@ -2,6 +2,8 @@ package io.batchjob.k8s;
 
 import io.batchjob.core.execution.ExecutionPlan;
 import io.batchjob.core.report.ReportStore;
+import io.batchjob.testkit.k8s.RealApi;
+import io.batchjob.testkit.k8s.RealApiCluster;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;

@@ -2,6 +2,7 @@ package io.batchjob.k8s;
 
 import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.LoadedConfig;
+import io.batchjob.testkit.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.RecordedRequest;

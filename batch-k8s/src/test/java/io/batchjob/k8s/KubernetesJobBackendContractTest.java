@@ -5,6 +5,7 @@ import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.spi.JobBackend;
 import io.batchjob.core.spi.JobBackendContractTest;
 import io.batchjob.core.spi.JobEnd;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import org.junit.jupiter.api.AfterEach;

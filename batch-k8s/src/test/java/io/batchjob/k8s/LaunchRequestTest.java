@@ -4,6 +4,7 @@ import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.spi.JobLaunchException;
 import io.batchjob.core.spi.JobRequest;
+import io.batchjob.testkit.k8s.MockApiServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.MockResponse;

@@ -1,5 +1,7 @@
 package io.batchjob.k8s;
 
+import io.batchjob.testkit.TcpProxy;
+import io.batchjob.testkit.k8s.MockApiServer;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,5 +1,6 @@
 package io.batchjob.k8s;
 
+import io.batchjob.testkit.k8s.DedicatedApiServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -1,5 +1,7 @@
 package io.batchjob.k8s;
 
+import io.batchjob.testkit.k8s.RealApi;
+import io.batchjob.testkit.k8s.RealApiCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
 

@@ -9,6 +9,9 @@ import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.spi.JobEnd;
 import io.batchjob.core.spi.JobEvent;
 import io.batchjob.core.spi.JobRequest;
+import io.batchjob.core.testing.EngineHarness;
+import io.batchjob.core.testing.InMemoryJobBackend;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -21,8 +24,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.batchjob.core.testing.EngineHarness;
-import io.batchjob.core.testing.InMemoryJobBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -12,7 +12,6 @@ import io.batchjob.core.execution.JobEnvironment;
 import io.batchjob.core.execution.StaticNodeSource;
 import io.batchjob.core.execution.TriggerOutcome;
 import io.batchjob.core.report.ReportStore;
-import io.batchjob.core.testing.InMemoryJobBackend;
 import io.batchjob.metrics.ControllerMetrics;
 import io.batchjob.metrics.ResultMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -67,7 +66,7 @@ final class CallbackIngestionBenchmark {
                 .maxUploadSize(4L << 20).build();
         PrometheusRegistry registry = new PrometheusRegistry();
         ResultMetrics resultMetrics = new ResultMetrics(config, registry, "bench");
-        InMemoryJobBackend backend = InMemoryJobBackend.manual();
+        HeldJobsBackend backend = new HeldJobsBackend(nodes.size());
         ReportStore store = new ReportStore(reports);
         XnioWorker worker = UndertowServer.newWorker(2, 24);
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -78,10 +77,8 @@ final class CallbackIngestionBenchmark {
             ControllerMetrics controllerMetrics = new ControllerMetrics(registry, () -> 64);
             engine.activate();
             String id = ((TriggerOutcome.Started) engine.trigger("bench")).executionId();
-            while (backend.running() < nodes.size()) {
-                Thread.sleep(10); // set-up only: the in-memory jobs start within a second or two
-            }
-            String[] secrets = nodes.stream().map(n -> backend.request(id, n).orElseThrow().callbackSecret()).toArray(String[]::new);
+            backend.awaitLaunched();
+            String[] secrets = nodes.stream().map(n -> backend.request(n).callbackSecret()).toArray(String[]::new);
             CallbackApi api = new CallbackApi(engine, store, new LoggingJobEventPublisher(), CallbackSettings.of(config, false), controllerMetrics);
             try (UndertowServer ours = UndertowServer.start("callback", "127.0.0.1", 0, api.handler(), worker);
                  UndertowServer trivial = UndertowServer.start("trivial", "127.0.0.1", 0,
@@ -127,7 +124,6 @@ final class CallbackIngestionBenchmark {
                 rows.add(uploads);
             }
         } finally {
-            backend.close();
             worker.shutdown();
             Measure.deleteTree(reports);
         }

@@ -12,14 +12,14 @@ import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.k8s.JobPodFactory;
 import io.batchjob.k8s.KubernetesJobBackend;
 import io.batchjob.k8s.KubernetesNodeSource;
+import io.batchjob.testkit.k8s.RealApiCluster;
+import io.batchjob.testkit.k8s.TestApiServer;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.batchjob.k8s.RealApiCluster;
-import io.batchjob.k8s.TestApiServer;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 
 import java.lang.management.ManagementFactory;
@@ -31,12 +31,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * End-to-end dispatch: the engine with the Kubernetes backend and a minimal kubelet that marks

@@ -1,6 +1,6 @@
 package io.batchjob.bench;
 
-import io.batchjob.k8s.MockApiServer;
+import io.batchjob.testkit.k8s.MockApiServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 

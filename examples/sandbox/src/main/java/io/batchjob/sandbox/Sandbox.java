@@ -8,10 +8,10 @@ import io.batchjob.app.Listen;
 import io.batchjob.core.execution.TriggerOutcome;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobSummary;
-import io.batchjob.k8s.SimulatedKubelet;
-import picocli.CommandLine;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.InputStream;
 import java.io.PrintStream;

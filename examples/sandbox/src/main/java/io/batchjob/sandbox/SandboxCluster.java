@@ -3,7 +3,7 @@ package io.batchjob.sandbox;
 import io.batchjob.app.Controller;
 import io.batchjob.app.ControllerEnvironment;
 import io.batchjob.app.Listen;
-import io.batchjob.k8s.SimulatedKubelet;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;

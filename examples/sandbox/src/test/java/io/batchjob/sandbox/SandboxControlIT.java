@@ -8,7 +8,7 @@ import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.core.spi.JobSummary;
 import io.batchjob.k8s.ConfigMapControl;
-import io.batchjob.k8s.SimulatedKubelet;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;

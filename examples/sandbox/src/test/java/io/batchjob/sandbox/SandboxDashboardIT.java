@@ -1,8 +1,8 @@
 package io.batchjob.sandbox;
 
 import io.batchjob.app.Listen;
-import io.batchjob.callback.Chromium;
 import io.batchjob.core.execution.TriggerOutcome;
+import io.batchjob.testkit.browser.Chromium;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

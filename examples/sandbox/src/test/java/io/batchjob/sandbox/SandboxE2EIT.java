@@ -5,7 +5,7 @@ import io.batchjob.core.execution.TriggerOutcome;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.core.spi.JobSummary;
-import io.batchjob.k8s.SimulatedKubelet;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

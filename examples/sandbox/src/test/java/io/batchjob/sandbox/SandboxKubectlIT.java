@@ -2,7 +2,7 @@ package io.batchjob.sandbox;
 
 import io.batchjob.app.Listen;
 import io.batchjob.core.execution.ExecutionEngine;
-import io.batchjob.k8s.SimulatedKubelet;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,7 +122,7 @@ class SandboxKubectlIT {
                 return Path.of(candidate);
             }
         }
-        io.batchjob.core.testing.Tools.missing("kubectl", "apt-get install -y kubernetes-client, or set KUBECTL to its path (.ci/run installs it)");
+        io.batchjob.testkit.Tools.missing("kubectl", "apt-get install -y kubernetes-client, or set KUBECTL to its path (.ci/run installs it)");
         return null;
     }
 

@@ -4,7 +4,7 @@ import io.batchjob.app.Listen;
 import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.k8s.ConfigMapControl;
-import io.batchjob.k8s.SimulatedKubelet;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.events.v1.Event;

@@ -1,7 +1,7 @@
 package io.batchjob.sandbox;
 
 import io.batchjob.app.Listen;
-import io.batchjob.k8s.SimulatedKubelet;
+import io.batchjob.testkit.k8s.SimulatedKubelet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

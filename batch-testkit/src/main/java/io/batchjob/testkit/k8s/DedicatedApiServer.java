@@ -1,5 +1,6 @@
-package io.batchjob.k8s;
+package io.batchjob.testkit.k8s;
 
+import io.batchjob.testkit.Tools;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -34,7 +35,7 @@ public final class DedicatedApiServer implements BeforeAllCallback, AfterAllCall
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        if (TestApiServer.binary().isEmpty() && !io.batchjob.core.testing.Tools.ci()) {
+        if (TestApiServer.binary().isEmpty() && !io.batchjob.testkit.Tools.ci()) {
             return; // each test is disabled with the reason
         }
         RealApiServerExtension.requireBinary();

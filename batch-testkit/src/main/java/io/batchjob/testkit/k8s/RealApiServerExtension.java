@@ -1,5 +1,6 @@
-package io.batchjob.k8s;
+package io.batchjob.testkit.k8s;
 
+import io.batchjob.testkit.Tools;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -25,10 +26,10 @@ public final class RealApiServerExtension implements BeforeAllCallback, AfterAll
      */
     public static void requireBinary() {
         if (TestApiServer.binary().isEmpty()) {
-            if (io.batchjob.core.testing.Tools.ci()) {
+            if (io.batchjob.testkit.Tools.ci()) {
                 throw new ExtensionConfigurationException(TestApiServer.missingBinaryMessage());
             }
-            Assumptions.abort(io.batchjob.core.testing.Tools.skipReason("the test API server", TestApiServer.missingBinaryMessage()));
+            Assumptions.abort(io.batchjob.testkit.Tools.skipReason("the test API server", TestApiServer.missingBinaryMessage()));
         }
     }
 
@@ -37,11 +38,11 @@ public final class RealApiServerExtension implements BeforeAllCallback, AfterAll
      * builds it — the class is not aborted as a whole, which Surefire would count as no test at all.
      */
     static org.junit.jupiter.api.extension.ConditionEvaluationResult withoutBinary(ExtensionContext context) {
-        if (context.getTestMethod().isEmpty() || TestApiServer.binary().isPresent() || io.batchjob.core.testing.Tools.ci()) {
+        if (context.getTestMethod().isEmpty() || TestApiServer.binary().isPresent() || io.batchjob.testkit.Tools.ci()) {
             return org.junit.jupiter.api.extension.ConditionEvaluationResult.enabled("the test API server is built");
         }
         return org.junit.jupiter.api.extension.ConditionEvaluationResult.disabled(
-                io.batchjob.core.testing.Tools.skipReason("the test API server", TestApiServer.missingBinaryMessage()));
+                io.batchjob.testkit.Tools.skipReason("the test API server", TestApiServer.missingBinaryMessage()));
     }
 
     @Override
@@ -51,7 +52,7 @@ public final class RealApiServerExtension implements BeforeAllCallback, AfterAll
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        if (TestApiServer.binary().isEmpty() && !io.batchjob.core.testing.Tools.ci()) {
+        if (TestApiServer.binary().isEmpty() && !io.batchjob.testkit.Tools.ci()) {
             return; // each test is disabled with the reason
         }
         requireBinary();
@@ -78,7 +79,7 @@ public final class RealApiServerExtension implements BeforeAllCallback, AfterAll
 
     @Override
     public void postProcessTestInstance(Object instance, ExtensionContext context) throws IllegalAccessException {
-        if (TestApiServer.binary().isEmpty() && !io.batchjob.core.testing.Tools.ci()) {
+        if (TestApiServer.binary().isEmpty() && !io.batchjob.testkit.Tools.ci()) {
             return;
         }
         for (Class<?> c = instance.getClass(); c != Object.class; c = c.getSuperclass()) {

@@ -1,4 +1,4 @@
-package io.batchjob.k8s;
+package io.batchjob.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;

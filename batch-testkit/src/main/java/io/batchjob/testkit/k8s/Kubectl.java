@@ -1,5 +1,6 @@
-package io.batchjob.k8s;
+package io.batchjob.testkit.k8s;
 
+import io.batchjob.testkit.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ public final class Kubectl {
                 return new Kubectl(Path.of(candidate), kubeconfig);
             }
         }
-        io.batchjob.core.testing.Tools.missing("kubectl", "apt-get install -y kubernetes-client, or set KUBECTL to its path (.ci/run installs it)");
+        io.batchjob.testkit.Tools.missing("kubectl", "apt-get install -y kubernetes-client, or set KUBECTL to its path (.ci/run installs it)");
         return null;
     }
 

@@ -1,4 +1,4 @@
-package io.batchjob.app.helm;
+package io.batchjob.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +25,7 @@ public final class Promtool {
 
     public static void requireBuilt() {
         if (!Files.isExecutable(BINARY)) {
-            io.batchjob.core.testing.Tools.missing("promtool (" + BINARY + ")", "run testing/promtool/build.sh (needs Go; .ci/run does)");
+            io.batchjob.testkit.Tools.missing("promtool (" + BINARY + ")", "run testing/promtool/build.sh (needs Go; .ci/run does)");
         }
     }
 

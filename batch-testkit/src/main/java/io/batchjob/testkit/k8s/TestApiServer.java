@@ -1,4 +1,4 @@
-package io.batchjob.k8s;
+package io.batchjob.testkit.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

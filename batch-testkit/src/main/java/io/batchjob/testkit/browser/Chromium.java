@@ -1,8 +1,9 @@
-package io.batchjob.callback;
+package io.batchjob.testkit.browser;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.batchjob.testkit.Tools;
 
 import java.io.IOException;
 import java.net.URI;
@@ -44,7 +45,7 @@ public final class Chromium implements AutoCloseable {
     /** Skips the calling test when Chromium is missing here; in CI (where .ci/run installs it) that is a failure. */
     public static void requireInstalled() {
         if (!Files.isExecutable(BINARY)) {
-            io.batchjob.core.testing.Tools.missing("chromium (" + BINARY + ")", "apt-get install -y chromium (.ci/run does)");
+            io.batchjob.testkit.Tools.missing("chromium (" + BINARY + ")", "apt-get install -y chromium (.ci/run does)");
         }
     }
 

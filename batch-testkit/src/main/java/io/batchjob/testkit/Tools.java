@@ -1,5 +1,6 @@
-package io.batchjob.core.testing;
+package io.batchjob.testkit;
 
+import io.batchjob.testkit.browser.Chromium;
 import org.junit.jupiter.api.Assumptions;
 
 /**

@@ -1,4 +1,4 @@
-package io.batchjob.app;
+package io.batchjob.testkit.k8s;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,10 +33,10 @@ import java.util.function.BooleanSupplier;
  * kubelet sees the process exit). A connection to an endpoint that does not accept it is reset, as
  * a client of a real Service would see it.
  */
-final class ServiceProxy implements AutoCloseable {
+public final class ServiceProxy implements AutoCloseable {
 
     /** One replica behind the Service. */
-    record Endpoint(String name, String host, int port, URI readyz, BooleanSupplier alive) {
+    public record Endpoint(String name, String host, int port, URI readyz, BooleanSupplier alive) {
     }
 
     static final Duration PROBE_PERIOD = Duration.ofSeconds(10);
@@ -53,7 +53,7 @@ final class ServiceProxy implements AutoCloseable {
     private final ExecutorService pumps = Executors.newCachedThreadPool(r -> daemon(r, "service-proxy"));
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
-    ServiceProxy(String clusterIp, int port, List<Endpoint> endpoints) {
+    public ServiceProxy(String clusterIp, int port, List<Endpoint> endpoints) {
         this.endpoints = List.copyOf(endpoints);
         try {
             listener = new ServerSocket();
@@ -73,7 +73,7 @@ final class ServiceProxy implements AutoCloseable {
     }
 
     /** The endpoints that get connections now. */
-    List<String> readyEndpoints() {
+    public List<String> readyEndpoints() {
         return endpoints.stream().filter(this::isReady).map(Endpoint::name).toList();
     }
 

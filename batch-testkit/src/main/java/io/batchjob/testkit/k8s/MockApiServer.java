@@ -1,4 +1,4 @@
-package io.batchjob.k8s;
+package io.batchjob.testkit.k8s;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
