@@ -1,11 +1,5 @@
 package io.batchjob.app;
 
-import io.batchjob.callback.CallbackApi;
-import io.batchjob.callback.CallbackRelay;
-import io.batchjob.callback.CallbackSettings;
-import io.batchjob.callback.HealthEndpoints;
-import io.batchjob.callback.ReportServer;
-import io.batchjob.callback.UndertowServer;
 import io.batchjob.core.BuildInfo;
 import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.config.LoadedConfig;
@@ -16,11 +10,17 @@ import io.batchjob.core.execution.JobEnvironment;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.schedule.ExecutorTaskTimer;
 import io.batchjob.core.schedule.TriggerScheduler;
+import io.batchjob.http.UndertowServer;
+import io.batchjob.http.callback.CallbackApi;
+import io.batchjob.http.callback.CallbackRelay;
+import io.batchjob.http.callback.CallbackSettings;
+import io.batchjob.http.health.HealthEndpoints;
+import io.batchjob.http.report.ReportServer;
 import io.batchjob.k8s.CallbackHost;
 import io.batchjob.k8s.ConfigMapConfigSource;
 import io.batchjob.k8s.ConfigMapControl;
-import io.batchjob.k8s.ConfigMapWatch;
 import io.batchjob.k8s.ConfigMapEvents;
+import io.batchjob.k8s.ConfigMapWatch;
 import io.batchjob.k8s.JobPodFactory;
 import io.batchjob.k8s.KubernetesEventPublisher;
 import io.batchjob.k8s.KubernetesJobBackend;
@@ -83,7 +83,7 @@ public final class Controller implements AutoCloseable {
     private Leadership leadership;
     private ConfigMapWatch configMapWatch;
     private volatile TriggerScheduler scheduler;
-    private volatile io.batchjob.callback.ControllerInfo.ConfigChange lastConfigChange;
+    private volatile io.batchjob.http.report.ControllerInfo.ConfigChange lastConfigChange;
     private final java.util.concurrent.CompletableFuture<Void> leading = new java.util.concurrent.CompletableFuture<>();
     private final String host;
 
@@ -322,7 +322,7 @@ public final class Controller implements AutoCloseable {
                     @Override
                     public void event(boolean warning, String reason, String note) {
                         if (reason.startsWith("Config")) {
-                            lastConfigChange = new io.batchjob.callback.ControllerInfo.ConfigChange(java.time.Instant.now(),
+                            lastConfigChange = new io.batchjob.http.report.ControllerInfo.ConfigChange(java.time.Instant.now(),
                                     "ConfigRefused".equals(reason), reason, note);
                         }
                         configMapEvents.publish(warning, reason, note, "Reload");
@@ -345,13 +345,13 @@ public final class Controller implements AutoCloseable {
     }
 
     /** What the dashboard's header shows: schedule, next run, suspended, leader, last config change, version. */
-    private io.batchjob.callback.ControllerInfo controllerInfo() {
+    private io.batchjob.http.report.ControllerInfo controllerInfo() {
         ControllerConfig c = config;
         TriggerScheduler s = scheduler;
         boolean leads = leadership != null && leadership.isLeader();
         java.time.Instant next = leads && s != null ? s.nextFiring().map(java.time.ZonedDateTime::toInstant).orElse(null) : null;
         String leader = leadership == null ? null : leadership.leader().orElse(null);
-        return new io.batchjob.callback.ControllerInfo(c.name(), BuildInfo.version(), c.cronExpression(), c.cronTimeZone().getId(), next,
+        return new io.batchjob.http.report.ControllerInfo(c.name(), BuildInfo.version(), c.cronExpression(), c.cronTimeZone().getId(), next,
                 c.suspend(), leader, leads, lastConfigChange);
     }
 

@@ -3,7 +3,6 @@ package io.batchjob.k8s;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.spi.JobEnd;

@@ -1,5 +1,6 @@
 package io.batchjob.metrics;
 
+import io.batchjob.http.UndertowServer;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -9,7 +10,6 @@ import io.prometheus.metrics.model.registry.MetricNameFilter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
-import io.batchjob.callback.UndertowServer;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.RequestLimitingHandler;

@@ -1,8 +1,5 @@
 package io.batchjob.bench;
 
-import io.batchjob.callback.CallbackApi;
-import io.batchjob.callback.CallbackSettings;
-import io.batchjob.callback.UndertowServer;
 import io.batchjob.core.config.CallbackAuth;
 import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.event.LoggingJobEventPublisher;
@@ -12,6 +9,9 @@ import io.batchjob.core.execution.JobEnvironment;
 import io.batchjob.core.execution.StaticNodeSource;
 import io.batchjob.core.execution.TriggerOutcome;
 import io.batchjob.core.report.ReportStore;
+import io.batchjob.http.UndertowServer;
+import io.batchjob.http.callback.CallbackApi;
+import io.batchjob.http.callback.CallbackSettings;
 import io.batchjob.metrics.ControllerMetrics;
 import io.batchjob.metrics.ResultMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

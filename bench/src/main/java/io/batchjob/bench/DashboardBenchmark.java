@@ -1,13 +1,13 @@
 package io.batchjob.bench;
 
-import io.batchjob.callback.ReportServer;
-import io.batchjob.callback.UndertowServer;
 import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.execution.ExecutionPlan;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.core.spi.JobSummary;
+import io.batchjob.http.UndertowServer;
+import io.batchjob.http.report.ReportServer;
 
 import java.net.URI;
 import java.net.http.HttpClient;

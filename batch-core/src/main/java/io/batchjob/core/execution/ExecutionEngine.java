@@ -7,16 +7,11 @@ import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.result.JobResult;
 import io.batchjob.core.schedule.ExecutorTaskTimer;
 import io.batchjob.core.schedule.TaskTimer;
-import io.batchjob.core.spi.ExecutionListener;
-import io.batchjob.core.spi.JobBackend;
 import io.batchjob.core.spi.JobOutcome;
-import io.batchjob.core.spi.NodeSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

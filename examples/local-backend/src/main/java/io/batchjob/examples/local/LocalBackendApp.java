@@ -1,9 +1,5 @@
 package io.batchjob.examples.local;
 
-import io.batchjob.callback.CallbackApi;
-import io.batchjob.callback.CallbackSettings;
-import io.batchjob.callback.ReportServer;
-import io.batchjob.callback.UndertowServer;
 import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.event.LoggingJobEventPublisher;
@@ -19,9 +15,13 @@ import io.batchjob.core.schedule.TriggerScheduler;
 import io.batchjob.core.spi.CallbackObserver;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobSummary;
-import picocli.CommandLine;
+import io.batchjob.http.UndertowServer;
+import io.batchjob.http.callback.CallbackApi;
+import io.batchjob.http.callback.CallbackSettings;
+import io.batchjob.http.report.ReportServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.InputStream;
 import java.io.PrintStream;
