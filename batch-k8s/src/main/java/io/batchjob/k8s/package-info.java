@@ -8,9 +8,11 @@
  *       ({@link io.batchjob.k8s.ConfigMapEvents}).</li>
  *   <li>Jobs: Ready nodes ({@link io.batchjob.k8s.KubernetesNodeSource}); pods built from the template
  *       ({@link io.batchjob.k8s.JobPodFactory}, named by {@link io.batchjob.k8s.PodNames}, one per attempt) and run by
- *       {@link io.batchjob.k8s.KubernetesJobBackend}: created with a raw POST, watched by one informer on the owner label,
- *       ended when they succeed, fail, are deleted or cannot start; earlier executions' pods removed with one
- *       DELETE of the collection; their logs saved with secrets redacted ({@link io.batchjob.k8s.PodLogSaver}).</li>
+ *       {@link io.batchjob.k8s.KubernetesJobBackend}: created with a raw POST, adopted after a restart, earlier
+ *       executions' pods removed with one DELETE of the collection. {@code JobPodWatch} (one informer on the owner
+ *       label, one event thread) ends a job when its pod succeeds, fails, is deleted or cannot start for the start
+ *       grace ({@code JobPodStatus} reads the pod); the logs are saved first, every watched job's secret redacted
+ *       ({@link io.batchjob.k8s.PodLogSaver}).</li>
  *   <li>Events about job pods ({@link io.batchjob.k8s.KubernetesEventPublisher}, events.k8s.io/v1); the controller's
  *       top-level owner ({@link io.batchjob.k8s.OwnerLookup}); the callback host ({@link io.batchjob.k8s.CallbackHost}).</li>
  *   <li>Several replicas: the Lease ({@link io.batchjob.k8s.LeaderElection}), the write fence from its renewals

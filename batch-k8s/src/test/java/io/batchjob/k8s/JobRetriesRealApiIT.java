@@ -69,7 +69,7 @@ class JobRetriesRealApiIT {
              SimulatedKubelet kubelet = new SimulatedKubelet(client, ns, JobRetriesRealApiIT::behaviour)
                      .onlyLabelled(Map.of(JobLabels.OWNER, "retry"))) {
             kubelet.beforeSuccess(pod -> {
-                if (!(pod.getSpec().getNodeName().equals("retry-silent-once") && KubernetesJobBackend.attemptOf(pod) == 1)) {
+                if (!(pod.getSpec().getNodeName().equals("retry-silent-once") && JobPodStatus.attemptOf(pod) == 1)) {
                     engineRef.get().resultReceived(pod.getMetadata().getLabels().get(JobLabels.EXECUTION_ID), pod.getSpec().getNodeName(),
                             new JobResult(Map.of("m", List.of(new MetricValue(1, Map.of())))));
                 }
@@ -107,8 +107,8 @@ class JobRetriesRealApiIT {
                 assertThat(pods.get(PodNames.of("retry", "retry-always-fails", id, 3)).getMetadata().getAnnotations())
                         .containsEntry(JobLabels.ATTEMPT, "3");
                 assertThat(pods.get(PodNames.of("retry", "retry-fails-once", id, 1)).getMetadata().getAnnotations()).doesNotContainKey(JobLabels.ATTEMPT);
-                assertThat(KubernetesJobBackend.secretOf(pods.get(PodNames.of("retry", "retry-fails-once", id, 2))))
-                        .isNotEqualTo(KubernetesJobBackend.secretOf(pods.get(PodNames.of("retry", "retry-fails-once", id, 1))));
+                assertThat(JobPodStatus.secretOf(pods.get(PodNames.of("retry", "retry-fails-once", id, 2))))
+                        .isNotEqualTo(JobPodStatus.secretOf(pods.get(PodNames.of("retry", "retry-fails-once", id, 1))));
                 assertThat(backend.existingJobs()).filteredOn(j -> j.node().equals("retry-always-fails")).extracting(j -> j.attempt())
                         .containsExactlyInAnyOrder(1, 2, 3);
 
@@ -125,7 +125,7 @@ class JobRetriesRealApiIT {
     }
 
     private static SimulatedKubelet.Behaviour behaviour(Pod pod) {
-        int attempt = KubernetesJobBackend.attemptOf(pod);
+        int attempt = JobPodStatus.attemptOf(pod);
         return switch (pod.getSpec().getNodeName()) {
             case "retry-fails-once" -> attempt == 1 ? SimulatedKubelet.Behaviour.FAIL : SimulatedKubelet.Behaviour.SUCCEED;
             case "retry-hangs-once" -> attempt == 1 ? SimulatedKubelet.Behaviour.HOLD_RUNNING : SimulatedKubelet.Behaviour.SUCCEED;
