@@ -1,6 +1,7 @@
 package io.batchjob.app;
 
 import io.batchjob.core.BuildInfo;
+import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.execution.CallbackEndpoint;
@@ -10,82 +11,61 @@ import io.batchjob.core.execution.JobEnvironment;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.schedule.ExecutorTaskTimer;
 import io.batchjob.core.schedule.TriggerScheduler;
-import io.batchjob.http.UndertowServer;
 import io.batchjob.http.callback.CallbackApi;
 import io.batchjob.http.callback.CallbackRelay;
 import io.batchjob.http.callback.CallbackSettings;
 import io.batchjob.http.health.HealthEndpoints;
+import io.batchjob.http.report.ControllerInfo;
 import io.batchjob.http.report.ReportServer;
-import io.batchjob.k8s.CallbackHost;
 import io.batchjob.k8s.ConfigMapConfigSource;
 import io.batchjob.k8s.ConfigMapControl;
-import io.batchjob.k8s.ConfigMapEvents;
 import io.batchjob.k8s.ConfigMapWatch;
-import io.batchjob.k8s.JobPodFactory;
-import io.batchjob.k8s.KubernetesEventPublisher;
-import io.batchjob.k8s.KubernetesJobBackend;
-import io.batchjob.k8s.KubernetesNodeSource;
 import io.batchjob.k8s.Leadership;
-import io.batchjob.k8s.LeaseLeaderAddress;
-import io.batchjob.k8s.OwnerLookup;
-import io.batchjob.metrics.ControllerMetrics;
-import io.batchjob.metrics.MetricsServer;
-import io.batchjob.metrics.ResultMetrics;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.undertow.server.HttpHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The one place that knows every module: loads the config from the ConfigMap, starts the pod watch,
- * the four servers (report, callback, health, metrics), the engine, the schedule and leader
- * election, and stops them in reverse order. Only the leader (or every controller in DEV_MODE)
- * triggers and dispatches.
+ * The one place that knows every module. It composes named parts — {@link ControllerServers} (the
+ * four HTTP servers), {@link Metrics}, {@link KubernetesParts} (job pods, nodes, Events, handover,
+ * leader address), {@link LiveConfig} with {@link ConfigReload} (the config in force and its live
+ * reload), {@link LeaderDuties} with {@link Leadership} — and the engine and schedule between them;
+ * it stops them in reverse order. Only the leader (or every controller in DEV_MODE) triggers and
+ * dispatches.
+ *
+ * <p>Threading: started and closed by the caller's thread; the accessors are safe from any thread
+ * once {@link #start} returned.
  */
 public final class Controller implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
-    /** How long a pod may fail to start (image pull errors, unschedulable) before its job is given up. */
-    static final Duration START_GRACE = Duration.ofMinutes(2);
-    /** Listings and the start of downloads; a download in progress holds no thread. */
-    static final int REPORT_THREADS = 4;
-    static final int HEALTH_THREADS = 2;
-    /**
-     * Open connections per port (see {@link UndertowServer.Limits#maxConnections()}): 1,024 + 256 +
-     * 64 + 64 {@link MetricsServer#MAX_CONNECTIONS} stay far below the usual open-file limit of
-     * 4,096 however many sockets a flood opens, so the Kubernetes client and the report files keep theirs.
-     */
-    static final int CALLBACK_CONNECTIONS = 1_024;
-    static final int REPORT_CONNECTIONS = 256;
-    static final int HEALTH_CONNECTIONS = 64;
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
-    /** The config in force (replaced by a live reload). */
-    private volatile ControllerConfig config;
-    /** Set once during the start; read by the metrics' gauges from scrape threads. */
-    private volatile ExecutionEngine engine;
-    private KubernetesJobBackend backend;
-    private UndertowServer reportServer;
-    private UndertowServer callbackServer;
-    private UndertowServer healthServer;
-    private MetricsServer metricsServer;
-    private Leadership leadership;
-    private ConfigMapWatch configMapWatch;
-    private volatile TriggerScheduler scheduler;
-    private volatile io.batchjob.http.report.ControllerInfo.ConfigChange lastConfigChange;
-    private final java.util.concurrent.CompletableFuture<Void> leading = new java.util.concurrent.CompletableFuture<>();
     private final String host;
+    /** The config the start loaded; {@link LiveConfig} holds the one in force once it exists. */
+    private volatile ControllerConfig startConfig;
+    private volatile LiveConfig liveConfig;
+    /** Read by the metrics' gauges from scrape threads: null until built. */
+    private volatile ExecutionEngine engine;
+    private volatile TriggerScheduler scheduler;
+    private volatile Leadership leadership;
+    private ControllerServers servers;
+    private LeaderDuties duties;
 
     private Controller(String host) {
         this.host = host;
@@ -112,141 +92,74 @@ public final class Controller implements AutoCloseable {
 
     private void startAll(ControllerEnvironment env, KubernetesClient client, Listen listen, Clock clock) throws IOException {
         LoadedConfig loaded = ConfigMapConfigSource.load(client, env.namespace(), env.configMapName());
-        ControllerConfig cfg = loaded.config();
+        ControllerConfig cfg = withEnvironment(env, loaded.config());
         if (env.reportDirectory().isPresent()) {
-            cfg = cfg.toBuilder().reportDirectory(env.reportDirectory().get()).build();
             LOG.info("report directory {} (REPORT_DIRECTORY overrides reportDirectory)", cfg.reportDirectory());
         }
-        this.config = cfg;
+        this.startConfig = cfg;
         ReportStore store = new ReportStore(cfg.reportDirectory(), cfg.reportFileMode());
-        // Health first: /healthz answers while the informer syncs and the kept executions are replayed (which can take a
+        // Health first: /healthz answers while the pod watch syncs and the kept executions are replayed (which can take a
         // while with a long history), so a liveness probe never kills a controller that is still starting.
-        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean started = new AtomicBoolean();
         HealthEndpoints health = new HealthEndpoints()
                 .addLiveness(HealthEndpoints.reportDirectory(store.root()))
-                .addReadiness(HealthEndpoints.of("started", started::get, "pod watch, metrics of the kept executions, servers"));
-        healthServer = own(UndertowServer.start("health", listen.host(), port(listen.healthPort(), cfg.healthProbePort()),
-                health.handler(), UndertowServer.Limits.threads(HEALTH_THREADS).withMaxConnections(HEALTH_CONNECTIONS)));
+                .addReadiness(HealthEndpoints.of("started", started::get, "config loaded, pod watch, metrics of the kept executions, servers"));
+        servers = own(ControllerServers.startHealth(listen, cfg, health));
 
-        String callbackHost = CallbackHost.resolve(client, env.namespace(), env.podIp().orElse(null), cfg.callbackServiceName());
-        io.fabric8.kubernetes.api.model.OwnerReference owner = OwnerLookup.topLevelOwner(client, env.namespace(), env.hostname()).orElse(null);
-        JobPodFactory factory = new JobPodFactory(cfg, loaded.podTemplate(), env.namespace(), owner);
-        backend = own(new KubernetesJobBackend(client, env.namespace(), cfg.name(), factory, START_GRACE, cfg.savePodLog() ? store : null));
-        backend.start(Duration.ofSeconds(60));
-
-        PrometheusRegistry registry = new PrometheusRegistry();
-        JvmMetrics.builder().register(registry);
-        ResultMetrics resultMetrics = new ResultMetrics(cfg, registry, BuildInfo.version());
-        // The series of the executions kept in the history, as before the restart.
-        PublishedExecutions published = new PublishedExecutions(store, cfg.metrics().prefix(), resultMetrics);
-        int replayed = published.replay(cfg.budgets().maxSeriesInMemory());
-        LOG.info("result metrics of {} kept executions restored from {}", replayed, store.root());
-        ControllerMetrics controllerMetrics = new ControllerMetrics(registry, this::jobsInFlight, this::longestTriggerInterval);
-        // Alerts on "no execution ended lately" and "a node keeps failing" must not reset with a restart.
-        controllerMetrics.restore(store.executionIds().stream()
-                .flatMap(id -> store.readJson(id, ExecutionEngine.SUMMARY_FILE, io.batchjob.core.spi.ExecutionSummary.class).stream())
-                .toList());
-
-        // Each server has threads of its own: slow downloads or a flood of callbacks never starve /healthz (or each other).
-        // The callback port must be known before the engine builds job environments: bind first.
-        // Until the callback API is built (it needs the engine, which needs the bound port), requests get 503 "starting".
-        java.util.concurrent.atomic.AtomicReference<HttpHandler> callbackApi = new java.util.concurrent.atomic.AtomicReference<>();
-        callbackServer = own(UndertowServer.start("callback", listen.host(), port(listen.callbackPort(), cfg.callbackServicePort()),
-                exchange -> {
-                    HttpHandler api = callbackApi.get();
-                    if (api == null) {
-                        exchange.setStatusCode(503);
-                        exchange.getResponseSender().send("starting\n");
-                    } else {
-                        api.handleRequest(exchange);
-                    }
-                }, UndertowServer.Limits.threads(CallbackSettings.DEFAULT_MAX_CONCURRENT + 2)
-                        .withMaxEntitySize(CallbackSettings.of(cfg, env.devMode()).maxBodySize()).withMaxConnections(CALLBACK_CONNECTIONS)));
-
-        JobEnvironment jobEnvironment = new JobEnvironment(env.namespace(), new CallbackEndpoint(callbackHost, callbackServer.port()),
+        KubernetesParts cluster = own(KubernetesParts.connect(env, client, cfg, loaded, store, clock));
+        Metrics metrics = Metrics.restore(cfg, store, this::jobsInFlight, this::longestTriggerInterval);
+        // The callback port goes into the jobs' environment, so it is bound before the engine exists.
+        servers.bindCallbacks(env.devMode());
+        JobEnvironment jobEnvironment = new JobEnvironment(env.namespace(), new CallbackEndpoint(cluster.callbackHost, servers.callbackPort()),
                 cfg.callbackAuth(), List.of());
-        // A template the API server would reject stops the start, as any other configuration error.
-        factory.verifyWithServer(client, "ConfigMap " + env.namespace() + "/" + env.configMapName(),
-                jobEnvironment.build(JobPodFactory.SAMPLE_EXECUTION, JobPodFactory.SAMPLE_NODE, "sample-secret"));
+        cluster.verifyTemplate(cfg, loaded, jobEnvironment);
 
         ExecutorTaskTimer timer = own(new ExecutorTaskTimer(1, "batch-timer"));
-        KubernetesNodeSource nodeSource = new KubernetesNodeSource(client, cfg.jobNodeSelector(), cfg.runOnUnscheduledNodes());
-        // One publisher for every Event the controller creates: about job pods (callbacks) and about its ConfigMap.
-        KubernetesEventPublisher events = new KubernetesEventPublisher(client, env.namespace(), cfg.name(), env.hostname(), clock);
-        ConfigMapEvents configMapEvents = own(new ConfigMapEvents(events, env.namespace(), env.configMapName()));
-        engine = own(ExecutionEngine.builder()
+        ExecutionEngine engine = own(ExecutionEngine.builder()
                 .config(cfg)
-                .nodeSource(nodeSource)
-                .backend(backend)
+                .nodeSource(cluster.nodes)
+                .backend(cluster.backend)
                 .reportStore(store)
                 .jobEnvironment(jobEnvironment)
-                .listener(resultMetrics)
-                .listener(published)
-                .resultFootprint(resultMetrics)
-                .listener(controllerMetrics)
-                .listener(configMapEvents)
+                .listener(metrics.results())
+                .listener(metrics.published())
+                .resultFootprint(metrics.results())
+                .listener(metrics.controller())
+                .listener(cluster.configMapEvents)
                 // A new leader with a report volume of its own adopts the running execution from the API.
-                .handover(env.devMode() ? io.batchjob.core.spi.ExecutionHandover.NONE
-                        : new io.batchjob.k8s.ConfigMapHandover(client, env.namespace(), cfg.name(), owner, store.json()))
+                .handover(cluster.handover)
                 .clock(clock)
                 .timer(timer)
                 .build());
-        // Every replica takes callbacks (the callback Service selects them all); one that does not lead relays to the leader.
-        LeaseLeaderAddress leaderAddress = env.devMode() ? null
-                : own(new LeaseLeaderAddress(client, env.namespace(), cfg.leaseName(), env.hostname(), clock));
-        callbackApi.set(new CallbackApi(engine, store, events, CallbackSettings.of(cfg, env.devMode()), controllerMetrics,
-                leaderAddress == null ? null : new CallbackRelay(leaderAddress, cfg.callbackRelayWait(),
-                        () -> store.fence().refusal().isEmpty() && engine.isDispatching())).handler());
-
-        ReportServer reports = new ReportServer(store, engine.status(), this::controllerInfo);
-        reportServer = own(UndertowServer.start("report", listen.host(), port(listen.reportPort(), cfg.reportServerPort()),
-                reports.handler(), UndertowServer.Limits.threads(REPORT_THREADS).withMaxConnections(REPORT_CONNECTIONS)));
-        // The dashboard's first view need not parse the whole history: read it once now, beside the start.
-        Thread warmUp = new Thread(() -> {
-            try {
-                reports.warmUp();
-            } catch (RuntimeException e) {
-                LOG.warn("reading the report history for the dashboard failed: {}", e.toString());
-            }
-        }, "dashboard-warm-up");
-        warmUp.setDaemon(true);
-        warmUp.start();
-        metricsServer = own(MetricsServer.start(registry, resultMetrics, listen.host(), port(listen.metricsPort(), cfg.metrics().port())));
-        health.addReadiness(HealthEndpoints.of("config", () -> true, "ConfigMap " + env.namespace() + "/" + env.configMapName()))
-                .addReadiness(HealthEndpoints.of("pod-watch", backend::hasSynced, "informer on the job pods"))
-                // A full volume: results get 500 and records wait in memory; not ready until both are over.
-                .addReadiness(HealthEndpoints.reportVolume(store, engine::unwrittenRecords))
-                .addReadiness(HealthEndpoints.listening("callback", listen.host(), callbackServer.port()))
-                .addReadiness(HealthEndpoints.listening("report", listen.host(), reportServer.port()))
-                .addReadiness(HealthEndpoints.listening("metrics", listen.host(), metricsServer.port()));
-
+        this.engine = engine;
         TriggerScheduler scheduler = own(new TriggerScheduler(cfg.schedule().orElse(null), cfg.suspend(), cfg.runOnStartup(),
                 cfg.startupDelay(), clock, timer, cause -> trigger(engine, cause)));
         this.scheduler = scheduler;
-        // Operator requests (kubectl annotate) on the ConfigMap; only the leader acts on them.
-        ConfigMapControl control = own(new ConfigMapControl(client, env.namespace(), env.configMapName(), engine, configMapEvents));
-        ConfigReload reload = own(configReload(env, client, loaded, cfg, owner, jobEnvironment, resultMetrics, nodeSource, scheduler,
-                configMapEvents, controllerMetrics));
-        configMapWatch = own(ConfigMapWatch.start(client, env.namespace(), env.configMapName(),
+        LiveConfig live = new LiveConfig(cfg, cluster, jobEnvironment, metrics, engine, scheduler, clock);
+        this.liveConfig = live;
+
+        // Every replica takes callbacks (the callback Service selects them all); one that does not lead relays to the leader.
+        servers.serveCallbacks(new CallbackApi(engine, store, cluster.events, CallbackSettings.of(cfg, env.devMode()), metrics.controller(),
+                cluster.leaderAddress == null ? null : new CallbackRelay(cluster.leaderAddress, cfg.callbackRelayWait(),
+                        () -> store.fence().refusal().isEmpty() && engine.isDispatching())).handler());
+        servers.startReports(new ReportServer(store, engine.status(), this::controllerInfo));
+        servers.startMetrics(metrics.registry(), metrics.results());
+        health.addReadiness(HealthEndpoints.of("pod-watch", cluster.backend::hasSynced, "informer on the job pods"))
+                // A full volume: results get 500 and records wait in memory; not ready until both are over.
+                .addReadiness(HealthEndpoints.reportVolume(store, engine::unwrittenRecords));
+        servers.addReadiness(health);
+
+        // Operator requests (kubectl annotate) and config changes on the ConfigMap; only the leader acts on requests.
+        ConfigMapControl control = own(new ConfigMapControl(client, env.namespace(), env.configMapName(), engine, cluster.configMapEvents));
+        ConfigReload reload = own(configReload(env, client, loaded, cfg, live));
+        ConfigMapWatch configMapWatch = own(ConfigMapWatch.start(client, env.namespace(), env.configMapName(),
                 List.of(control::onConfigMap, reload::onConfigMap)));
-        leadership = own(Leadership.of(env.devMode(), client, env.namespace(), cfg, env.hostname(),
-                () -> {
-                    if (!env.devMode()) {
-                        configMapEvents.leadershipAcquired(config.leaseName(), env.hostname(), owner);
-                        callbackAddress(env, client).ifPresentOrElse(leaderAddress::publish, () -> LOG.warn(
-                                "neither POD_IP nor this controller's pod gives its IP: other replicas cannot relay callbacks to it"));
-                    }
-                    // What other replicas ran while this one was a standby (a shared report directory).
-                    published.replay(config.budgets().maxSeriesInMemory());
-                    engine.activate();
-                    scheduler.start();
-                    control.leadershipGained();
-                    leading.complete(null);
-                },
-                () -> {
-                    scheduler.stop();
-                    engine.deactivate();
-                }));
+        health.addReadiness(HealthEndpoints.of("config-watch", configMapWatch::isWatching,
+                cluster.configMapSource() + ": operator requests and config changes are seen"));
+
+        duties = new LeaderDuties(env, cluster, this::config, servers::callbackPort, metrics.published(), engine, scheduler, control);
+        Leadership leadership = own(Leadership.of(env.devMode(), client, env.namespace(), cfg, env.hostname(), duties::gained, duties::lost));
+        this.leadership = leadership;
         // A replica that may no longer lead (paused or cut off past its renew deadline) writes nothing, changes no metric,
         // creates no pod: the fence closes before another replica can take the Lease.
         store.fenceWith(leadership.fence());
@@ -259,22 +172,9 @@ public final class Controller implements AutoCloseable {
         started.set(true);
     }
 
-    /**
-     * Where this replica takes callbacks, for the others to relay to: its pod IP (POD_IP, else its
-     * pod's status, read from the API: with several replicas the chart leaves POD_IP unset so that
-     * job pods call the Service) and callback port.
-     */
-    private Optional<java.net.URI> callbackAddress(ControllerEnvironment env, KubernetesClient client) {
-        Optional<String> ip = env.podIp().or(() -> {
-            try {
-                return Optional.ofNullable(client.pods().inNamespace(env.namespace()).withName(env.hostname()).get())
-                        .map(p -> p.getStatus() == null ? null : p.getStatus().getPodIP());
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-                LOG.warn("cannot read this controller's pod {} for its IP: {}", env.hostname(), e.getMessage());
-                return Optional.empty();
-            }
-        });
-        return ip.map(a -> java.net.URI.create("http://" + (a.contains(":") ? "[" + a + "]" : a) + ":" + callbackServer.port()));
+    /** The environment's overrides of the ConfigMap's config (REPORT_DIRECTORY), at start and on every reload. */
+    private static ControllerConfig withEnvironment(ControllerEnvironment env, ControllerConfig config) {
+        return env.reportDirectory().map(d -> config.toBuilder().reportDirectory(d).build()).orElse(config);
     }
 
     /** Jobs created and not yet ended (a gauge; 0 before the engine exists). */
@@ -284,55 +184,19 @@ public final class Controller implements AutoCloseable {
     }
 
     /** The schedule's longest interval, for the staleness alert (empty before the scheduler exists, or without a schedule). */
-    private java.util.Optional<java.time.Duration> longestTriggerInterval() {
+    private Optional<Duration> longestTriggerInterval() {
         TriggerScheduler s = scheduler;
-        return s == null ? java.util.Optional.empty() : s.longestInterval();
+        return s == null ? Optional.empty() : s.longestInterval();
     }
 
     /** Live reload of the ConfigMap into every part that can take a new config while running. */
-    private ConfigReload configReload(ControllerEnvironment env, KubernetesClient client, LoadedConfig loaded, ControllerConfig cfg,
-                                      io.fabric8.kubernetes.api.model.OwnerReference owner, JobEnvironment jobEnvironment,
-                                      ResultMetrics resultMetrics, KubernetesNodeSource nodeSource, TriggerScheduler scheduler,
-                                      ConfigMapEvents configMapEvents, ControllerMetrics controllerMetrics) {
-        String source = "ConfigMap " + env.namespace() + "/" + env.configMapName();
-        io.fabric8.kubernetes.api.model.ConfigMap initial = client.configMaps().inNamespace(env.namespace()).withName(env.configMapName()).get();
-        java.util.Map<String, String> data = initial == null || initial.getData() == null ? java.util.Map.of() : initial.getData();
-        java.util.function.Function<ControllerConfig, ControllerConfig> overrides = c -> env.reportDirectory()
-                .map(d -> c.toBuilder().reportDirectory(d).build()).orElse(c);
-        return new ConfigReload(source, new LoadedConfig(cfg, loaded.podTemplate(), loaded.warnings()),
-                data.get(io.batchjob.core.config.ConfigLoader.CONFIG_KEY), data.get(io.batchjob.core.config.ConfigLoader.POD_TEMPLATE_KEY),
-                overrides, new ConfigReload.Target() {
-                    @Override
-                    public void verify(LoadedConfig next) {
-                        new JobPodFactory(next.config(), next.podTemplate(), env.namespace(), owner).verifyWithServer(client, source,
-                                jobEnvironment.build(JobPodFactory.SAMPLE_EXECUTION, JobPodFactory.SAMPLE_NODE, "sample-secret"));
-                    }
-
-                    @Override
-                    public void apply(LoadedConfig next) {
-                        ControllerConfig c = next.config();
-                        resultMetrics.reconfigure(c); // the one part that can refuse: first
-                        engine.reconfigure(c);
-                        backend.podFactory(new JobPodFactory(c, next.podTemplate(), env.namespace(), owner));
-                        nodeSource.select(c.jobNodeSelector(), c.runOnUnscheduledNodes());
-                        scheduler.update(c.schedule().orElse(null), c.suspend());
-                        config = c;
-                    }
-                }, new ConfigReload.Report() {
-                    @Override
-                    public void event(boolean warning, String reason, String note) {
-                        if (reason.startsWith("Config")) {
-                            lastConfigChange = new io.batchjob.http.report.ControllerInfo.ConfigChange(java.time.Instant.now(),
-                                    "ConfigRefused".equals(reason), reason, note);
-                        }
-                        configMapEvents.publish(warning, reason, note, "Reload");
-                    }
-
-                    @Override
-                    public void reloadFailed() {
-                        controllerMetrics.configReloadFailed();
-                    }
-                });
+    private static ConfigReload configReload(ControllerEnvironment env, KubernetesClient client, LoadedConfig loaded, ControllerConfig cfg,
+                                             LiveConfig live) {
+        ConfigMap initial = client.configMaps().inNamespace(env.namespace()).withName(env.configMapName()).get();
+        Map<String, String> data = initial == null || initial.getData() == null ? Map.of() : initial.getData();
+        return new ConfigReload("ConfigMap " + env.namespace() + "/" + env.configMapName(),
+                new LoadedConfig(cfg, loaded.podTemplate(), loaded.warnings()),
+                data.get(ConfigLoader.CONFIG_KEY), data.get(ConfigLoader.POD_TEMPLATE_KEY), c -> withEnvironment(env, c), live, live);
     }
 
     /** The start-up trigger leaves an execution resumed at start-up to finish; the schedule follows concurrencyPolicy. */
@@ -345,14 +209,16 @@ public final class Controller implements AutoCloseable {
     }
 
     /** What the dashboard's header shows: schedule, next run, suspended, leader, last config change, version. */
-    private io.batchjob.http.report.ControllerInfo controllerInfo() {
-        ControllerConfig c = config;
+    private ControllerInfo controllerInfo() {
+        ControllerConfig c = config();
         TriggerScheduler s = scheduler;
-        boolean leads = leadership != null && leadership.isLeader();
-        java.time.Instant next = leads && s != null ? s.nextFiring().map(java.time.ZonedDateTime::toInstant).orElse(null) : null;
-        String leader = leadership == null ? null : leadership.leader().orElse(null);
-        return new io.batchjob.http.report.ControllerInfo(c.name(), BuildInfo.version(), c.cronExpression(), c.cronTimeZone().getId(), next,
-                c.suspend(), leader, leads, lastConfigChange);
+        Leadership l = leadership;
+        LiveConfig live = liveConfig;
+        boolean leads = l != null && l.isLeader();
+        Instant next = leads && s != null ? s.nextFiring().map(ZonedDateTime::toInstant).orElse(null) : null;
+        String leader = l == null ? null : l.leader().orElse(null);
+        return new ControllerInfo(c.name(), BuildInfo.version(), c.cronExpression(), c.cronTimeZone().getId(), next,
+                c.suspend(), leader, leads, live == null ? null : live.lastChange());
     }
 
     private <T extends AutoCloseable> T own(T resource) {
@@ -360,12 +226,10 @@ public final class Controller implements AutoCloseable {
         return resource;
     }
 
-    private static int port(Integer override, int configured) {
-        return override != null ? override : configured;
-    }
-
+    /** The config in force. */
     public ControllerConfig config() {
-        return config;
+        LiveConfig live = liveConfig;
+        return live != null ? live.current() : startConfig;
     }
 
     public ExecutionEngine engine() {
@@ -373,28 +237,29 @@ public final class Controller implements AutoCloseable {
     }
 
     /** Completes when this controller first becomes the leader (at once in DEV_MODE). */
-    public java.util.concurrent.CompletableFuture<Void> leadership() {
-        return leading.copy();
+    public CompletableFuture<Void> leadership() {
+        return duties.firstLead().copy();
     }
 
     public boolean isLeader() {
-        return leadership != null && leadership.isLeader();
+        Leadership l = leadership;
+        return l != null && l.isLeader();
     }
 
     public int reportPort() {
-        return reportServer.port();
+        return servers.reportPort();
     }
 
     public int callbackPort() {
-        return callbackServer.port();
+        return servers.callbackPort();
     }
 
     public int healthPort() {
-        return healthServer.port();
+        return servers.healthPort();
     }
 
     public int metricsPort() {
-        return metricsServer.port();
+        return servers.metricsPort();
     }
 
     public String host() {
@@ -412,6 +277,6 @@ public final class Controller implements AutoCloseable {
                 LOG.warn("stopping {} failed: {}", r.getClass().getSimpleName(), e.toString());
             }
         }
-        Optional.ofNullable(config).ifPresent(c -> LOG.info("batch-job-controller {} stopped", c.name()));
+        Optional.ofNullable(config()).ifPresent(c -> LOG.info("batch-job-controller {} stopped", c.name()));
     }
 }

@@ -127,6 +127,14 @@ public final class ExecutionEngine implements AutoCloseable {
                 && (local.isEmpty() || ReportStore.BY_EXECUTION_ID.compare(p.executionId(), local.get(local.size() - 1)) > 0));
     }
 
+    /**
+     * Whether this engine was just activated and is still resuming or adopting what it took over: its
+     * jobs' callbacks cannot be checked yet (they are answered "retry" meanwhile, not refused).
+     */
+    public synchronized boolean isTakingOver() {
+        return activated && starting && !closed;
+    }
+
     /** Whether this engine dispatches now: activated (it leads), and done resuming what it took over. */
     public synchronized boolean isDispatching() {
         return activated && !starting && !closed;

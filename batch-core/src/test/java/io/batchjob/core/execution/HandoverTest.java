@@ -119,4 +119,44 @@ class HandoverTest {
             }
         }
     }
+
+    @Test
+    void whileANewLeaderReadsTheHandoverItIsTakingOverAndNotYetDispatching() throws Exception {
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        io.batchjob.core.spi.ExecutionHandover slow = new io.batchjob.core.spi.ExecutionHandover() {
+            @Override
+            public void started(ExecutionPlan plan) {
+            }
+
+            @Override
+            public void finished(String executionId) {
+            }
+
+            @Override
+            public Optional<ExecutionPlan> unfinished() {
+                reading.countDown();
+                try {
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Optional.empty();
+            }
+        };
+        try (EngineHarness h = EngineHarness.builder(first).nodes(List.of("a")).handover(slow).build()) {
+            assertThat(h.engine.isTakingOver()).as("not activated").isFalse();
+            Thread activation = new Thread(h.engine::activate);
+            activation.start();
+            assertThat(reading.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+            assertThat(h.engine.isTakingOver()).isTrue();
+            assertThat(h.engine.isDispatching()).isFalse();
+
+            release.countDown();
+            activation.join(10_000);
+            assertThat(h.engine.isTakingOver()).isFalse();
+            assertThat(h.engine.isDispatching()).isTrue();
+        }
+    }
 }

@@ -6,22 +6,30 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
- * Lets a callback through only on a replica that may write now. A replica that may not lead stores
- * nothing: it hands the request to the leader ({@link CallbackRelay}), or, without a relay,
- * answers 503 with {@code Retry-After} so the job tries again.
+ * Lets a callback through only on a replica that may write now and knows the job. A replica that may
+ * not lead stores nothing: it hands the request to the leader ({@link CallbackRelay}), or, without a
+ * relay, answers 503 with {@code Retry-After} so the job tries again. A replica that has just taken
+ * the lead and is still resuming or adopting the running execution answers 503 with {@code
+ * Retry-After} too: it cannot check the job's secret yet, and a 401 would fail a job that did nothing wrong.
  */
 final class LeaderOnly implements HttpHandler {
 
     private final WriteFence fence;
     private final CallbackRelay relay;
+    private final BooleanSupplier takingOver;
     private final HttpHandler next;
 
-    /** @param relay null: refuse with 503 instead of relaying */
-    LeaderOnly(WriteFence fence, CallbackRelay relay, HttpHandler next) {
+    /**
+     * @param relay      null: refuse with 503 instead of relaying
+     * @param takingOver whether the engine is still resuming what it took over
+     */
+    LeaderOnly(WriteFence fence, CallbackRelay relay, BooleanSupplier takingOver, HttpHandler next) {
         this.fence = fence;
         this.relay = relay;
+        this.takingOver = takingOver;
         this.next = next;
     }
 
@@ -36,6 +44,9 @@ final class LeaderOnly implements HttpHandler {
                 return;
             }
             // This replica leads now: the request is its own.
+        }
+        if (takingOver.getAsBoolean()) {
+            throw new HttpProblem(503, "this controller is taking over the running execution; retry in a second", 1);
         }
         next.handleRequest(exchange);
     }

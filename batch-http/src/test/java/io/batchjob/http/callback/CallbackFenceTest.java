@@ -38,4 +38,29 @@ class CallbackFenceTest {
                     "{\"m\":[{\"value\":1}]}".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
         }
     }
+
+    @Test
+    void aReplicaStillTakingOverTheRunningExecutionAsksForARetryInsteadOfRefusingTheJob() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean takingOver = new java.util.concurrent.atomic.AtomicBoolean(true);
+        io.undertow.server.HttpHandler handler = new io.batchjob.http.ProblemHandler(CallbackJob.from(new LeaderOnly(
+                io.batchjob.core.spi.WriteFence.OPEN, null, takingOver::get, exchange -> io.batchjob.http.PlainText.send(exchange, 200, "checked"))));
+        io.undertow.server.HttpHandler routed = io.undertow.Handlers.routing().post("/report/{node}/{executionID}/result",
+                new io.undertow.server.handlers.BlockingHandler(handler));
+        try (io.batchjob.http.UndertowServer server = io.batchjob.http.UndertowServer.start("callback", "127.0.0.1", 0, routed,
+                io.batchjob.http.UndertowServer.Limits.threads(2))) {
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpRequest post = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port()
+                    + "/report/node-a/20261127080000/result")).POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
+
+            HttpResponse<String> during = client.send(post, HttpResponse.BodyHandlers.ofString());
+            assertThat(during.statusCode()).isEqualTo(503);
+            assertThat(during.headers().firstValue("Retry-After")).contains("1");
+            assertThat(during.body()).contains("taking over the running execution");
+
+            takingOver.set(false);
+            HttpResponse<String> after = client.send(post, HttpResponse.BodyHandlers.ofString());
+            assertThat(after.statusCode()).isEqualTo(200);
+            assertThat(after.body()).isEqualTo("checked\n");
+        }
+    }
 }
