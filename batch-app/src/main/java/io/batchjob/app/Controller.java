@@ -7,10 +7,12 @@ import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.execution.CallbackEndpoint;
 import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.execution.ExecutionProgress;
+import io.batchjob.core.execution.FileExecutionRecords;
 import io.batchjob.core.execution.JobEnvironment;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.schedule.ExecutorTaskTimer;
 import io.batchjob.core.schedule.TriggerScheduler;
+import io.batchjob.core.spi.ExecutionRecords;
 import io.batchjob.http.callback.CallbackApi;
 import io.batchjob.http.callback.CallbackRelay;
 import io.batchjob.http.callback.CallbackSettings;
@@ -98,6 +100,7 @@ public final class Controller implements AutoCloseable {
         }
         this.startConfig = cfg;
         ReportStore store = new ReportStore(cfg.reportDirectory(), cfg.reportFileMode());
+        ExecutionRecords records = new FileExecutionRecords(store);
         // Health first: /healthz answers while the pod watch syncs and the kept executions are replayed (which can take a
         // while with a long history), so a liveness probe never kills a controller that is still starting.
         AtomicBoolean started = new AtomicBoolean();
@@ -107,7 +110,7 @@ public final class Controller implements AutoCloseable {
         servers = own(ControllerServers.startHealth(listen, cfg, health));
 
         KubernetesParts cluster = own(KubernetesParts.connect(env, client, cfg, loaded, store, clock));
-        Metrics metrics = Metrics.restore(cfg, store, this::jobsInFlight, this::longestTriggerInterval);
+        Metrics metrics = Metrics.restore(cfg, store, records, this::jobsInFlight, this::longestTriggerInterval);
         // The callback port goes into the jobs' environment, so it is bound before the engine exists.
         servers.bindCallbacks(env.devMode());
         JobEnvironment jobEnvironment = new JobEnvironment(env.namespace(), new CallbackEndpoint(cluster.callbackHost, servers.callbackPort()),
@@ -120,6 +123,7 @@ public final class Controller implements AutoCloseable {
                 .nodeSource(cluster.nodes)
                 .backend(cluster.backend)
                 .reportStore(store)
+                .records(records)
                 .jobEnvironment(jobEnvironment)
                 .listener(metrics.results())
                 .listener(metrics.published())

@@ -2,9 +2,8 @@ package io.batchjob.app;
 
 import io.batchjob.core.BuildInfo;
 import io.batchjob.core.config.ControllerConfig;
-import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.report.ReportStore;
-import io.batchjob.core.spi.ExecutionSummary;
+import io.batchjob.core.spi.ExecutionRecords;
 import io.batchjob.metrics.ControllerMetrics;
 import io.batchjob.metrics.ResultMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -35,18 +34,16 @@ record Metrics(PrometheusRegistry registry, ResultMetrics results, PublishedExec
      * @param jobsInFlight    the jobs created and not yet ended (a gauge, read on scrapes)
      * @param longestInterval the schedule's longest interval, for the staleness alert
      */
-    static Metrics restore(ControllerConfig config, ReportStore store, IntSupplier jobsInFlight,
+    static Metrics restore(ControllerConfig config, ReportStore store, ExecutionRecords records, IntSupplier jobsInFlight,
                            Supplier<Optional<Duration>> longestInterval) {
         PrometheusRegistry registry = new PrometheusRegistry();
         JvmMetrics.builder().register(registry);
         ResultMetrics results = new ResultMetrics(config, registry, BuildInfo.version());
-        PublishedExecutions published = new PublishedExecutions(store, config.metrics().prefix(), results);
+        PublishedExecutions published = new PublishedExecutions(store, records, config.metrics().prefix(), results);
         int replayed = published.replay(config.budgets().maxSeriesInMemory());
         LOG.info("result metrics of {} kept executions restored from {}", replayed, store.root());
         ControllerMetrics controller = new ControllerMetrics(registry, jobsInFlight, longestInterval);
-        controller.restore(store.executionIds().stream()
-                .flatMap(id -> store.readJson(id, ExecutionEngine.SUMMARY_FILE, ExecutionSummary.class).stream())
-                .toList());
+        controller.restore(records.executionIds().stream().flatMap(id -> records.summary(id).stream()).toList());
         return new Metrics(registry, results, published, controller);
     }
 }

@@ -1,9 +1,10 @@
 package io.batchjob.app;
 
-import io.batchjob.core.execution.ExecutionRecords;
+import io.batchjob.core.execution.RecordedExecution;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.result.JobResult;
 import io.batchjob.core.spi.ExecutionListener;
+import io.batchjob.core.spi.ExecutionRecords;
 import io.batchjob.core.spi.ExecutionStart;
 import io.batchjob.core.spi.JobSummary;
 import io.batchjob.metrics.ResultMetrics;
@@ -30,11 +31,13 @@ final class PublishedExecutions implements ExecutionListener {
 
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final ReportStore store;
+    private final ExecutionRecords records;
     private final String metricPrefix;
     private final ResultMetrics metrics;
 
-    PublishedExecutions(ReportStore store, String metricPrefix, ResultMetrics metrics) {
+    PublishedExecutions(ReportStore store, ExecutionRecords records, String metricPrefix, ResultMetrics metrics) {
         this.store = store;
+        this.records = records;
         this.metricPrefix = metricPrefix;
         this.metrics = metrics;
     }
@@ -56,7 +59,7 @@ final class PublishedExecutions implements ExecutionListener {
      * @return how many executions were replayed
      */
     int replay(long maxSeries) {
-        Set<String> kept = new HashSet<>(store.executionIds());
+        Set<String> kept = new HashSet<>(records.executionIds());
         for (String id : Set.copyOf(held)) {
             if (!kept.contains(id)) {
                 metrics.onExecutionPruned(id);
@@ -80,7 +83,7 @@ final class PublishedExecutions implements ExecutionListener {
                 metrics.onJobEnded(executionId, job);
             }
         };
-        int replayed = ExecutionRecords.replay(store, metricPrefix, both, metrics, Math.max(0, maxSeries - metrics.heldSeries()),
+        int replayed = RecordedExecution.replay(records, store, metricPrefix, both, metrics, Math.max(0, maxSeries - metrics.heldSeries()),
                 id -> !held.contains(id));
         if (replayed > 0) {
             LOG.info("result metrics of {} kept executions published from {}", replayed, store.root());

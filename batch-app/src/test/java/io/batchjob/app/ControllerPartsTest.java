@@ -5,6 +5,8 @@ import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.execution.CallbackEndpoint;
 import io.batchjob.core.execution.ExecutionEngine;
+import io.batchjob.core.execution.ExecutionPlan;
+import io.batchjob.core.execution.FileExecutionRecords;
 import io.batchjob.core.execution.JobEnvironment;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.schedule.TriggerScheduler;
@@ -121,11 +123,13 @@ class ControllerPartsTest {
     @Test
     void metricsComeBackFromTheReportDirectoryAsTheyWereBeforeARestart() throws Exception {
         ReportStore store = new ReportStore(reports);
+        FileExecutionRecords records = new FileExecutionRecords(store);
+        Instant started = Instant.parse("2026-12-03T09:00:00Z");
         Instant ended = Instant.parse("2026-12-03T09:00:30Z");
-        store.writeJson("20261203090000", ExecutionEngine.SUMMARY_FILE,
-                new ExecutionSummary("20261203090000", "schedule", Instant.parse("2026-12-03T09:00:00Z"), ended, false, List.of()));
+        records.writePlan(new ExecutionPlan("20261203090000", "schedule", started, List.of()));
+        records.writeSummary(new ExecutionSummary("20261203090000", "schedule", started, ended, false, List.of()));
 
-        Metrics metrics = Metrics.restore(loaded().config(), store, () -> 7, () -> Optional.of(Duration.ofDays(1)));
+        Metrics metrics = Metrics.restore(loaded().config(), store, records, () -> 7, () -> Optional.of(Duration.ofDays(1)));
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(out, metrics.registry().scrape());
@@ -183,7 +187,7 @@ class ControllerPartsTest {
         ReportStore store = new ReportStore(reports);
         LoadedConfig loaded = loaded();
         KubernetesParts cluster = KubernetesParts.connect(env, client, loaded.config(), loaded, store, CLOCK);
-        Metrics metrics = Metrics.restore(loaded.config(), store, () -> 0, Optional::empty);
+        Metrics metrics = Metrics.restore(loaded.config(), store, new FileExecutionRecords(store), () -> 0, Optional::empty);
         ManualTimer timer = new ManualTimer(CLOCK);
         ExecutionEngine engine = ExecutionEngine.builder().config(loaded.config()).nodeSource(() -> List.of("node-a"))
                 .backend(InMemoryJobBackend.manual()).reportStore(store).listener(metrics.results())

@@ -3,6 +3,7 @@ package io.batchjob.app;
 import io.batchjob.core.config.ControllerConfig;
 import io.batchjob.core.config.GaugeConfig;
 import io.batchjob.core.config.MetricsConfig;
+import io.batchjob.core.execution.FileExecutionRecords;
 import io.batchjob.core.execution.TriggerOutcome;
 import io.batchjob.core.result.ResultParser;
 import io.batchjob.core.spi.JobEnd;
@@ -44,7 +45,7 @@ class PublishedExecutionsTest {
                 .backend(InMemoryJobBackend.manual()).build()) {
             leader.engine.activate();
             String first = run(leader, 1);
-            PublishedExecutions published = new PublishedExecutions(leader.store, "scan", standby);
+            PublishedExecutions published = new PublishedExecutions(leader.store, new FileExecutionRecords(leader.store), "scan", standby);
             assertThat(published.replay(1_000_000)).as("at start-up").isEqualTo(1);
 
             String second = run(leader, 2);

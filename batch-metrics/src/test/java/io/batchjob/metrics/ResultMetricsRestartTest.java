@@ -2,7 +2,8 @@ package io.batchjob.metrics;
 
 import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.ControllerConfig;
-import io.batchjob.core.execution.ExecutionRecords;
+import io.batchjob.core.execution.FileExecutionRecords;
+import io.batchjob.core.execution.RecordedExecution;
 import io.batchjob.core.execution.TriggerOutcome;
 import io.batchjob.core.result.ResultParser;
 import io.batchjob.core.spi.JobEnd;
@@ -85,7 +86,7 @@ class ResultMetricsRestartTest {
         ResultMetrics second = new ResultMetrics(CONFIG, after, "1");
         try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("ok", "bad", "late")).poolSize(3)
                 .backend(InMemoryJobBackend.manual()).listener(second).build()) {
-            assertThat(ExecutionRecords.replay(h.store, "scan", second)).isEqualTo(2);
+            assertThat(RecordedExecution.replay(new FileExecutionRecords(h.store), h.store, "scan", second)).isEqualTo(2);
             assertThat(series(after)).as("the same series as before the restart").isEqualTo(expected);
 
             // The running execution is resumed; its node reports again: its series are replaced, not added to.
@@ -127,7 +128,7 @@ class ResultMetricsRestartTest {
         // (its two nodes' processing and duration series alone would make 52), so it is left out, reports kept on disk.
         ResultMetrics second = new ResultMetrics(CONFIG, new PrometheusRegistry(), "1");
         try (EngineHarness h = EngineHarness.builder(reports).nodes(List.of("a", "b")).build()) {
-            assertThat(ExecutionRecords.replay(h.store, "scan", second, second, 50)).isEqualTo(2);
+            assertThat(RecordedExecution.replay(new FileExecutionRecords(h.store), h.store, "scan", second, second, 50)).isEqualTo(2);
         }
         assertThat(second.heldSeries()).isLessThanOrEqualTo(50).isEqualTo(48);
         assertThat(second.heldSeriesOf(ids.get(2), "a")).as("the newest may be resumed: a new result replaces these").isEqualTo(10);

@@ -1,7 +1,7 @@
 package io.batchjob.bench;
 
-import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.execution.ExecutionPlan;
+import io.batchjob.core.execution.FileExecutionRecords;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobOutcome;
@@ -37,6 +37,7 @@ final class DashboardBenchmark {
         int executions = 31;
         Path dir = Files.createTempDirectory("dashboard-bench");
         ReportStore store = new ReportStore(dir);
+        FileExecutionRecords records = new FileExecutionRecords(store);
         List<String> names = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
             names.add(String.format("worker-%05d", i));
@@ -48,14 +49,14 @@ final class DashboardBenchmark {
             Instant start = t0.plusSeconds(86_400L * e);
             String id = String.format("202611%02d034200", e + 1);
             store.createExecution(id);
-            store.writeJson(id, ExecutionEngine.PLAN_FILE, new ExecutionPlan(id, "schedule", start, names));
+            records.writePlan(new ExecutionPlan(id, "schedule", start, names));
             List<JobSummary> jobs = new ArrayList<>(nodes);
             for (int i = 0; i < nodes; i++) {
                 JobOutcome o = (i + e) % 50 == 0 ? outcomes[(i + e) % outcomes.length] : JobOutcome.SUCCEEDED;
                 jobs.add(new JobSummary(names.get(i), o, start, start.plusSeconds(30 + i % 60), o == JobOutcome.SUCCEEDED ? "" : "exit code 1",
                         o == JobOutcome.SUCCEEDED));
             }
-            store.writeJson(id, ExecutionEngine.SUMMARY_FILE, new ExecutionSummary(id, "schedule", start, start.plusSeconds(900), false, jobs));
+            records.writeSummary(new ExecutionSummary(id, "schedule", start, start.plusSeconds(900), false, jobs));
             last = id;
         }
         System.out.printf("dashboard pages, %d nodes x %d executions, %d cores, max heap %d MiB%n", nodes, executions,

@@ -1,10 +1,8 @@
 package io.batchjob.core.execution;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.spi.ExecutionListener;
+import io.batchjob.core.spi.ExecutionRecords;
+import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +36,9 @@ final class EngineEvents implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineEvents.class);
 
     private final List<ExecutionListener> listeners;
-    private final ReportStore store;
-    private final ObjectWriter journalWriter;
+    private final ExecutionRecords records;
+    /** Why listeners must not be told now (the replica may no longer lead), if they must not. */
+    private final java.util.function.Supplier<java.util.Optional<String>> fenced;
     private final ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "batch-events-1");
         t.setDaemon(true);
@@ -59,10 +58,10 @@ final class EngineEvents implements AutoCloseable {
     private record Record(String executionId, String what, Runnable write) {
     }
 
-    EngineEvents(List<ExecutionListener> listeners, ReportStore store) {
+    EngineEvents(List<ExecutionListener> listeners, ExecutionRecords records, java.util.function.Supplier<java.util.Optional<String>> fenced) {
         this.listeners = List.copyOf(listeners);
-        this.store = store;
-        this.journalWriter = store.json().writer().without(SerializationFeature.INDENT_OUTPUT);
+        this.records = records;
+        this.fenced = fenced;
         this.thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() tries once more itself
     }
 
@@ -89,11 +88,11 @@ final class EngineEvents implements AutoCloseable {
      * listener is told anything: the metrics of a deposed leader do not change after the hand-over.
      */
     void notifyListeners(Consumer<ExecutionListener> call) {
-        java.util.Optional<String> fenced = store.fence().refusal();
-        if (fenced.isPresent()) {
+        java.util.Optional<String> refusal = fenced.get();
+        if (refusal.isPresent()) {
             if (!fencedLogged) {
                 fencedLogged = true;
-                LOG.warn("the listeners (metrics) are not told of engine events any more: {}", fenced.get());
+                LOG.warn("the listeners (metrics) are not told of engine events any more: {}", refusal.get());
             }
             return;
         }
@@ -107,16 +106,10 @@ final class EngineEvents implements AutoCloseable {
         }
     }
 
-    /** Queues the journal line of an ended job ({@code _jobs.jsonl}). */
+    /** Queues the record of an ended job (the journal). */
     void journal(String executionId, JobSummary summary) {
-        String line;
-        try {
-            line = journalWriter.writeValueAsString(summary);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a job summary cannot be serialised", e);
-        }
         queue(() -> write(executionId, ExecutionEngine.JOURNAL_FILE, "the end of the job on node " + summary.node(),
-                () -> store.appendLine(executionId, ExecutionEngine.JOURNAL_FILE, line)), () -> { });
+                () -> records.appendJobEnd(executionId, summary)), () -> { });
     }
 
     /**
@@ -124,14 +117,8 @@ final class EngineEvents implements AutoCloseable {
      * resumed execution counts it, and a later line with the job's end supersedes it.
      */
     void journalRetry(String executionId, String node, io.batchjob.core.spi.JobAttempt attempt) {
-        String line;
-        try {
-            line = journalWriter.writeValueAsString(new ExecutionRecords.RetryLine(node, attempt));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a job attempt cannot be serialised", e);
-        }
         queue(() -> write(executionId, ExecutionEngine.JOURNAL_FILE, "attempt " + attempt.number() + " of the job on node " + node,
-                () -> store.appendLine(executionId, ExecutionEngine.JOURNAL_FILE, line)), () -> { });
+                () -> records.appendRetry(executionId, node, attempt)), () -> { });
     }
 
     /**
@@ -139,14 +126,13 @@ final class EngineEvents implements AutoCloseable {
      * a later attempt than the first its number ({@code <node> <attempt>}; node names have no blanks).
      */
     void resultAccepted(String executionId, String node, int attempt) {
-        String line = attempt <= 1 ? node : node + " " + attempt;
         queue(() -> write(executionId, ExecutionEngine.RESULTS_FILE, "the result of node " + node,
-                () -> store.appendLine(executionId, ExecutionEngine.RESULTS_FILE, line)), () -> { });
+                () -> records.appendResult(executionId, node, attempt)), () -> { });
     }
 
     /** Writes an execution's summary now; only on the events thread. Kept and written later if the volume refuses it. */
-    void summary(String executionId, Object summary) {
-        write(executionId, ExecutionEngine.SUMMARY_FILE, "the summary", () -> store.writeJson(executionId, ExecutionEngine.SUMMARY_FILE, summary));
+    void summary(ExecutionSummary summary) {
+        write(summary.executionId(), ExecutionEngine.SUMMARY_FILE, "the summary", () -> records.writeSummary(summary));
     }
 
     /** Records written later than they happened, because the volume refused them (0 when all are on disk). */
@@ -189,7 +175,7 @@ final class EngineEvents implements AutoCloseable {
         int written = 0;
         for (Iterator<Map.Entry<String, Deque<Record>>> it = unwritten.entrySet().iterator(); it.hasNext(); ) {
             Deque<Record> records = it.next().getValue();
-            if (!store.exists(records.peek().executionId())) {
+            if (this.records.plan(records.peek().executionId()).isEmpty()) {
                 LOG.info("dropped {} unwritten records of execution {}: it was pruned", records.size(), records.peek().executionId());
                 unwrittenCount.addAndGet(-records.size());
                 it.remove();

@@ -33,10 +33,8 @@ final class Execution {
     int ended;
     int peakInFlight;
     int reportedDecile;
-    /** Set when this controller gave the execution up (lost leadership, closed). */
-    boolean stopped;
-    /** Set once every job ended; the summary is being written. */
-    boolean finishing;
+    /** Running, finishing (its summary being written) or stopped (this controller gave it up: lost the lead, closed). */
+    ExecutionState state = ExecutionState.RUNNING;
 
     Execution(String id, String cause, Instant startedAt, boolean resumed) {
         this.id = id;

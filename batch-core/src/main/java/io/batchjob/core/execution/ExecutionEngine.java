@@ -7,6 +7,7 @@ import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.result.JobResult;
 import io.batchjob.core.schedule.ExecutorTaskTimer;
 import io.batchjob.core.schedule.TaskTimer;
+import io.batchjob.core.spi.ExecutionRecords;
 import io.batchjob.core.spi.JobOutcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,7 @@ public final class ExecutionEngine implements AutoCloseable {
     /** The configuration new executions start with; replaced whole by {@link #reconfigure}. */
     private volatile ControllerConfig config;
     private final ReportStore store;
+    private final ExecutionRecords records;
     private final TaskTimer timer;
     private final boolean ownsTimer;
     private final ThreadPoolExecutor dispatch;
@@ -66,9 +68,10 @@ public final class ExecutionEngine implements AutoCloseable {
         this.ownsTimer = b.timer == null;
         this.timer = b.timer != null ? b.timer : new ExecutorTaskTimer(1, "batch-timer");
         this.dispatch = RunContext.dispatchPool(b.dispatchThreads);
-        this.events = new EngineEvents(b.listeners, store);
+        this.records = b.records != null ? b.records : new FileExecutionRecords(store);
+        this.events = new EngineEvents(b.listeners, records, () -> store.fence().refusal());
         this.context = new RunContext(Objects.requireNonNull(b.backend, "backend"), Objects.requireNonNull(b.environment, "jobEnvironment"),
-                timer, dispatch, events, store, b.clock);
+                timer, dispatch, events, store, records, b.clock);
         List<String> existing = store.executionIds();
         this.ids = new ExecutionIds(b.clock, existing.isEmpty() ? 0 : Long.parseLong(existing.get(existing.size() - 1)));
         this.starter = new ExecutionStarter(Objects.requireNonNull(b.nodeSource, "nodeSource"), context, ids);
@@ -145,13 +148,13 @@ public final class ExecutionEngine implements AutoCloseable {
         if (!all.isEmpty()) {
             ids.raiseFloor(Long.parseLong(all.get(all.size() - 1)));
         }
-        Optional<String> unfinished = Resumption.unfinished(store, all);
+        Optional<String> unfinished = Resumption.unfinished(records);
         boolean withoutRecords = false;
         if (unfinished.isEmpty()) {
             // Not in this report directory: an execution another replica started on a volume of its own.
             Optional<ExecutionPlan> handed = adoptable(all);
             if (handed.isPresent()) {
-                store.writeJson(handed.get().executionId(), PLAN_FILE, handed.get());
+                records.writePlan(handed.get());
                 ids.raiseFloor(Long.parseLong(handed.get().executionId()));
                 unfinished = Optional.of(handed.get().executionId());
                 withoutRecords = true;
@@ -178,7 +181,7 @@ public final class ExecutionEngine implements AutoCloseable {
         run.begin(List.of(), resumed.get().adopted(), resumed.get().waiting(), resumed.get().now());
         // Listeners (the result metrics) hear what the earlier controller accepted: this one may never have seen it.
         String prefix = config.metrics().prefix();
-        run.republish(resumed.get().records(), node -> ExecutionRecords.storedResult(store, ex.id, node, prefix));
+        run.republish(resumed.get().records(), node -> RecordedExecution.storedResult(store, ex.id, node, prefix));
         return Optional.of(ex.id);
     }
 
@@ -294,7 +297,7 @@ public final class ExecutionEngine implements AutoCloseable {
     public TriggerOutcome rerun(String executionIdOrLatest, String request) {
         TriggerRequest rerun;
         try {
-            rerun = Reruns.plan(store, executionIdOrLatest, starter.listNodes(), request);
+            rerun = Reruns.plan(records, store, executionIdOrLatest, starter.listNodes(), request);
         } catch (Reruns.RerunRefusedException e) {
             LOG.info("re-run of {} refused: {}", executionIdOrLatest, e.getMessage());
             return new TriggerOutcome.Skipped(e.getMessage());
@@ -310,7 +313,7 @@ public final class ExecutionEngine implements AutoCloseable {
 
     /** Whether an execution of the report history answered this request (its plan records it). */
     public boolean hasExecutionFor(String request) {
-        return ExecutionRecords.anyAnswers(store, request);
+        return RecordedExecution.anyAnswers(records, request);
     }
 
     private TriggerOutcome trigger(TriggerRequest request, boolean keepResumed) {
@@ -446,7 +449,7 @@ public final class ExecutionEngine implements AutoCloseable {
 
     /** The status of the report history's executions, the running one live. */
     public ExecutionStatus status() {
-        return new ExecutionStatus(store, this::liveStatus);
+        return new ExecutionStatus(store, records, this::liveStatus);
     }
 
     /** The report store this engine writes to. */

@@ -23,6 +23,7 @@ public final class ExecutionEngineBuilder {
     long resultBacklogValues = ResultBacklog.DEFAULT_LIMIT_VALUES;
     io.batchjob.core.spi.ResultFootprint footprint = io.batchjob.core.spi.ResultFootprint.NONE;
     io.batchjob.core.spi.ExecutionHandover handover = io.batchjob.core.spi.ExecutionHandover.NONE;
+    io.batchjob.core.spi.ExecutionRecords records;
     Clock clock = Clock.systemUTC();
     TaskTimer timer;
     int dispatchThreads = 4;
@@ -112,6 +113,15 @@ public final class ExecutionEngineBuilder {
      */
     public ExecutionEngineBuilder handover(io.batchjob.core.spi.ExecutionHandover handover) {
         this.handover = Objects.requireNonNull(handover);
+        return this;
+    }
+
+    /**
+     * Where the engine keeps its records of each execution (default: files beside the reports,
+     * {@link FileExecutionRecords}); any implementation must pass {@code ExecutionRecordsContractTest}.
+     */
+    public ExecutionEngineBuilder records(io.batchjob.core.spi.ExecutionRecords records) {
+        this.records = Objects.requireNonNull(records);
         return this;
     }
 

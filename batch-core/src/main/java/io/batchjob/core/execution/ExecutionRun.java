@@ -82,7 +82,7 @@ final class ExecutionRun {
             context.dispatch().execute(() -> {
                 stopQuietly(w.job(), w.job().attempt);
                 synchronized (ex) {
-                    if (!ex.stopped && w.job().state == JobState.RETRY_WAIT) {
+                    if (ex.state != ExecutionState.STOPPED && w.job().state == JobState.RETRY_WAIT) {
                         scheduleRetryLocked(w.job(), w.left());
                     }
                 }
@@ -96,9 +96,9 @@ final class ExecutionRun {
      * accepted (read again from the report directory) and the jobs that ended, in the plan's order.
      * Under the monitor, so a result accepted meanwhile is never followed by an older stored one.
      */
-    void republish(ExecutionRecords records, java.util.function.Function<String, Optional<io.batchjob.core.result.JobResult>> storedResult) {
+    void republish(RecordedExecution records, java.util.function.Function<String, Optional<io.batchjob.core.result.JobResult>> storedResult) {
         synchronized (ex) {
-            if (ex.stopped) {
+            if (ex.state == ExecutionState.STOPPED) {
                 return;
             }
             for (String node : records.reported()) {
@@ -120,7 +120,7 @@ final class ExecutionRun {
         List<Job> toLaunch = new ArrayList<>();
         ExecutionSummary finished = null;
         synchronized (ex) {
-            if (ex.stopped || ex.finishing) {
+            if (!ex.state.isRunning()) {
                 return;
             }
             while (ex.inFlight < settings.poolSize() && !ex.pending.isEmpty()) {
@@ -144,7 +144,7 @@ final class ExecutionRun {
                 toLaunch.add(job);
             }
             if (ex.isComplete()) {
-                ex.finishing = true;
+                ex.state = ex.state.finishing();
                 finished = ex.summary(context.clock().instant());
             }
         }
@@ -161,7 +161,7 @@ final class ExecutionRun {
         int attempt;
         synchronized (ex) {
             // Timed out while queued, or handed over: nothing to start.
-            if (ex.stopped || job.state != JobState.LAUNCHING) {
+            if (ex.state == ExecutionState.STOPPED || job.state != JobState.LAUNCHING) {
                 return;
             }
             secret = job.secret;
@@ -200,8 +200,8 @@ final class ExecutionRun {
                 }
                 // The timeout fired, or a new trigger replaced the execution, while the backend was still creating the job.
                 // An attempt given up meanwhile (a later one started) is stopped too: two never run at once.
-                stopAgain = !ex.stopped && (job.attempt != attempt || job.state == JobState.TIMED_OUT || job.state == JobState.REPLACED
-                        || (job.state == JobState.RETRY_WAIT && job.timedOut));
+                stopAgain = ex.state != ExecutionState.STOPPED && (job.attempt != attempt || job.state == JobState.TIMED_OUT
+                        || job.state == JobState.REPLACED || (job.state == JobState.RETRY_WAIT && job.timedOut));
             }
             if (stopAgain) {
                 stopQuietly(job, attempt);
@@ -231,7 +231,7 @@ final class ExecutionRun {
 
     private void onJobEnd(Job job, int attempt, JobEnd end) {
         synchronized (ex) {
-            if (ex.stopped || !job.state.isActive() || job.attempt != attempt) {
+            if (ex.state == ExecutionState.STOPPED || !job.state.isActive() || job.attempt != attempt) {
                 return; // a repeated or late signal, or one of an earlier attempt
             }
             JobState next;
@@ -260,7 +260,7 @@ final class ExecutionRun {
 
     private void onTimeout(Job job, int attempt) {
         synchronized (ex) {
-            if (ex.stopped || !job.state.isActive() || job.attempt != attempt) {
+            if (ex.state == ExecutionState.STOPPED || !job.state.isActive() || job.attempt != attempt) {
                 return;
             }
             job.timeout = null;
@@ -279,7 +279,7 @@ final class ExecutionRun {
             } finally {
                 synchronized (ex) {
                     releaseSlotLocked(job);
-                    if (job.state == JobState.RETRY_WAIT && job.attempt == attempt && !ex.stopped) {
+                    if (job.state == JobState.RETRY_WAIT && job.attempt == attempt && ex.state != ExecutionState.STOPPED) {
                         scheduleRetryLocked(job);
                     }
                 }
@@ -307,7 +307,7 @@ final class ExecutionRun {
      * @return whether the job will be started again
      */
     private boolean retryLocked(Job job, JobState outcome, String reason) {
-        if (job.attempt >= settings.retries().maxAttempts() || ex.finishing) {
+        if (job.attempt >= settings.retries().maxAttempts() || !ex.state.isRunning()) {
             return false;
         }
         Instant now = context.clock().instant();
@@ -334,7 +334,7 @@ final class ExecutionRun {
         int attempt = job.attempt;
         job.retry = context.timer().schedule(delay.isNegative() ? Duration.ZERO : delay, () -> {
             synchronized (ex) {
-                if (ex.stopped || ex.finishing || job.state != JobState.RETRY_WAIT || job.attempt != attempt) {
+                if (!ex.state.isRunning() || job.state != JobState.RETRY_WAIT || job.attempt != attempt) {
                     return;
                 }
                 job.retry = null;
@@ -381,7 +381,7 @@ final class ExecutionRun {
 
     private void finish(ExecutionSummary summary) {
         context.events().queue(() -> {
-            context.events().summary(ex.id, summary); // kept and written later when the volume is full
+            context.events().summary(summary); // kept and written later when the volume is full
             onFinished.accept(this);
             Map<JobOutcome, Integer> counts = summary.counts();
             LOG.info("execution {} finished in {} ms: {} succeeded, {} failed, {} without report, {} timed out, {} replaced",
@@ -404,7 +404,7 @@ final class ExecutionRun {
      */
     Optional<String> stillLaunching() {
         synchronized (ex) {
-            if (ex.stopped || ex.finishing || ex.pending.isEmpty()) {
+            if (!ex.state.isRunning() || ex.pending.isEmpty()) {
                 return Optional.empty();
             }
             return Optional.of("execution " + ex.id + " is still launching: " + ex.pending.size() + " of " + ex.jobs.size()
@@ -421,7 +421,7 @@ final class ExecutionRun {
         ExecutionSummary summary;
         List<String> replacedNodes = new ArrayList<>();
         synchronized (ex) {
-            if (ex.stopped || ex.finishing) {
+            if (!ex.state.isRunning()) {
                 return List.of(); // its last job just ended: it finishes by itself
             }
             Instant now = context.clock().instant();
@@ -437,7 +437,7 @@ final class ExecutionRun {
                 }
             }
             ex.pending.clear();
-            ex.finishing = true;
+            ex.state = ex.state.finishing();
             summary = ex.summary(now);
         }
         LOG.info("execution {} is replaced by a new trigger ({}): {} unfinished job(s) end as replaced", ex.id, cause, replacedNodes.size());
@@ -448,7 +448,7 @@ final class ExecutionRun {
     /** Gives the execution up without touching its jobs (another controller resumes it). */
     void stopTracking() {
         synchronized (ex) {
-            ex.stopped = true;
+            ex.state = ExecutionState.STOPPED;
             ex.jobs.values().forEach(job -> {
                 job.cancelTimeout();
                 job.cancelRetry();
@@ -472,7 +472,7 @@ final class ExecutionRun {
     }
 
     private Job jobAcceptingCallbacksLocked(String node) {
-        if (ex.stopped || ex.finishing) {
+        if (!ex.state.isRunning()) {
             throw new UnknownJobException("execution " + ex.id + " has finished");
         }
         Job job = ex.jobs.get(node);

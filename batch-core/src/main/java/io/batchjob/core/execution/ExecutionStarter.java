@@ -70,7 +70,7 @@ final class ExecutionStarter {
         try {
             store.createExecution(id);
             plan = new ExecutionPlan(id, cause, now, selected, request.request(), request.skipped());
-            store.writeJson(id, ExecutionEngine.PLAN_FILE, plan);
+            context.records().writePlan(plan);
         } catch (ReportException e) {
             return new Prepared.Failed("cannot write to the report directory: " + e.getMessage(), e);
         }
@@ -125,7 +125,11 @@ final class ExecutionStarter {
 
     private List<String> prune(int reportHistory) {
         try {
-            List<String> pruned = context.store().prune(reportHistory);
+            // The report directories (with the file records in them), and records kept elsewhere.
+            java.util.Set<String> gone = new java.util.TreeSet<>(io.batchjob.core.report.ReportStore.BY_EXECUTION_ID);
+            gone.addAll(context.store().prune(reportHistory));
+            gone.addAll(context.records().prune(reportHistory));
+            List<String> pruned = List.copyOf(gone);
             if (!pruned.isEmpty()) {
                 LOG.info("deleted {} old execution(s) beyond the history of {}: {}", pruned.size(), reportHistory, pruned);
             }

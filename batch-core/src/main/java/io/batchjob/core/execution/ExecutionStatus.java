@@ -3,6 +3,7 @@ package io.batchjob.core.execution;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.batchjob.core.report.FileNames;
 import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.spi.ExecutionRecords;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobAttempt;
 import io.batchjob.core.spi.JobOutcome;
@@ -91,6 +92,7 @@ public final class ExecutionStatus {
     }
 
     private final ReportStore store;
+    private final ExecutionRecords records;
     private final Supplier<Optional<Detail>> live;
     /**
      * Finished executions never change: their details (without files) are kept, the most recent
@@ -108,15 +110,16 @@ public final class ExecutionStatus {
     /**
      * @param live the running execution's detail (e.g. {@link ExecutionEngine#liveStatus()}); empty when none runs here
      */
-    public ExecutionStatus(ReportStore store, Supplier<Optional<Detail>> live) {
+    public ExecutionStatus(ReportStore store, ExecutionRecords records, Supplier<Optional<Detail>> live) {
         this.store = store;
+        this.records = records;
         this.live = live;
     }
 
-    /** The executions of the report history, newest first. */
+    /** The recorded executions of the report history, newest first. */
     public List<Overview> executions() {
         Optional<Detail> running = live.get();
-        List<String> ids = new ArrayList<>(store.executionIds());
+        List<String> ids = new ArrayList<>(records.executionIds());
         ids.sort(ReportStore.BY_EXECUTION_ID.reversed());
         List<Overview> out = new ArrayList<>();
         for (String id : ids) {
@@ -127,6 +130,16 @@ public final class ExecutionStatus {
             }
         }
         return out;
+    }
+
+    /** Whether the engine recorded this execution (its plan); a report directory without records is the Go controller's, or uploads only. */
+    public boolean isRecorded(String id) {
+        return records.plan(id).isPresent();
+    }
+
+    /** A finished execution's summary; empty while it runs or was interrupted, and without records. */
+    public Optional<ExecutionSummary> summary(String id) {
+        return records.summary(id);
     }
 
     /** One execution ({@code latest} allowed), with its nodes; empty when it is not in the history. */
@@ -179,17 +192,17 @@ public final class ExecutionStatus {
     }
 
     private Optional<Detail> read(String id, boolean withFiles) {
-        Optional<ExecutionPlan> planned = store.readJson(id, ExecutionEngine.PLAN_FILE, ExecutionPlan.class);
+        Optional<ExecutionPlan> planned = records.plan(id);
         if (planned.isEmpty()) {
             return Optional.empty(); // not started by an engine (e.g. a Go controller's execution)
         }
         ExecutionPlan plan = planned.get();
-        Optional<ExecutionSummary> summary = store.readJson(id, ExecutionEngine.SUMMARY_FILE, ExecutionSummary.class);
+        Optional<ExecutionSummary> summary = records.summary(id);
         Map<String, JobSummary> ended = new LinkedHashMap<>();
         if (summary.isPresent()) {
             summary.get().jobs().forEach(j -> ended.put(j.node(), j)); // complete: the journal adds nothing
         } else {
-            ExecutionRecords.read(store, id).ifPresent(r -> ended.putAll(r.ended()));
+            records.read(id).ifPresent(r -> ended.putAll(r.ended()));
         }
         List<NodeStatus> nodes = new ArrayList<>();
         Map<String, NodeFiles> files = withFiles ? filesByNode(id, plan.nodes()) : Map.of();

@@ -1,6 +1,7 @@
 package io.batchjob.core.execution;
 
 import io.batchjob.core.report.ReportStore;
+import io.batchjob.core.spi.ExecutionRecords;
 import io.batchjob.core.spi.ExecutionSummary;
 import io.batchjob.core.spi.JobOutcome;
 
@@ -35,18 +36,19 @@ final class Reruns {
      * @param request    the operator's request, recorded in the plan (may be null)
      * @throws RerunRefusedException when the execution is unknown or nothing is left to re-run
      */
-    static TriggerRequest plan(ReportStore store, String idOrLatest, List<String> listed, String request) throws RerunRefusedException {
+    static TriggerRequest plan(ExecutionRecords recorded, ReportStore store, String idOrLatest, List<String> listed, String request)
+            throws RerunRefusedException {
         String id = resolve(store, idOrLatest);
-        ExecutionRecords records = ExecutionRecords.read(store, id)
+        RecordedExecution records = recorded.read(id)
                 .orElseThrow(() -> new RerunRefusedException("execution " + id + " has no plan: it was not started by this controller"));
-        if (!store.hasFile(id, ExecutionEngine.SUMMARY_FILE)) {
+        Optional<ExecutionSummary> summary = recorded.summary(id);
+        if (summary.isEmpty()) {
             throw new RerunRefusedException("execution " + id + " has not finished yet: re-run it once it has");
         }
         Map<String, JobOutcome> outcomes = new LinkedHashMap<>();
-        records.ended().forEach((node, summary) -> outcomes.put(node, summary.outcome()));
+        records.ended().forEach((node, ended) -> outcomes.put(node, ended.outcome()));
         // The summary, when written, is the last word (a late result may have turned "no report" into "succeeded").
-        store.readJson(id, ExecutionEngine.SUMMARY_FILE, ExecutionSummary.class)
-                .ifPresent(s -> s.jobs().forEach(j -> outcomes.put(j.node(), j.outcome())));
+        summary.get().jobs().forEach(j -> outcomes.put(j.node(), j.outcome()));
         List<String> notSucceeded = records.plan().nodes().stream().filter(n -> outcomes.get(n) != JobOutcome.SUCCEEDED).toList();
         if (notSucceeded.isEmpty()) {
             throw new RerunRefusedException("every node of execution " + id + " succeeded: nothing to re-run");

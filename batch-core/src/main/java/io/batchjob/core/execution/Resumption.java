@@ -7,8 +7,8 @@ import io.batchjob.core.spi.JobSummary;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -27,7 +27,7 @@ final class Resumption {
      * @param records what its earlier controller recorded
      * @param now     when it was rebuilt
      */
-    record Resumed(ExecutionRun run, Map<Job, ExistingJob> adopted, List<Waiting> waiting, Instant now, ExecutionRecords records) {
+    record Resumed(ExecutionRun run, Map<Job, ExistingJob> adopted, List<Waiting> waiting, Instant now, RecordedExecution records) {
     }
 
     /**
@@ -41,13 +41,14 @@ final class Resumption {
     private Resumption() {
     }
 
-    /** The newest execution if it has a plan but no summary (it was running when its controller stopped). */
-    static Optional<String> unfinished(io.batchjob.core.report.ReportStore store, java.util.List<String> ids) {
+    /** The newest recorded execution if it has no summary (it was running when its controller stopped). */
+    static Optional<String> unfinished(io.batchjob.core.spi.ExecutionRecords records) {
+        java.util.List<String> ids = records.executionIds();
         if (ids.isEmpty()) {
             return Optional.empty();
         }
         String id = ids.get(ids.size() - 1);
-        return store.hasFile(id, ExecutionEngine.SUMMARY_FILE) ? Optional.empty() : Optional.of(id);
+        return records.summary(id).isPresent() ? Optional.empty() : Optional.of(id);
     }
 
     /** Rebuilds the run of an execution from its records; empty when it has none. */
@@ -62,7 +63,7 @@ final class Resumption {
      */
     static Optional<Resumed> rebuild(String id, RunContext context, RunContext.Settings settings,
                                      java.util.function.Consumer<ExecutionRun> onFinished, boolean adoptedFromApi) {
-        Optional<ExecutionRecords> records = ExecutionRecords.read(context.store(), id);
+        Optional<RecordedExecution> records = context.records().read(id);
         if (records.isEmpty()) {
             return Optional.empty();
         }

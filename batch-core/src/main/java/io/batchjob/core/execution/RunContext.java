@@ -2,6 +2,7 @@ package io.batchjob.core.execution;
 
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.schedule.TaskTimer;
+import io.batchjob.core.spi.ExecutionRecords;
 import io.batchjob.core.spi.JobBackend;
 
 import java.time.Clock;
@@ -19,10 +20,11 @@ import java.util.concurrent.Executor;
  * @param dispatch    the bounded pool of threads that call the backend
  * @param events      the events thread
  * @param store       the report directory
+ * @param records     the engine's records of each execution
  * @param clock       time
  */
 record RunContext(JobBackend backend, JobEnvironment environment, TaskTimer timer, Executor dispatch, EngineEvents events,
-                  ReportStore store, Clock clock) {
+                  ReportStore store, ExecutionRecords records, Clock clock) {
 
     /**
      * The settings of one execution.

@@ -8,9 +8,13 @@
  *   status.</li>
  *   <li>{@code ExecutionStarter}: prepares a new execution (nodes, plan, clean-up, history).</li>
  *   <li>{@code ExecutionRun}: runs one execution on the settings it started with (pool size,
- *   job timeout): dispatch, job ends, timeouts, replacement, its summary.</li>
- *   <li>{@code Resumption} and {@link io.batchjob.core.execution.ExecutionRecords}: rebuild an
- *   unfinished execution from what was recorded in the report directory.</li>
+ *   job timeout): dispatch, job ends, timeouts, replacement, its summary; the execution's life is an
+ *   {@code ExecutionState} (running, finishing, stopped).</li>
+ *   <li>The records of each execution go through the SPI {@link io.batchjob.core.spi.ExecutionRecords}
+ *   (plan, journal, accepted results, summary; {@link io.batchjob.core.execution.FileExecutionRecords}
+ *   by default); {@code Resumption} rebuilds an unfinished execution from them
+ *   ({@link io.batchjob.core.execution.RecordedExecution}), the status API and the dashboard read
+ *   them.</li>
  *   <li>{@link io.batchjob.core.execution.JobCallbacks}: what the callback API asks of the running
  *   execution (job checks, secrets, result admission, file ownership).</li>
  *   <li>{@link io.batchjob.core.execution.ExecutionStatus}: the status API's view, the running

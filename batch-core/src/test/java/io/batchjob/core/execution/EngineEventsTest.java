@@ -41,7 +41,7 @@ class EngineEventsTest {
         };
         ReportStore store = new ReportStore(reports);
         store.createExecution("1");
-        EngineEvents events = new EngineEvents(List.of(failing, recording), store);
+        EngineEvents events = new EngineEvents(List.of(failing, recording), new FileExecutionRecords(store), () -> store.fence().refusal());
         try {
             for (int i = 0; i < 100; i++) {
                 String cause = "t" + i;

@@ -63,8 +63,8 @@ class ExecutionStarterTest {
                         assertThat(p.request()).isEqualTo("rerun=1");
                         assertThat(p.skipped()).containsExactly("z");
                     });
-            assertThat(ExecutionRecords.anyAnswers(parts.store, "rerun=1")).isTrue();
-            assertThat(ExecutionRecords.anyAnswers(parts.store, "run=other")).isFalse();
+            assertThat(RecordedExecution.anyAnswers(parts.records, "rerun=1")).isTrue();
+            assertThat(RecordedExecution.anyAnswers(parts.records, "run=other")).isFalse();
             parts.store.write(ready.execution().id, "old-plan.json", "{\"executionId\":\"1\",\"cause\":\"schedule\",\"startedAt\":\"2026-11-27T08:00:00Z\",\"nodes\":[\"a\"]}".getBytes());
             assertThat(parts.store.readJson(ready.execution().id, "old-plan.json", ExecutionPlan.class)).get()
                     .satisfies(p -> {

@@ -91,9 +91,9 @@ class HandoverTest {
                 assertThat(new ReportStore(second).readJson(id, ExecutionEngine.SUMMARY_FILE, ExecutionSummary.class))
                         .map(ExecutionSummary::unseen).contains(List.of("a"));
                 assertThat(new ReportStore(first).hasFile(id, ExecutionEngine.SUMMARY_FILE)).as("the old volume is left as it was").isFalse();
-                assertThat(new ExecutionStatus(new ReportStore(second), Optional::empty).execution(id).orElseThrow().unseen())
+                assertThat(new ExecutionStatus(new ReportStore(second), new FileExecutionRecords(new ReportStore(second)), Optional::empty).execution(id).orElseThrow().unseen())
                         .containsExactly("a");
-                assertThat(new ExecutionStatus(new ReportStore(first), Optional::empty).execution(id).orElseThrow().unseen())
+                assertThat(new ExecutionStatus(new ReportStore(first), new FileExecutionRecords(new ReportStore(first)), Optional::empty).execution(id).orElseThrow().unseen())
                         .as("none named where nothing was taken over").isNull();
             }
         }

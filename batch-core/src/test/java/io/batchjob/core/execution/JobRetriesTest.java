@@ -76,7 +76,7 @@ class JobRetriesTest {
             // The journal has the attempt and the end; what is recorded reads back the same.
             assertThat(h.store.readLines(id, ExecutionEngine.JOURNAL_FILE)).hasSize(2);
             assertThat(h.store.readLines(id, ExecutionEngine.RESULTS_FILE)).containsExactly("a 2");
-            ExecutionStatus.Detail recorded = new ExecutionStatus(h.store, java.util.Optional::empty).execution(id).orElseThrow();
+            ExecutionStatus.Detail recorded = new ExecutionStatus(h.store, new FileExecutionRecords(h.store), java.util.Optional::empty).execution(id).orElseThrow();
             assertThat(recorded.nodes().get(0)).satisfies(n -> {
                 assertThat(n.attempts()).isEqualTo(2);
                 assertThat(n.retried()).extracting(JobAttempt::reason).containsExactly("exit code 1");

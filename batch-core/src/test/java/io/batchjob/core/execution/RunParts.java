@@ -21,6 +21,7 @@ final class RunParts implements AutoCloseable {
     final ManualTimer timer = new ManualTimer(clock);
     final RecordingListener listener = new RecordingListener();
     final ReportStore store;
+    final FileExecutionRecords records;
     final InMemoryJobBackend backend;
     final EngineEvents events;
     final ExecutorService dispatch = Executors.newFixedThreadPool(2);
@@ -28,18 +29,19 @@ final class RunParts implements AutoCloseable {
 
     RunParts(Path reports, InMemoryJobBackend backend, ExecutionListener... more) {
         this.store = new ReportStore(reports);
+        this.records = new FileExecutionRecords(store);
         this.backend = backend;
         List<ExecutionListener> listeners = new java.util.ArrayList<>(List.of(more));
         listeners.add(0, listener);
-        this.events = new EngineEvents(listeners, store);
+        this.events = new EngineEvents(listeners, records, () -> store.fence().refusal());
         this.context = new RunContext(backend, new JobEnvironment("ns", new CallbackEndpoint("10.0.0.1", 8090), CallbackAuth.TOKEN,
-                List.of()), timer, dispatch, events, store, clock);
+                List.of()), timer, dispatch, events, store, records, clock);
     }
 
     /** A new execution with these nodes pending, its plan written. */
     Execution execution(String id, List<String> nodes) {
         store.createExecution(id);
-        store.writeJson(id, ExecutionEngine.PLAN_FILE, new ExecutionPlan(id, "test", clock.instant(), nodes));
+        records.writePlan(new ExecutionPlan(id, "test", clock.instant(), nodes));
         Execution ex = new Execution(id, "test", clock.instant(), false);
         for (String n : nodes) {
             Job job = new Job(n);

@@ -2,8 +2,8 @@ package io.batchjob.http.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.execution.ExecutionStatus;
+import io.batchjob.core.execution.FileExecutionRecords;
 import io.batchjob.core.report.FileListing;
 import io.batchjob.core.report.FileNames;
 import io.batchjob.core.report.ReportStore;
@@ -83,7 +83,7 @@ public final class ReportServer {
 
     /** Without an engine: the status API shows what was recorded (no execution is live). */
     public ReportServer(ReportStore store) {
-        this(store, new ExecutionStatus(store, Optional::empty));
+        this(store, new ExecutionStatus(store, new FileExecutionRecords(store), Optional::empty));
     }
 
     /** With the status of an engine, whose running execution the status API shows live. */
@@ -275,19 +275,16 @@ public final class ReportServer {
             row.put("executionId", id);
             startedAt(id).ifPresent(t -> row.put("startedAt", t.toString()));
             row.put("latest", latest.map(id::equals).orElse(false));
-            boolean finished = store.hasFile(id, ExecutionEngine.SUMMARY_FILE);
-            boolean planned = store.hasFile(id, ExecutionEngine.PLAN_FILE);
-            row.put("state", finished ? "finished" : planned ? "running or interrupted" : "unknown");
-            if (finished) {
-                store.readJson(id, ExecutionEngine.SUMMARY_FILE, Map.class).map(m -> m.get("counts")).ifPresent(c -> row.put("counts", c));
-            }
+            Optional<io.batchjob.core.spi.ExecutionSummary> summary = status.summary(id);
+            row.put("state", summary.isPresent() ? "finished" : status.isRecorded(id) ? "running or interrupted" : "unknown");
+            summary.ifPresent(s -> row.put("counts", s.counts()));
             rows.add(row);
         }
         if (wantsJson(exchange)) {
             sendJson(exchange, Map.of("executions", rows));
             return;
         }
-        List<String> withoutRecords = ids.stream().filter(id -> !store.hasFile(id, ExecutionEngine.PLAN_FILE)).toList();
+        List<String> withoutRecords = ids.stream().filter(id -> !status.isRecorded(id)).toList();
         sendPage(exchange, dashboard.executions(withoutRecords));
     }
 

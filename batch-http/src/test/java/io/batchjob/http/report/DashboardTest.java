@@ -253,7 +253,8 @@ class DashboardTest {
     @Test
     void anAdoptedExecutionNamesTheNodesWhoseResultsAreNotHereEscaped() {
         io.batchjob.core.report.ReportStore store = new io.batchjob.core.report.ReportStore(reports);
-        io.batchjob.core.execution.ExecutionStatus status = new io.batchjob.core.execution.ExecutionStatus(store, java.util.Optional::empty);
+        io.batchjob.core.execution.ExecutionStatus status = new io.batchjob.core.execution.ExecutionStatus(store,
+                new io.batchjob.core.execution.FileExecutionRecords(store), java.util.Optional::empty);
         io.batchjob.core.execution.ExecutionStatus.Detail d = new io.batchjob.core.execution.ExecutionStatus.Detail("20261203120000", "schedule",
                 io.batchjob.core.execution.ExecutionStatus.State.FINISHED, java.time.Instant.EPOCH, java.time.Instant.EPOCH, Map.of(), List.of(),
                 List.of(), List.of("a", HOSTILE));

@@ -87,7 +87,7 @@ public final class LocalBackendApp implements Callable<Integer> {
             // Each server with threads of its own; the callback listener admits bodies up to the configured limits (chunked too).
             // Read by the report server's threads once the engine exists.
             java.util.concurrent.atomic.AtomicReference<ExecutionEngine> engineRef = new java.util.concurrent.atomic.AtomicReference<>();
-            ExecutionStatus status = new ExecutionStatus(store,
+            ExecutionStatus status = new ExecutionStatus(store, new io.batchjob.core.execution.FileExecutionRecords(store),
                     () -> engineRef.get() == null ? java.util.Optional.empty() : engineRef.get().liveStatus());
             UndertowServer reportServer = UndertowServer.start("report", "127.0.0.1", reportPort, new ReportServer(store, status).handler(),
                     UndertowServer.Limits.threads(4));

@@ -1,10 +1,10 @@
 package io.batchjob.core.execution;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.result.JobResult;
 import io.batchjob.core.result.ResultParser;
 import io.batchjob.core.spi.ExecutionListener;
+import io.batchjob.core.spi.ExecutionRecords;
 import io.batchjob.core.spi.ExecutionStart;
 import io.batchjob.core.spi.JobAttempt;
 import io.batchjob.core.spi.JobSummary;
@@ -17,20 +17,17 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * What the engine recorded about one execution in the report directory: its plan
- * ({@code _plan.json}), the ends of its jobs ({@code _jobs.jsonl}, a later line for a node wins;
- * attempts followed by another are lines of their own) and the nodes whose result it accepted
- * ({@code _results.log}) — never guessed from file names, which another node's upload could have
- * made. Read when an execution is resumed, and at start-up to tell listeners (the result metrics)
- * about the executions kept in the history.
+ * What the engine recorded about one execution ({@link ExecutionRecords#read}): its plan, the ends
+ * of its jobs (a later end of a node wins; attempts followed by another are kept apart) and the
+ * nodes whose result it accepted — never guessed from file names, which another node's upload could
+ * have made. Read when an execution is resumed, and at start-up to tell listeners (the result
+ * metrics) about the executions kept in the history.
  *
  * @param plan     the plan
  * @param ended    each ended job's last summary, by node
@@ -39,99 +36,66 @@ import java.util.Set;
  *                 another, oldest first
  * @param reportedAttempt for each node in {@code reported}, the latest attempt whose result was accepted
  */
-public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended, Set<String> reported,
+public record RecordedExecution(ExecutionPlan plan, Map<String, JobSummary> ended, Set<String> reported,
                                Map<String, List<JobAttempt>> retried, Map<String, Integer> reportedAttempt) {
 
-    /** A journal line for an attempt that is followed by another. */
-    record RetryLine(String node, JobAttempt retry) {
-    }
+    private static final Logger LOG = LoggerFactory.getLogger(RecordedExecution.class);
 
-    private static final Logger LOG = LoggerFactory.getLogger(ExecutionRecords.class);
-
-    /** The records of an execution, empty when it has no readable plan (not started by an engine). */
-    public static Optional<ExecutionRecords> read(ReportStore store, String executionId) {
-        Optional<ExecutionPlan> plan = store.readJson(executionId, ExecutionEngine.PLAN_FILE, ExecutionPlan.class);
-        if (plan.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, JobSummary> ended = new LinkedHashMap<>();
-        Map<String, List<JobAttempt>> retried = new LinkedHashMap<>();
-        for (String line : store.readLines(executionId, ExecutionEngine.JOURNAL_FILE)) {
-            try {
-                com.fasterxml.jackson.databind.JsonNode tree = store.json().readTree(line);
-                if (tree != null && tree.has("retry")) {
-                    RetryLine r = store.json().treeToValue(tree, RetryLine.class);
-                    retried.computeIfAbsent(r.node(), n -> new ArrayList<>()).add(r.retry());
-                    continue;
-                }
-                JobSummary s = store.json().treeToValue(tree, JobSummary.class);
-                ended.put(s.node(), s); // a later line (a late result) wins
-            } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
-                LOG.warn("execution {}: skipping an unreadable journal line: {}", executionId, e.getMessage());
+    /**
+     * The records as read in the order they were written: a node's last end wins, and an end
+     * supersedes the node's retried attempts (the end lists its attempts itself). Copies everything.
+     */
+    public static RecordedExecution of(ExecutionPlan plan, Map<String, JobSummary> ended, Map<String, List<JobAttempt>> retried,
+                                       Set<String> reported, Map<String, Integer> reportedAttempt) {
+        Map<String, List<JobAttempt>> open = new java.util.LinkedHashMap<>();
+        retried.forEach((node, list) -> {
+            if (!ended.containsKey(node)) {
+                open.put(node, List.copyOf(list));
             }
-        }
-        ended.keySet().forEach(retried::remove); // the end lists its attempts itself
-        Set<String> reported = new LinkedHashSet<>();
-        Map<String, Integer> reportedAttempt = new LinkedHashMap<>();
-        for (String line : store.readLines(executionId, ExecutionEngine.RESULTS_FILE)) {
-            int blank = line.indexOf(' ');
-            String node = blank < 0 ? line : line.substring(0, blank);
-            int attempt = 1;
-            if (blank >= 0) {
-                try {
-                    attempt = Integer.parseInt(line.substring(blank + 1).trim());
-                } catch (NumberFormatException e) {
-                    LOG.warn("execution {}: unreadable attempt in the results record '{}'", executionId, line);
-                }
-            }
-            reported.add(node);
-            reportedAttempt.merge(node, attempt, Math::max);
-        }
-        Map<String, List<JobAttempt>> retriedCopy = new LinkedHashMap<>();
-        retried.forEach((node, list) -> retriedCopy.put(node, List.copyOf(list)));
-        return Optional.of(new ExecutionRecords(plan.get(), Map.copyOf(ended), Set.copyOf(reported), Map.copyOf(retriedCopy),
-                Map.copyOf(reportedAttempt)));
+        });
+        return new RecordedExecution(plan, Map.copyOf(ended), Set.copyOf(reported), Map.copyOf(open), Map.copyOf(reportedAttempt));
     }
 
     /**
-     * Tells a listener about every kept execution (oldest first) as if it were happening now: its
+     * Tells a listener about every recorded execution (oldest first) as if it were happening now: its
      * start, each accepted result (parsed again from {@code <node>.json}) and each job end. So the
      * result metrics of the history survive a restart. Unreadable results are skipped with a warning.
      *
      * @param metricPrefix the prefix results are parsed with
      * @return how many executions were replayed
      */
-    public static int replay(ReportStore store, String metricPrefix, ExecutionListener listener) {
-        return replay(store, metricPrefix, listener, ResultFootprint.NONE, Long.MAX_VALUE);
+    public static int replay(ExecutionRecords records, ReportStore store, String metricPrefix, ExecutionListener listener) {
+        return replay(records, store, metricPrefix, listener, ResultFootprint.NONE, Long.MAX_VALUE);
     }
 
     /**
-     * As {@link #replay(ReportStore, String, ExecutionListener)}, within a budget: newest first, the
+     * As {@link #replay(ExecutionRecords, ReportStore, String, ExecutionListener)}, within a budget: newest first, the
      * results that fit into {@code maxSeries} (as the footprint counts them, with two series per node
      * for processing and duration) are chosen, then replayed oldest first; older results that do not
      * fit are left out with one warning (their reports stay on disk), so a restart never needs more
      * memory than the running controller was allowed.
      */
-    public static int replay(ReportStore store, String metricPrefix, ExecutionListener listener, ResultFootprint footprint, long maxSeries) {
-        return replay(store, metricPrefix, listener, footprint, maxSeries, id -> true);
+    public static int replay(ExecutionRecords records, ReportStore store, String metricPrefix, ExecutionListener listener,
+                             ResultFootprint footprint, long maxSeries) {
+        return replay(records, store, metricPrefix, listener, footprint, maxSeries, id -> true);
     }
 
     /**
-     * As {@link #replay(ReportStore, String, ExecutionListener, ResultFootprint, long)}, for the kept
+     * As {@link #replay(ExecutionRecords, ReportStore, String, ExecutionListener, ResultFootprint, long)}, for the kept
      * executions {@code which} accepts only: e.g. a standby that becomes the leader catches up with
      * the executions other replicas ran meanwhile.
      */
-    public static int replay(ReportStore store, String metricPrefix, ExecutionListener listener, ResultFootprint footprint, long maxSeries,
-                             java.util.function.Predicate<String> which) {
+    public static int replay(ExecutionRecords records, ReportStore store, String metricPrefix, ExecutionListener listener,
+                             ResultFootprint footprint, long maxSeries, java.util.function.Predicate<String> which) {
         // Only what the choice needs is kept meanwhile (not every job's summary of the whole history).
         record Kept(String id, int nodes, Set<String> reported) {
         }
         List<Kept> kept = new ArrayList<>();
-        for (String id : store.executionIds()) {
+        for (String id : records.executionIds()) {
             if (!which.test(id)) {
                 continue;
             }
-            read(store, id).ifPresent(r -> kept.add(new Kept(id, r.plan().nodes().size(), r.reported())));
+            records.read(id).ifPresent(r -> kept.add(new Kept(id, r.plan().nodes().size(), r.reported())));
         }
         // Choose newest first: what a restart keeps is the recent history.
         Set<String> chosen = new java.util.HashSet<>();
@@ -165,11 +129,11 @@ public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended
         int replayed = 0;
         for (Kept k : kept) {
             String id = k.id();
-            Optional<ExecutionRecords> records = executions.contains(id) ? read(store, id) : Optional.empty();
-            if (records.isEmpty()) {
+            Optional<RecordedExecution> recorded = executions.contains(id) ? records.read(id) : Optional.empty();
+            if (recorded.isEmpty()) {
                 continue;
             }
-            ExecutionRecords r = records.get();
+            RecordedExecution r = recorded.get();
             listener.onExecutionStarted(new ExecutionStart(id, r.plan().cause(), r.plan().startedAt(), r.plan().nodes(), true));
             for (String node : r.reported()) {
                 if (chosen.contains(id + "/" + node)) {
@@ -183,12 +147,12 @@ public record ExecutionRecords(ExecutionPlan plan, Map<String, JobSummary> ended
     }
 
     /** Whether a kept execution's plan records that it answered this request. */
-    public static boolean anyAnswers(ReportStore store, String request) {
+    public static boolean anyAnswers(ExecutionRecords records, String request) {
         if (request == null) {
             return false;
         }
-        for (String id : store.executionIds()) {
-            Optional<ExecutionPlan> plan = store.readJson(id, ExecutionEngine.PLAN_FILE, ExecutionPlan.class);
+        for (String id : records.executionIds()) {
+            Optional<ExecutionPlan> plan = records.plan(id);
             if (plan.isPresent() && request.equals(plan.get().request())) {
                 return true;
             }
