@@ -304,8 +304,8 @@ final class RbacScenario {
                     backend[0] = new KubernetesJobBackend(sa, NAMESPACE, name, new JobPodFactory(config.config(), config.podTemplate(),
                             NAMESPACE, null), Duration.ofSeconds(30), new ReportStore(reports));
                     cleanup.add(backend[0]);
-                    backend[0].start(Duration.ofSeconds(10));
-                    waitFor(() -> backend[0].isWatching(), Duration.ofSeconds(5),
+                    backend[0].start(Duration.ofSeconds(60));
+                    waitFor(() -> backend[0].isWatching(), Duration.ofSeconds(30),
                             () -> "the pod watch did not open: " + backend[0].watchProblem().orElse("no error"));
                 }),
                 Step.of("create job pod", () -> backend[0].launch(new JobRequest(executionId, node, "secret", Map.of(), Duration.ofMinutes(1)),

@@ -37,7 +37,7 @@ public final class EngineOnCluster implements AutoCloseable {
         this.client = client;
         backend = new KubernetesJobBackend(client, namespace, loaded.config().name(),
                 new JobPodFactory(loaded.config(), loaded.podTemplate(), namespace, null), startGrace, logs);
-        backend.start(Duration.ofSeconds(30));
+        backend.start(Duration.ofSeconds(60));
         engine = ExecutionEngine.builder().config(loaded.config())
                 .nodeSource(new KubernetesNodeSource(client, nodeSelector, loaded.config().runOnUnscheduledNodes()))
                 .backend(backend).reportStore(new ReportStore(reports))

@@ -74,7 +74,7 @@ class JobRetriesRealApiIT {
                             new JobResult(Map.of("m", List.of(new MetricValue(1, Map.of())))));
                 }
             }).start();
-            backend.start(Duration.ofSeconds(10));
+            backend.start(Duration.ofSeconds(60));
             try (ExecutionEngine engine = ExecutionEngine.builder().config(loaded.config())
                     .nodeSource(new KubernetesNodeSource(client, loaded.config().jobNodeSelector(), false))
                     .backend(backend).reportStore(new ReportStore(reports))

@@ -118,7 +118,7 @@ class KubernetesExecutionRealApiIT {
                 engineRef.get().resultReceived(execution, pod.getSpec().getNodeName(),
                         new JobResult(Map.of("m", List.of(new MetricValue(1, Map.of())))));
             }).start();
-            backend.start(Duration.ofSeconds(10));
+            backend.start(Duration.ofSeconds(60));
             ExecutionEngine engine = ExecutionEngine.builder().config(loaded.config())
                     .nodeSource(new KubernetesNodeSource(client, loaded.config().jobNodeSelector(), false))
                     .backend(backend).reportStore(store)

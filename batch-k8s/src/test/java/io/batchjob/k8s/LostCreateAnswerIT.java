@@ -95,7 +95,7 @@ class LostCreateAnswerIT {
     private KubernetesJobBackend backend(KubernetesClient c) {
         KubernetesJobBackend b = new KubernetesJobBackend(c, "jobs", "scan",
                 new JobPodFactory(loaded.config(), loaded.podTemplate(), "jobs", null), Duration.ofSeconds(5), null);
-        b.start(Duration.ofSeconds(10));
+        b.start(Duration.ofSeconds(60));
         return b;
     }
 

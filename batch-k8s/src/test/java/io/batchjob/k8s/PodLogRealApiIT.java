@@ -63,7 +63,7 @@ class PodLogRealApiIT {
                 new JobPodFactory(loaded.config(), loaded.podTemplate(), ns, null), Duration.ofSeconds(5), store);
              SimulatedKubelet kubelet = new SimulatedKubelet(client, ns, p -> node.equals(p.getSpec().getNodeName())
                      ? SimulatedKubelet.Behaviour.SUCCEED : SimulatedKubelet.Behaviour.HOLD_RUNNING).start()) {
-            backend.start(Duration.ofSeconds(10));
+            backend.start(Duration.ofSeconds(60));
             backend.launch(new JobRequest("100", "other-node", OTHER_SECRET, Map.of(), Duration.ofMinutes(1)), end -> { });
 
             backend.launch(new JobRequest("100", node, SECRET, Map.of(), Duration.ofMinutes(1)), end -> {

@@ -97,7 +97,7 @@ class RbacCoverageIT {
                 new JobPodFactory(loaded.config(), loaded.podTemplate(), "jobs", owner), Duration.ofSeconds(5), new ReportStore(reports));
              KubernetesClient kubeletClient = tagged("kubelet");
              SimulatedKubelet kubelet = new SimulatedKubelet(kubeletClient, "jobs", p -> SimulatedKubelet.Behaviour.SUCCEED).start()) {
-            backend.start(Duration.ofSeconds(10));
+            backend.start(Duration.ofSeconds(60));
             backend.launch(new JobRequest("100", "worker-1", "s", Map.of(), Duration.ofMinutes(1)), ends::add);
             await().until(() -> ends.size() == 1);
             new KubernetesEventPublisher(client, "jobs", "scan", "scan-1-abc", Clock.systemUTC())

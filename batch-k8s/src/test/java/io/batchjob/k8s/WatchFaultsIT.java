@@ -139,7 +139,7 @@ class WatchFaultsIT {
         try (KubernetesJobBackend backend = new KubernetesJobBackend(client, "jobs", "scan",
                 new JobPodFactory(loaded.config(), loaded.podTemplate(), "jobs", null), Duration.ofSeconds(5), null);
              SimulatedKubelet kubelet = new SimulatedKubelet(server.createClient(), "jobs", p -> SimulatedKubelet.Behaviour.HOLD_RUNNING).start()) {
-            backend.start(Duration.ofSeconds(10));
+            backend.start(Duration.ofSeconds(60));
             for (int i = 1; i <= 4; i++) {
                 String node = "worker-" + i;
                 backend.launch(new JobRequest("100", node, "s", Map.of(), Duration.ofMinutes(5)), end -> {

@@ -62,7 +62,7 @@ class CustomEnvContributorTest {
                 """, TEMPLATE, "test");
         try (KubernetesJobBackend backend = new KubernetesJobBackend(client, "jobs", "scanner",
                 new JobPodFactory(loaded.config(), loaded.podTemplate(), "jobs", null), Duration.ofSeconds(30), null)) {
-            backend.start(Duration.ofSeconds(10));
+            backend.start(Duration.ofSeconds(60));
             try (ExecutionEngine engine = ExecutionEngine.builder().config(loaded.config())
                     .nodeSource(new KubernetesNodeSource(client, Map.of(), false)).backend(backend).reportStore(new ReportStore(reports))
                     .jobEnvironment(new JobEnvironment("jobs", new CallbackEndpoint("10.0.0.1", 8090), loaded.config().callbackAuth(),
