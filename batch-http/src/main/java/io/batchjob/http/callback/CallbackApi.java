@@ -159,7 +159,7 @@ public final class CallbackApi {
                 throw new HttpProblem(e.status(), e.getMessage());
             }
         };
-        HttpHandler chain = new ProblemHandler(CallbackJob.from(new LeaderOnly(store.fence(), relay, engine::isTakingOver,
+        HttpHandler chain = new ProblemHandler(CallbackJob.from(new LeaderOnly(store::fence, relay, engine::isTakingOver,
                 new JobAuthentication(engine.callbacks(), settings, jobSlots.limit(handle)))));
         HttpHandler blocking = IdleTimeoutBlocking.handler(settings.bodyIdleTimeout(), chain);
         return exchange -> {

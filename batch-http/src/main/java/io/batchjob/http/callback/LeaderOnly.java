@@ -7,6 +7,7 @@ import io.undertow.server.HttpServerExchange;
 
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Lets a callback through only on a replica that may write now and knows the job. A replica that may
@@ -17,7 +18,8 @@ import java.util.function.BooleanSupplier;
  */
 final class LeaderOnly implements HttpHandler {
 
-    private final WriteFence fence;
+    /** Read per request: the controller sets the store's fence (its leadership's) after the API is built. */
+    private final Supplier<WriteFence> fence;
     private final CallbackRelay relay;
     private final BooleanSupplier takingOver;
     private final HttpHandler next;
@@ -26,7 +28,7 @@ final class LeaderOnly implements HttpHandler {
      * @param relay      null: refuse with 503 instead of relaying
      * @param takingOver whether the engine is still resuming what it took over
      */
-    LeaderOnly(WriteFence fence, CallbackRelay relay, BooleanSupplier takingOver, HttpHandler next) {
+    LeaderOnly(Supplier<WriteFence> fence, CallbackRelay relay, BooleanSupplier takingOver, HttpHandler next) {
         this.fence = fence;
         this.relay = relay;
         this.takingOver = takingOver;
@@ -35,7 +37,7 @@ final class LeaderOnly implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
-        Optional<String> refusal = fence.refusal();
+        Optional<String> refusal = fence.get().refusal();
         if (refusal.isPresent()) {
             if (relay == null) {
                 throw new HttpProblem(503, "this controller does not lead now (" + refusal.get() + "); retry: the leader takes callbacks", 1);

@@ -25,7 +25,11 @@ class CallbackFenceTest {
             HttpResponse<String> file = f.post(f.injectedUrl("node-a", "file") + "?name=a.txt", null, "text/plain",
                     "x".getBytes(StandardCharsets.UTF_8));
 
-            for (HttpResponse<String> r : java.util.List.of(result, file)) {
+            // Refused before anything about the job is checked: a fence installed after the API was built counts too.
+            HttpResponse<String> wrongSecret = f.post(f.injectedUrl("node-a", "result").replaceFirst("/job/[^/]+/", "/job/not-the-secret/"),
+                    null, "application/json", "{\"m\":[{\"value\":1}]}".getBytes(StandardCharsets.UTF_8));
+
+            for (HttpResponse<String> r : java.util.List.of(result, file, wrongSecret)) {
                 assertThat(r.statusCode()).isEqualTo(503);
                 assertThat(r.headers().firstValue("Retry-After")).contains("1");
                 assertThat(r.body()).contains("this controller does not lead now").contains("retry");
@@ -43,7 +47,7 @@ class CallbackFenceTest {
     void aReplicaStillTakingOverTheRunningExecutionAsksForARetryInsteadOfRefusingTheJob() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean takingOver = new java.util.concurrent.atomic.AtomicBoolean(true);
         io.undertow.server.HttpHandler handler = new io.batchjob.http.ProblemHandler(CallbackJob.from(new LeaderOnly(
-                io.batchjob.core.spi.WriteFence.OPEN, null, takingOver::get, exchange -> io.batchjob.http.PlainText.send(exchange, 200, "checked"))));
+                () -> io.batchjob.core.spi.WriteFence.OPEN, null, takingOver::get, exchange -> io.batchjob.http.PlainText.send(exchange, 200, "checked"))));
         io.undertow.server.HttpHandler routed = io.undertow.Handlers.routing().post("/report/{node}/{executionID}/result",
                 new io.undertow.server.handlers.BlockingHandler(handler));
         try (io.batchjob.http.UndertowServer server = io.batchjob.http.UndertowServer.start("callback", "127.0.0.1", 0, routed,
