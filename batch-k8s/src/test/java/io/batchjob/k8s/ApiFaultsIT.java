@@ -1,5 +1,7 @@
 package io.batchjob.k8s;
 
+import io.batchjob.core.spi.JobOutcome;
+
 import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.spi.JobEnd;
@@ -64,7 +66,7 @@ class ApiFaultsIT {
             backend.launch(request("worker-2"), ends::add);
 
             await().until(() -> ends.size() == 2);
-            assertThat(ends).extracting(JobEnd::status).containsOnly(JobEnd.Status.SUCCEEDED);
+            assertThat(ends).extracting(JobEnd::outcome).containsOnly(JobOutcome.SUCCEEDED);
             assertThat(client.pods().inNamespace("jobs").list().getItems()).extracting(p -> p.getSpec().getNodeName())
                     .containsExactlyInAnyOrder("worker-1", "worker-2");
         }

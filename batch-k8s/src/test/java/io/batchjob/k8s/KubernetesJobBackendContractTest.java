@@ -4,7 +4,7 @@ import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.spi.JobBackend;
 import io.batchjob.core.spi.JobBackendContractTest;
-import io.batchjob.core.spi.JobEnd;
+import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.testkit.k8s.MockApiServer;
 import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -48,17 +48,17 @@ class KubernetesJobBackendContractTest extends JobBackendContractTest {
     }
 
     @Override
-    protected void endJob(String executionId, String node, JobEnd.Status status) {
+    protected void endJob(String executionId, String node, JobOutcome status) {
         endJob(executionId, node, 1, status);
     }
 
     @Override
-    protected void endJob(String executionId, String node, int attempt, JobEnd.Status status) {
+    protected void endJob(String executionId, String node, int attempt, JobOutcome status) {
         String pod = PodNames.of("scan", node, executionId, attempt);
         org.awaitility.Awaitility.await().until(() -> {
             var p = client.pods().inNamespace("jobs").withName(pod).get();
             return p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
         });
-        kubelet.finish(pod, status == JobEnd.Status.SUCCEEDED ? 0 : 1);
+        kubelet.finish(pod, status == JobOutcome.SUCCEEDED ? 0 : 1);
     }
 }

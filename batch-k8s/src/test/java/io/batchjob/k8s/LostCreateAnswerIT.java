@@ -1,5 +1,7 @@
 package io.batchjob.k8s;
 
+import io.batchjob.core.spi.JobOutcome;
+
 import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.spi.JobEnd;
@@ -109,7 +111,7 @@ class LostCreateAnswerIT {
             backend.launch(new JobRequest("100", "worker-1", "secret-1", Map.of(), Duration.ofMinutes(1)), ends::add);
 
             await().until(() -> ends.size() == 1);
-            assertThat(ends.get(0).status()).isEqualTo(JobEnd.Status.SUCCEEDED);
+            assertThat(ends.get(0).outcome()).isEqualTo(JobOutcome.SUCCEEDED);
             assertThat(client.pods().inNamespace("jobs").list().getItems()).extracting(p -> p.getMetadata().getName())
                     .containsExactly("scan-job-worker-1-100");
         }

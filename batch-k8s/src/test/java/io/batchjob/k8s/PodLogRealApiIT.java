@@ -1,5 +1,7 @@
 package io.batchjob.k8s;
 
+import io.batchjob.core.spi.JobOutcome;
+
 import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.LoadedConfig;
 import io.batchjob.core.report.ReportStore;
@@ -73,7 +75,7 @@ class PodLogRealApiIT {
             });
 
             await().until(() -> ends.size() == 1);
-            assertThat(ends.get(0).status()).isEqualTo(JobEnd.Status.SUCCEEDED);
+            assertThat(ends.get(0).outcome()).isEqualTo(JobOutcome.SUCCEEDED);
             assertThat(reports.resolve("100/" + node + "-container-prepare.log")).hasContent("log of prepare");
             // Served to anyone: no job's secret survives in a saved log.
             assertThat(reports.resolve("100/" + node + "-container-job.log")).hasContent("log of job\nCALLBACK_TOKEN=[redacted]\n"

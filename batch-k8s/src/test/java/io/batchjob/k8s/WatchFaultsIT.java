@@ -2,7 +2,7 @@ package io.batchjob.k8s;
 
 import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.LoadedConfig;
-import io.batchjob.core.spi.JobEnd;
+import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.core.spi.JobRequest;
 import io.batchjob.testkit.k8s.SimulatedKubelet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -143,7 +143,7 @@ class WatchFaultsIT {
             for (int i = 1; i <= 4; i++) {
                 String node = "worker-" + i;
                 backend.launch(new JobRequest("100", node, "s", Map.of(), Duration.ofMinutes(5)), end -> {
-                    assertThat(end.status()).isEqualTo(JobEnd.Status.SUCCEEDED);
+                    assertThat(end.outcome()).isEqualTo(JobOutcome.SUCCEEDED);
                     ended.add(node);
                 });
             }

@@ -82,7 +82,7 @@ final class ExecutionRun {
             context.dispatch().execute(() -> {
                 stopQuietly(w.job(), w.job().attempt);
                 synchronized (ex) {
-                    if (ex.state != ExecutionState.STOPPED && w.job().state == JobState.RETRY_WAIT) {
+                    if (ex.state != ExecutionState.STOPPED && w.job().state == JobState.RETRYING) {
                         scheduleRetryLocked(w.job(), w.left());
                     }
                 }
@@ -200,8 +200,8 @@ final class ExecutionRun {
                 }
                 // The timeout fired, or a new trigger replaced the execution, while the backend was still creating the job.
                 // An attempt given up meanwhile (a later one started) is stopped too: two never run at once.
-                stopAgain = ex.state != ExecutionState.STOPPED && (job.attempt != attempt || job.state == JobState.TIMED_OUT
-                        || job.state == JobState.REPLACED || (job.state == JobState.RETRY_WAIT && job.timedOut));
+                stopAgain = ex.state != ExecutionState.STOPPED && (job.attempt != attempt || job.endedAs(JobOutcome.TIMED_OUT)
+                        || job.endedAs(JobOutcome.REPLACED) || (job.state == JobState.RETRYING && job.timedOut));
             }
             if (stopAgain) {
                 stopQuietly(job, attempt);
@@ -234,19 +234,19 @@ final class ExecutionRun {
             if (ex.state == ExecutionState.STOPPED || !job.state.isActive() || job.attempt != attempt) {
                 return; // a repeated or late signal, or one of an earlier attempt
             }
-            JobState next;
+            JobOutcome next;
             String reason;
-            if (end.status() == JobEnd.Status.FAILED) {
-                next = JobState.FAILED;
+            if (end.outcome() == JobOutcome.FAILED) {
+                next = JobOutcome.FAILED;
                 reason = end.reason().isEmpty() ? "the job failed" : end.reason();
             } else if (job.reported) {
-                next = JobState.SUCCEEDED;
+                next = JobOutcome.SUCCEEDED;
                 reason = "";
             } else {
-                next = JobState.NO_REPORT;
+                next = JobOutcome.NO_REPORT;
                 reason = "the job ended without sending a result";
             }
-            boolean retrying = next != JobState.SUCCEEDED && retryLocked(job, next, reason);
+            boolean retrying = next != JobOutcome.SUCCEEDED && retryLocked(job, next, reason);
             if (!retrying) {
                 endLocked(job, next, reason);
             }
@@ -265,10 +265,10 @@ final class ExecutionRun {
             }
             job.timeout = null;
             String reason = "the job ran longer than jobTimeout " + GoDuration.format(settings.jobTimeout());
-            if (retryLocked(job, JobState.TIMED_OUT, reason)) {
+            if (retryLocked(job, JobOutcome.TIMED_OUT, reason)) {
                 job.timedOut = true;
             } else {
-                endLocked(job, JobState.TIMED_OUT, reason);
+                endLocked(job, JobOutcome.TIMED_OUT, reason);
             }
             // The slot stays taken until the backend confirms the job is stopped, so the pool limit holds
             // for what really runs; the next attempt is queued only then (it must not run beside this one).
@@ -279,7 +279,7 @@ final class ExecutionRun {
             } finally {
                 synchronized (ex) {
                     releaseSlotLocked(job);
-                    if (job.state == JobState.RETRY_WAIT && job.attempt == attempt && ex.state != ExecutionState.STOPPED) {
+                    if (job.state == JobState.RETRYING && job.attempt == attempt && ex.state != ExecutionState.STOPPED) {
                         scheduleRetryLocked(job);
                     }
                 }
@@ -306,13 +306,13 @@ final class ExecutionRun {
      *
      * @return whether the job will be started again
      */
-    private boolean retryLocked(Job job, JobState outcome, String reason) {
+    private boolean retryLocked(Job job, JobOutcome outcome, String reason) {
         if (job.attempt >= settings.retries().maxAttempts() || !ex.state.isRunning()) {
             return false;
         }
         Instant now = context.clock().instant();
-        JobAttempt ended = new JobAttempt(job.attempt, outcome.outcome(), job.startedAt, now, reason);
-        job.moveTo(JobState.RETRY_WAIT);
+        JobAttempt ended = new JobAttempt(job.attempt, outcome, job.startedAt, now, reason);
+        job.moveTo(JobState.RETRYING);
         job.cancelTimeout();
         job.retried.add(ended);
         job.secret = null;
@@ -334,7 +334,7 @@ final class ExecutionRun {
         int attempt = job.attempt;
         job.retry = context.timer().schedule(delay.isNegative() ? Duration.ZERO : delay, () -> {
             synchronized (ex) {
-                if (!ex.state.isRunning() || job.state != JobState.RETRY_WAIT || job.attempt != attempt) {
+                if (!ex.state.isRunning() || job.state != JobState.RETRYING || job.attempt != attempt) {
                     return;
                 }
                 job.retry = null;
@@ -346,8 +346,8 @@ final class ExecutionRun {
     }
 
     /** Moves a job to an end state and records it; caller holds the execution's monitor. */
-    private void endLocked(Job job, JobState next, String reason) {
-        job.moveTo(next);
+    private void endLocked(Job job, JobOutcome how, String reason) {
+        job.end(how);
         job.endedAt = context.clock().instant();
         job.reason = reason;
         job.cancelTimeout();
@@ -431,7 +431,7 @@ final class ExecutionRun {
                     if (job.startedAt == null) {
                         job.startedAt = now; // never started
                     }
-                    endLocked(job, JobState.REPLACED, reason);
+                    endLocked(job, JobOutcome.REPLACED, reason);
                     releaseSlotLocked(job);
                     replacedNodes.add(job.node);
                 }
@@ -482,7 +482,7 @@ final class ExecutionRun {
         if (job.state == JobState.PENDING) {
             throw new UnknownJobException("the job of node " + node + " in execution " + ex.id + " has not started yet");
         }
-        if (job.state == JobState.RETRY_WAIT && job.retried.get(job.retried.size() - 1).outcome() != JobOutcome.NO_REPORT) {
+        if (job.state == JobState.RETRYING && job.retried.get(job.retried.size() - 1).outcome() != JobOutcome.NO_REPORT) {
             throw new UnknownJobException("attempt " + job.attempt + " of node " + node + " in execution " + ex.id
                     + " has ended; the next one starts after jobRetryDelay");
         }
@@ -521,15 +521,15 @@ final class ExecutionRun {
             }
             job.reported = true;
             deliver.run();
-            if (job.state == JobState.NO_REPORT) {
-                job.moveTo(JobState.SUCCEEDED);
+            if (job.endedAs(JobOutcome.NO_REPORT)) {
+                job.end(JobOutcome.SUCCEEDED);
                 job.reason = "";
                 recordEndLocked(job.summary());
-            } else if (job.state == JobState.RETRY_WAIT) {
+            } else if (job.state == JobState.RETRYING) {
                 // The attempt's result was on its way when it ended without one: it succeeded after all.
                 JobAttempt last = job.retried.remove(job.retried.size() - 1);
                 job.startedAt = last.startedAt();
-                endLocked(job, JobState.SUCCEEDED, "");
+                endLocked(job, JobOutcome.SUCCEEDED, "");
                 ended = true;
             }
         }
@@ -569,11 +569,7 @@ final class ExecutionRun {
                 if (job.state.isEnded()) {
                     nodes.add(ExecutionStatus.ended(job.summary(), null));
                 } else {
-                    ExecutionStatus.NodeState state = switch (job.state) {
-                        case PENDING -> job.retried.isEmpty() ? ExecutionStatus.NodeState.PENDING : ExecutionStatus.NodeState.RETRYING;
-                        case RETRY_WAIT -> ExecutionStatus.NodeState.RETRYING;
-                        default -> ExecutionStatus.NodeState.RUNNING;
-                    };
+                    JobState state = job.state.shown(!job.retried.isEmpty());
                     String reason = job.retried.isEmpty() ? null : job.retried.get(job.retried.size() - 1).reason();
                     nodes.add(new ExecutionStatus.NodeStatus(job.node, state, null, job.startedAt, null, null, reason, null, null,
                             ExecutionStatus.attemptOf(job.attempts()), ExecutionStatus.retriedOf(List.copyOf(job.retried))));

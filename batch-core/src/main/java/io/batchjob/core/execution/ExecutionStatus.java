@@ -31,9 +31,6 @@ import java.util.function.Supplier;
  */
 public final class ExecutionStatus {
 
-    /** Where a node's job is; {@code RETRYING}: an attempt did not succeed and the next waits for {@code jobRetryDelay} or a slot. */
-    public enum NodeState { PENDING, RUNNING, RETRYING, ENDED }
-
     /** Where an execution is: running here, finished, or interrupted (no summary, not running here). */
     public enum State { RUNNING, FINISHED, INTERRUPTED }
 
@@ -57,7 +54,7 @@ public final class ExecutionStatus {
      * @param retried   its earlier attempts that did not succeed, oldest first (null when none)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record NodeStatus(String node, NodeState state, JobOutcome outcome, Instant startedAt, Instant endedAt, Long durationMillis,
+    public record NodeStatus(String node, JobState state, JobOutcome outcome, Instant startedAt, Instant endedAt, Long durationMillis,
                              String reason, List<String> files, Integer moreFiles, Integer attempts, List<JobAttempt> retried) {
 
         NodeStatus withFiles(List<String> files, Integer moreFiles) {
@@ -210,7 +207,7 @@ public final class ExecutionStatus {
             JobSummary j = ended.get(node);
             NodeFiles f = files.get(node);
             nodes.add(j == null
-                    ? new NodeStatus(node, NodeState.PENDING, null, null, null, null, null, f == null ? null : f.first(), f == null ? null : f.more(),
+                    ? new NodeStatus(node, JobState.PENDING, null, null, null, null, null, f == null ? null : f.first(), f == null ? null : f.more(),
                             null, null)
                     : ended(j, f));
         }
@@ -230,7 +227,7 @@ public final class ExecutionStatus {
 
     static NodeStatus ended(JobSummary j, NodeFiles files) {
         Long duration = j.startedAt() != null && j.endedAt() != null ? Duration.between(j.startedAt(), j.endedAt()).toMillis() : null;
-        return new NodeStatus(j.node(), NodeState.ENDED, j.outcome(), j.startedAt(), j.endedAt(), duration, j.reason(),
+        return new NodeStatus(j.node(), JobState.ENDED, j.outcome(), j.startedAt(), j.endedAt(), duration, j.reason(),
                 files == null ? null : files.first(), files == null ? null : files.more(), attemptOf(j.attempts()), retriedOf(j.retried()));
     }
 
@@ -246,11 +243,11 @@ public final class ExecutionStatus {
         for (JobOutcome o : JobOutcome.values()) {
             counts.put(o.name(), 0);
         }
-        counts.put(NodeState.PENDING.name(), 0);
-        counts.put(NodeState.RUNNING.name(), 0);
-        counts.put(NodeState.RETRYING.name(), 0);
+        counts.put(JobState.PENDING.name(), 0);
+        counts.put(JobState.RUNNING.name(), 0);
+        counts.put(JobState.RETRYING.name(), 0);
         for (NodeStatus n : nodes) {
-            counts.merge(n.state() == NodeState.ENDED ? n.outcome().name() : n.state().name(), 1, Integer::sum);
+            counts.merge(n.state() == JobState.ENDED ? n.outcome().name() : n.state().name(), 1, Integer::sum);
         }
         return counts;
     }

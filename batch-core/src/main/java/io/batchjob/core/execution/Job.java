@@ -1,6 +1,7 @@
 package io.batchjob.core.execution;
 
 import io.batchjob.core.schedule.TaskTimer;
+import io.batchjob.core.spi.JobOutcome;
 import io.batchjob.core.spi.JobSummary;
 
 import java.time.Instant;
@@ -9,6 +10,8 @@ import java.time.Instant;
 final class Job {
     final String node;
     JobState state = JobState.PENDING;
+    /** How it ended; set with {@link JobState#ENDED}. */
+    JobOutcome outcome;
     String secret;
     boolean reported;
     boolean holdsSlot;
@@ -29,11 +32,40 @@ final class Job {
         this.node = node;
     }
 
+    /** Moves to a state other than {@code ENDED} ({@link #end}); throws on a move the engine never makes. */
     void moveTo(JobState next) {
-        if (!state.canMoveTo(next)) {
+        boolean allowed = switch (state) {
+            case PENDING -> next == JobState.LAUNCHING;
+            case LAUNCHING -> next == JobState.RUNNING || next == JobState.RETRYING;
+            case RUNNING -> next == JobState.RETRYING;
+            case RETRYING -> next == JobState.PENDING;
+            case ENDED -> false;
+        };
+        if (!allowed) {
             throw new IllegalStateException("job for node " + node + " cannot go from " + state + " to " + next);
         }
         state = next;
+    }
+
+    /** Ends the job with {@code how}; throws on an end the engine never records (e.g. a pending job that failed). */
+    void end(JobOutcome how) {
+        boolean allowed = switch (state) {
+            case PENDING -> how == JobOutcome.REPLACED;
+            case LAUNCHING, RUNNING -> true;
+            case RETRYING -> how == JobOutcome.SUCCEEDED || how == JobOutcome.REPLACED;
+            case ENDED -> outcome == JobOutcome.NO_REPORT && how == JobOutcome.SUCCEEDED; // a late result
+        };
+        if (!allowed) {
+            throw new IllegalStateException("job for node " + node + " cannot end " + how + " from " + state
+                    + (outcome == null ? "" : " " + outcome));
+        }
+        state = JobState.ENDED;
+        outcome = how;
+    }
+
+    /** Whether the job ended with {@code how}. */
+    boolean endedAs(JobOutcome how) {
+        return state == JobState.ENDED && outcome == how;
     }
 
     void cancelTimeout() {
@@ -56,6 +88,9 @@ final class Job {
     }
 
     JobSummary summary() {
-        return new JobSummary(node, state.outcome(), startedAt, endedAt, reason, reported, attempts(), java.util.List.copyOf(retried));
+        if (state != JobState.ENDED) {
+            throw new IllegalStateException("job for node " + node + " has not ended: " + state);
+        }
+        return new JobSummary(node, outcome, startedAt, endedAt, reason, reported, attempts(), java.util.List.copyOf(retried));
     }
 }

@@ -87,7 +87,8 @@ final class Resumption {
             ExistingJob running = existing.get(node);
             List<JobAttempt> retried = records.get().retried().getOrDefault(node, List.of());
             if (done != null) {
-                job.state = JobState.of(done.outcome());
+                job.state = JobState.ENDED;
+                job.outcome = done.outcome();
                 job.startedAt = done.startedAt();
                 job.endedAt = done.endedAt();
                 job.reason = done.reason();
@@ -98,16 +99,17 @@ final class Resumption {
             } else if (adoptedFromApi && running != null && running.end() != null) {
                 job.attempt = running.attempt();
                 job.startedAt = running.createdAt() != null && running.createdAt().isBefore(now) ? running.createdAt() : now;
-                boolean failed = running.end().status() == io.batchjob.core.spi.JobEnd.Status.FAILED;
+                boolean failed = running.end().outcome() == JobOutcome.FAILED;
                 String why = failed ? (running.end().reason().isEmpty() ? "the job failed" : running.end().reason()) : "";
                 if (failed && running.attempt() < settings.retries().maxAttempts()) {
                     // The controller that started it would have tried again: so does this one.
                     JobAttempt last = new JobAttempt(running.attempt(), JobOutcome.FAILED, job.startedAt, now, why);
-                    job.state = JobState.RETRY_WAIT;
+                    job.state = JobState.RETRYING;
                     job.retried.add(last);
                     waiting.add(new Waiting(job, settings.retries().delay(), false));
                 } else {
-                    job.state = failed ? JobState.FAILED : JobState.SUCCEEDED;
+                    job.state = JobState.ENDED;
+                    job.outcome = failed ? JobOutcome.FAILED : JobOutcome.SUCCEEDED;
                     job.endedAt = now;
                     job.reason = (failed ? why + "; " : "") + "ended before this controller took the execution over: its result, if it sent"
                             + " one, is in the report directory of the controller that started it";
@@ -129,7 +131,7 @@ final class Resumption {
                 adopted.put(job, running);
             } else if (!retried.isEmpty()) {
                 JobAttempt last = retried.get(retried.size() - 1);
-                job.state = JobState.RETRY_WAIT;
+                job.state = JobState.RETRYING;
                 job.attempt = last.number();
                 job.retried.addAll(retried);
                 job.startedAt = last.startedAt();

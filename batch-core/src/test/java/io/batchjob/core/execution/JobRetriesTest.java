@@ -47,7 +47,7 @@ class JobRetriesTest {
             assertThat(h.listener.events).doesNotContain("jobEnded:a:FAILED");
             assertThat(h.engine.callbacks().verifySecret(id, "a", first.callbackSecret())).as("the ended attempt's secret").isFalse();
             ExecutionStatus.NodeStatus waiting = h.engine.liveStatus().orElseThrow().nodes().get(0);
-            assertThat(waiting.state()).isEqualTo(ExecutionStatus.NodeState.RETRYING);
+            assertThat(waiting.state()).isEqualTo(JobState.RETRYING);
             assertThat(waiting.reason()).isEqualTo("exit code 1");
             assertThat(h.engine.liveStatus().orElseThrow().counts()).containsEntry("RETRYING", 1);
 
@@ -60,7 +60,7 @@ class JobRetriesTest {
             assertThat(h.engine.callbacks().verifySecret(id, "a", second.callbackSecret())).isTrue();
             assertThat(h.engine.callbacks().attemptOf(id, "a")).isEqualTo(2);
             assertThat(h.engine.liveStatus().orElseThrow().nodes().get(0)).satisfies(n -> {
-                assertThat(n.state()).isEqualTo(ExecutionStatus.NodeState.RUNNING);
+                assertThat(n.state()).isEqualTo(JobState.RUNNING);
                 assertThat(n.attempts()).isEqualTo(2);
             });
 
@@ -206,7 +206,7 @@ class JobRetriesTest {
             try (ExecutionEngine next = successor(h, listener)) {
                 assertThat(next.activate()).contains(id);
                 assertThat(next.liveStatus().orElseThrow().nodes()).extracting(ExecutionStatus.NodeStatus::node, ExecutionStatus.NodeStatus::state)
-                        .containsExactly(tuple("a", ExecutionStatus.NodeState.RETRYING), tuple("b", ExecutionStatus.NodeState.RUNNING));
+                        .containsExactly(tuple("a", JobState.RETRYING), tuple("b", JobState.RUNNING));
 
                 h.timer.advance(Duration.ofSeconds(19));
                 assertThat(h.backend.launchCount(id, "a")).as("what is left of the delay").isEqualTo(1);

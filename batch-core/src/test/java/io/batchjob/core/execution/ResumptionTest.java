@@ -39,7 +39,8 @@ class ResumptionTest {
             Resumption.Resumed resumed = Resumption.rebuild("1", parts.context, new RunContext.Settings(3, null), r -> { }).orElseThrow();
             Execution ex = resumed.run().ex;
             assertThat(ex.resumed).isTrue();
-            assertThat(ex.jobs.get("a").state).isEqualTo(JobState.FAILED);
+            assertThat(ex.jobs.get("a").state).isEqualTo(JobState.ENDED);
+            assertThat(ex.jobs.get("a").outcome).isEqualTo(JobOutcome.FAILED);
             assertThat(ex.jobs.get("b").state).isEqualTo(JobState.RUNNING);
             assertThat(ex.jobs.get("b").reported).isTrue();
             assertThat(ex.jobs.get("c").reported).isFalse();

@@ -25,7 +25,7 @@ class InMemoryJobBackendContractTest extends JobBackendContractTest {
     }
 
     @Override
-    protected void endJob(String executionId, String node, JobEnd.Status status) {
-        backend.end(executionId, node, new JobEnd(status, status == JobEnd.Status.FAILED ? "exit code 1" : ""));
+    protected void endJob(String executionId, String node, JobOutcome status) {
+        backend.end(executionId, node, new JobEnd(status, status == JobOutcome.FAILED ? "exit code 1" : ""));
     }
 }

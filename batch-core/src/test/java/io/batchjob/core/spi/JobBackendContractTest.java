@@ -23,10 +23,10 @@ public abstract class JobBackendContractTest {
     protected abstract JobBackend backend();
 
     /** Makes a launched job end the way a real run would (e.g. the kubelet marks the pod Succeeded). */
-    protected abstract void endJob(String executionId, String node, JobEnd.Status status);
+    protected abstract void endJob(String executionId, String node, JobOutcome status);
 
     /** Ends one attempt of a node's job; backends that keep one job per node need not override it. */
-    protected void endJob(String executionId, String node, int attempt, JobEnd.Status status) {
+    protected void endJob(String executionId, String node, int attempt, JobOutcome status) {
         endJob(executionId, node, status);
     }
 
@@ -52,10 +52,10 @@ public abstract class JobBackendContractTest {
         Recorder ends = new Recorder();
         backend().launch(request("100", nodes().get(0)), ends);
 
-        endJob("100", nodes().get(0), JobEnd.Status.SUCCEEDED);
+        endJob("100", nodes().get(0), JobOutcome.SUCCEEDED);
 
         await().atMost(patience()).until(() -> !ends.ends.isEmpty());
-        assertThat(ends.ends.get(0).status()).isEqualTo(JobEnd.Status.SUCCEEDED);
+        assertThat(ends.ends.get(0).outcome()).isEqualTo(JobOutcome.SUCCEEDED);
         assertThat(ends.ends).hasSize(1);
     }
 
@@ -64,10 +64,10 @@ public abstract class JobBackendContractTest {
         Recorder ends = new Recorder();
         backend().launch(request("100", nodes().get(0)), ends);
 
-        endJob("100", nodes().get(0), JobEnd.Status.FAILED);
+        endJob("100", nodes().get(0), JobOutcome.FAILED);
 
         await().atMost(patience()).until(() -> !ends.ends.isEmpty());
-        assertThat(ends.ends.get(0).status()).isEqualTo(JobEnd.Status.FAILED);
+        assertThat(ends.ends.get(0).outcome()).isEqualTo(JobOutcome.FAILED);
     }
 
     @Test
@@ -121,17 +121,17 @@ public abstract class JobBackendContractTest {
 
         Recorder adopter = new Recorder();
         backend().adopt(existing, adopter);
-        endJob("100", nodes().get(0), JobEnd.Status.SUCCEEDED);
+        endJob("100", nodes().get(0), JobOutcome.SUCCEEDED);
 
         await().atMost(patience()).until(() -> !adopter.ends.isEmpty());
-        assertThat(adopter.ends.get(0).status()).isEqualTo(JobEnd.Status.SUCCEEDED);
+        assertThat(adopter.ends.get(0).outcome()).isEqualTo(JobOutcome.SUCCEEDED);
     }
 
     @Test
     void adoptedJobThatAlreadyEndedIsReportedAtOnce() throws Exception {
         Recorder first = new Recorder();
         backend().launch(request("100", nodes().get(0)), first);
-        endJob("100", nodes().get(0), JobEnd.Status.FAILED);
+        endJob("100", nodes().get(0), JobOutcome.FAILED);
         await().atMost(patience()).until(() -> !first.ends.isEmpty());
         ExistingJob existing = backend().existingJobs().stream().filter(j -> j.node().equals(nodes().get(0))).findFirst().orElseThrow();
 
@@ -139,7 +139,7 @@ public abstract class JobBackendContractTest {
         backend().adopt(existing, adopter);
 
         await().atMost(patience()).until(() -> !adopter.ends.isEmpty());
-        assertThat(adopter.ends.get(0).status()).isEqualTo(JobEnd.Status.FAILED);
+        assertThat(adopter.ends.get(0).outcome()).isEqualTo(JobOutcome.FAILED);
     }
 
     @Test
@@ -150,7 +150,7 @@ public abstract class JobBackendContractTest {
         JobRequest second = attempt(request("100", node), 2);
         assertThatThrownBy(() -> backend().launch(second, new Recorder())).as("not beside a running attempt")
                 .isInstanceOf(JobLaunchException.class);
-        endJob("100", node, 1, JobEnd.Status.FAILED);
+        endJob("100", node, 1, JobOutcome.FAILED);
         await().atMost(patience()).until(() -> !first.ends.isEmpty());
 
         Recorder later = new Recorder();
@@ -159,9 +159,9 @@ public abstract class JobBackendContractTest {
 
         await().atMost(patience()).untilAsserted(() -> assertThat(backend().existingJobs()).filteredOn(j -> j.node().equals(node))
                 .extracting(ExistingJob::attempt, ExistingJob::callbackSecret).contains(org.assertj.core.groups.Tuple.tuple(2, second.callbackSecret())));
-        endJob("100", node, 2, JobEnd.Status.SUCCEEDED);
+        endJob("100", node, 2, JobOutcome.SUCCEEDED);
         await().atMost(patience()).until(() -> !later.ends.isEmpty());
-        assertThat(later.ends).extracting(JobEnd::status).containsExactly(JobEnd.Status.SUCCEEDED);
+        assertThat(later.ends).extracting(JobEnd::outcome).containsExactly(JobOutcome.SUCCEEDED);
         assertThat(first.ends).as("the earlier attempt's listener hears only its own end").hasSize(1);
     }
 
@@ -172,15 +172,15 @@ public abstract class JobBackendContractTest {
         backend().launch(request("100", nodes().get(1)), new Recorder());
         Recorder c = new Recorder();
         backend().launch(request("100", nodes().get(2)), c);
-        endJob("100", nodes().get(0), JobEnd.Status.SUCCEEDED);
-        endJob("100", nodes().get(2), JobEnd.Status.FAILED);
+        endJob("100", nodes().get(0), JobOutcome.SUCCEEDED);
+        endJob("100", nodes().get(2), JobOutcome.FAILED);
         await().atMost(patience()).until(() -> !a.ends.isEmpty() && !c.ends.isEmpty());
 
         await().atMost(patience()).untilAsserted(() -> assertThat(backend().existingJobs())
-                .extracting(ExistingJob::node, j -> j.end() == null ? null : j.end().status())
-                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(nodes().get(0), JobEnd.Status.SUCCEEDED),
+                .extracting(ExistingJob::node, j -> j.end() == null ? null : j.end().outcome())
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(nodes().get(0), JobOutcome.SUCCEEDED),
                         org.assertj.core.groups.Tuple.tuple(nodes().get(1), null),
-                        org.assertj.core.groups.Tuple.tuple(nodes().get(2), JobEnd.Status.FAILED)));
+                        org.assertj.core.groups.Tuple.tuple(nodes().get(2), JobOutcome.FAILED)));
     }
 
     @Test
@@ -188,7 +188,7 @@ public abstract class JobBackendContractTest {
         String node = nodes().get(0);
         Recorder first = new Recorder();
         backend().launch(request("100", node), first);
-        endJob("100", node, 1, JobEnd.Status.FAILED);
+        endJob("100", node, 1, JobOutcome.FAILED);
         await().atMost(patience()).until(() -> !first.ends.isEmpty());
         Recorder later = new Recorder();
         backend().launch(attempt(request("100", node), 2), later);
@@ -199,9 +199,9 @@ public abstract class JobBackendContractTest {
                 .filter(j -> j.node().equals(node) && j.attempt() == 2).findFirst(), java.util.Optional::isPresent).orElseThrow();
         Recorder adopter = new Recorder();
         backend().adopt(listed, adopter);
-        endJob("100", node, 2, JobEnd.Status.SUCCEEDED);
+        endJob("100", node, 2, JobOutcome.SUCCEEDED);
         await().atMost(patience()).until(() -> !adopter.ends.isEmpty());
-        assertThat(adopter.ends).extracting(JobEnd::status).as("attempt 2 ran on and ended by itself").containsExactly(JobEnd.Status.SUCCEEDED);
+        assertThat(adopter.ends).extracting(JobEnd::outcome).as("attempt 2 ran on and ended by itself").containsExactly(JobOutcome.SUCCEEDED);
     }
 
     /** The same request as another attempt, with a secret of its own. */

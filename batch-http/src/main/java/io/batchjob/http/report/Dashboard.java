@@ -2,10 +2,10 @@ package io.batchjob.http.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchjob.core.execution.ExecutionStatus.Detail;
-import io.batchjob.core.execution.ExecutionStatus.NodeState;
 import io.batchjob.core.execution.ExecutionStatus.NodeStatus;
 import io.batchjob.core.execution.ExecutionStatus.Overview;
 import io.batchjob.core.execution.ExecutionStatus;
+import io.batchjob.core.execution.JobState;
 import io.batchjob.core.report.ReportStore;
 import io.batchjob.core.spi.JobOutcome;
 
@@ -244,7 +244,7 @@ final class Dashboard {
                     .append("\">").append(LABELS.get(key)).append("</span>").append(attempts(n))
                     .append("</td><td class=\"time\" data-label=\"started\">").append(time(n.startedAt()))
                     .append("</td><td class=\"time\" data-label=\"duration\">")
-                    .append(n.durationMillis() == null ? n.state() == NodeState.RUNNING ? duration(n.startedAt(), null) : ""
+                    .append(n.durationMillis() == null ? n.state() == JobState.RUNNING ? duration(n.startedAt(), null) : ""
                             : millis(n.durationMillis()))
                     .append("</td><td class=\"reason\" data-label=\"reason\">").append(escape(Optional.ofNullable(n.reason()).orElse("")))
                     .append("</td><td class=\"result\" data-label=\"result\">")
@@ -319,7 +319,7 @@ final class Dashboard {
     }
 
     private static String key(NodeStatus n) {
-        return n.state() == NodeState.ENDED ? n.outcome().name() : n.state().name();
+        return n.state() == JobState.ENDED ? n.outcome().name() : n.state().name();
     }
 
     /** The values a node's result carried, compact: {@code suffix{label=value}=1.0, ...}, at most a few. */

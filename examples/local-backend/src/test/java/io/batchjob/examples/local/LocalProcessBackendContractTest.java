@@ -2,7 +2,7 @@ package io.batchjob.examples.local;
 
 import io.batchjob.core.spi.JobBackend;
 import io.batchjob.core.spi.JobBackendContractTest;
-import io.batchjob.core.spi.JobEnd;
+import io.batchjob.core.spi.JobOutcome;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,9 +49,9 @@ class LocalProcessBackendContractTest extends JobBackendContractTest {
     }
 
     @Override
-    protected void endJob(String executionId, String node, JobEnd.Status status) {
+    protected void endJob(String executionId, String node, JobOutcome status) {
         try (OutputStream out = Files.newOutputStream(pipes.resolve(executionId + "-" + node))) {
-            out.write((status == JobEnd.Status.SUCCEEDED ? "0\n" : "1\n").getBytes(StandardCharsets.UTF_8));
+            out.write((status == JobOutcome.SUCCEEDED ? "0\n" : "1\n").getBytes(StandardCharsets.UTF_8));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
