@@ -109,7 +109,7 @@ final class ConfigReload implements AutoCloseable {
     void onConfigMap(ConfigMap cm) {
         latest = cm;
         try {
-            worker.execute(this::handleLatest);
+            worker.execute(this::look);
         } catch (RejectedExecutionException e) {
             LOG.debug("a look at the ConfigMap is already queued");
         }
@@ -122,6 +122,21 @@ final class ConfigReload implements AutoCloseable {
 
     private static String key(String config, String template) {
         return Objects.toString(config) + "\u0000" + Objects.toString(template);
+    }
+
+    /** Looks finished since start (a test waits for the next one instead of for a while). */
+    private final java.util.concurrent.atomic.AtomicLong looks = new java.util.concurrent.atomic.AtomicLong();
+
+    long completedLooks() {
+        return looks.get();
+    }
+
+    private void look() {
+        try {
+            handleLatest();
+        } finally {
+            looks.incrementAndGet();
+        }
     }
 
     private void handleLatest() {

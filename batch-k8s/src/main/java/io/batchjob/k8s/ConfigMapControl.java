@@ -102,10 +102,25 @@ public final class ConfigMapControl implements AutoCloseable {
 
     private void queue() {
         try {
-            worker.execute(this::handleLatest);
+            worker.execute(this::look);
         } catch (RejectedExecutionException e) {
             // A look is already queued; it reads the newest ConfigMap.
             LOG.debug("a look at ConfigMap {} is already queued", name);
+        }
+    }
+
+    /** Looks finished since start (a test waits for the next one instead of for a while). */
+    private final java.util.concurrent.atomic.AtomicLong looks = new java.util.concurrent.atomic.AtomicLong();
+
+    long completedLooks() {
+        return looks.get();
+    }
+
+    private void look() {
+        try {
+            handleLatest();
+        } finally {
+            looks.incrementAndGet();
         }
     }
 

@@ -87,6 +87,13 @@ public final class ConfigMapEvents implements ExecutionListener, AutoCloseable {
         });
     }
 
+    /** Waits until every Event queued before this call was written or dropped (tests: a barrier, not a while). */
+    boolean awaitWritten(java.time.Duration max) throws InterruptedException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        writer.execute(done::countDown);
+        return done.await(max.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private void queue(String reason, String object, Runnable create) {
         try {
             writer.execute(() -> {

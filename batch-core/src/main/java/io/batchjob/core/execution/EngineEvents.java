@@ -83,6 +83,18 @@ final class EngineEvents implements AutoCloseable {
     }
 
     /**
+     * Waits until everything queued before this call was handled (for tests: a barrier instead of a
+     * while of waiting).
+     *
+     * @return false when it took longer than {@code max}
+     */
+    boolean awaitQueued(java.time.Duration max) throws InterruptedException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        queue(done::countDown, done::countDown);
+        return done.await(max.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
      * Calls every listener now; only on the events thread. A failing listener is logged and skipped.
      * Behind a closed {@link io.batchjob.core.spi.WriteFence} (this controller may no longer lead) no
      * listener is told anything: the metrics of a deposed leader do not change after the hand-over.

@@ -423,6 +423,11 @@ public final class ExecutionEngine implements AutoCloseable {
         }
     }
 
+    /** Waits until every engine event queued before this call reached the listeners and records (tests). */
+    boolean awaitEvents(Duration max) throws InterruptedException {
+        return events.awaitQueued(max);
+    }
+
     private synchronized ExecutionRun current() {
         return active;
     }

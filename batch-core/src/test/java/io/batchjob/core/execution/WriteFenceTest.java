@@ -70,9 +70,10 @@ class WriteFenceTest {
             h.backend.end(id, "b", JobEnd.failed("exit code 1"));
             // The engine saw both ends and dispatched c (its state moved on) ...
             await().until(() -> h.engine.liveStatus().map(d -> d.counts().get("PENDING")).orElse(-1) == 0);
-            // ... and for a while nothing reached a listener or the backend.
-            await().during(java.time.Duration.ofMillis(500)).atMost(java.time.Duration.ofSeconds(3))
-                    .until(() -> h.listener.events.size() == told && h.backend.launchCount(id, "c") == 0);
+            // ... and once everything the engine queued was handled, nothing reached a listener; the launch of c, on a dispatch
+            // thread of its own, is watched for a while.
+            assertThat(h.engine.awaitEvents(java.time.Duration.ofSeconds(30))).isTrue();
+            await().during(java.time.Duration.ofMillis(500)).atMost(java.time.Duration.ofSeconds(3)).until(() -> h.backend.launchCount(id, "c") == 0);
 
             assertThat(h.listener.events).as("no listener (metrics) told anything").hasSize(told);
             assertThat(h.store.readLines(id, ExecutionEngine.JOURNAL_FILE)).isEmpty();
