@@ -22,4 +22,18 @@ final class ControllerJar {
                 "-jar", jar.toString(), "--bind-address", address))
                 .redirectErrorStream(true).redirectOutput(logDir.resolve(hostname + ".log").toFile());
     }
+
+    /** Prints the replicas' logs (their last 200 lines each) to stderr: what each did, for whoever reads a failure. */
+    static void printLogs(Path logDir, String... hostnames) {
+        for (String hostname : hostnames) {
+            Path log = logDir.resolve(hostname + ".log");
+            try {
+                List<String> lines = java.nio.file.Files.readAllLines(log);
+                System.err.println("---- " + hostname + ".log (last " + Math.min(200, lines.size()) + " of " + lines.size() + " lines)");
+                lines.subList(Math.max(0, lines.size() - 200), lines.size()).forEach(System.err::println);
+            } catch (java.io.IOException e) {
+                System.err.println("---- " + hostname + ".log cannot be read: " + e);
+            }
+        }
+    }
 }

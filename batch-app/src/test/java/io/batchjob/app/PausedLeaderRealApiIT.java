@@ -130,6 +130,9 @@ class PausedLeaderRealApiIT {
             assertThat(series(afterA)).as("the deposed leader's result series").isEqualTo(seriesBefore);
             assertThat(stored(afterA)).as("bytes the deposed leader stored for callbacks").isEqualTo(storedBefore);
             assertThat(Files.readString(dir.resolve("controller-a.log"))).contains("stopped leading");
+        } catch (AssertionError e) {
+            ControllerJar.printLogs(dir, "controller-a", "controller-b"); // what each replica did, for the failure's reader
+            throw e;
         } finally {
             for (Process p : processes) {
                 signal("CONT", p);
