@@ -1,5 +1,6 @@
 package io.batchjob.app;
 
+import io.batchjob.core.LatestWinsWorker;
 import io.batchjob.core.config.ConfigException;
 import io.batchjob.core.config.ConfigLoader;
 import io.batchjob.core.config.ConfigKeys;
@@ -10,17 +11,12 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -66,11 +62,7 @@ final class ConfigReload implements AutoCloseable {
     private final Target target;
     private final Report report;
     private final Function<ControllerConfig, ControllerConfig> overrides;
-    private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(8), r -> {
-        Thread t = new Thread(r, "config-reload");
-        t.setDaemon(true);
-        return t;
-    });
+    private final LatestWinsWorker worker = new LatestWinsWorker("config-reload", 8);
     private volatile ConfigMap latest;
     // Only the worker thread touches these after construction.
     private LoadedConfig current;
@@ -108,9 +100,7 @@ final class ConfigReload implements AutoCloseable {
     /** A version of the ConfigMap from the watch; queues a look at it. */
     void onConfigMap(ConfigMap cm) {
         latest = cm;
-        try {
-            worker.execute(this::look);
-        } catch (RejectedExecutionException e) {
+        if (!worker.offer(this::handleLatest)) {
             LOG.debug("a look at the ConfigMap is already queued");
         }
     }
@@ -125,18 +115,8 @@ final class ConfigReload implements AutoCloseable {
     }
 
     /** Looks finished since start (a test waits for the next one instead of for a while). */
-    private final java.util.concurrent.atomic.AtomicLong looks = new java.util.concurrent.atomic.AtomicLong();
-
     long completedLooks() {
-        return looks.get();
-    }
-
-    private void look() {
-        try {
-            handleLatest();
-        } finally {
-            looks.incrementAndGet();
-        }
+        return worker.completed();
     }
 
     private void handleLatest() {
@@ -248,6 +228,6 @@ final class ConfigReload implements AutoCloseable {
 
     @Override
     public void close() {
-        io.batchjob.core.Shutdown.gracefully(worker, Duration.ofSeconds(5));
+        worker.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.batchjob.k8s;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.batchjob.core.LatestWinsWorker;
 import io.batchjob.core.execution.ExecutionEngine;
 import io.batchjob.core.execution.TriggerOutcome;
 import io.batchjob.core.execution.TriggerRequest;
@@ -16,9 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,11 +65,7 @@ public final class ConfigMapControl implements AutoCloseable {
     private final String name;
     private final ExecutionEngine engine;
     private final ConfigMapEvents events;
-    private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(16), r -> {
-        Thread t = new Thread(r, "configmap-control");
-        t.setDaemon(true);
-        return t;
-    });
+    private final LatestWinsWorker worker = new LatestWinsWorker("configmap-control", 16);
     private volatile ConfigMap latest;
     private final java.util.concurrent.ScheduledExecutorService retries = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "configmap-control-retry");
@@ -101,27 +96,15 @@ public final class ConfigMapControl implements AutoCloseable {
     }
 
     private void queue() {
-        try {
-            worker.execute(this::look);
-        } catch (RejectedExecutionException e) {
+        if (!worker.offer(this::handleLatest)) {
             // A look is already queued; it reads the newest ConfigMap.
             LOG.debug("a look at ConfigMap {} is already queued", name);
         }
     }
 
     /** Looks finished since start (a test waits for the next one instead of for a while). */
-    private final java.util.concurrent.atomic.AtomicLong looks = new java.util.concurrent.atomic.AtomicLong();
-
     long completedLooks() {
-        return looks.get();
-    }
-
-    private void look() {
-        try {
-            handleLatest();
-        } finally {
-            looks.incrementAndGet();
-        }
+        return worker.completed();
     }
 
     private void handleLatest() {
@@ -168,12 +151,10 @@ public final class ConfigMapControl implements AutoCloseable {
         retryDelay = retryDelay.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retryDelay.multipliedBy(2);
         try {
             retries.schedule(() -> {
-                try {
-                    worker.execute(() -> {
-                        retryScheduled = false;
-                        handleLatest();
-                    });
-                } catch (RejectedExecutionException e) {
+                if (!worker.offer(() -> {
+                    retryScheduled = false;
+                    handleLatest();
+                })) {
                     retryScheduled = false; // closed, or a look is queued anyway
                 }
             }, delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -296,6 +277,6 @@ public final class ConfigMapControl implements AutoCloseable {
     @Override
     public void close() {
         retries.shutdownNow();
-        io.batchjob.core.Shutdown.gracefully(worker, Duration.ofSeconds(5));
+        worker.close();
     }
 }
