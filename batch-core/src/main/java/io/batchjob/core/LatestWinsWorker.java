@@ -1,5 +1,8 @@
 package io.batchjob.core;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -17,6 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LatestWinsWorker implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LatestWinsWorker.class);
+
+    private final String name;
     private final ThreadPoolExecutor worker;
     private final AtomicLong completed = new AtomicLong();
 
@@ -25,6 +31,7 @@ public final class LatestWinsWorker implements AutoCloseable {
      * @param queue      tasks that may wait at once
      */
     public LatestWinsWorker(String threadName, int queue) {
+        this.name = threadName;
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
@@ -43,6 +50,9 @@ public final class LatestWinsWorker implements AutoCloseable {
             worker.execute(() -> {
                 try {
                     task.run();
+                } catch (RuntimeException e) {
+                    // Logged here, not thrown: the next look must find the thread, and the failure a log line.
+                    LOG.warn("{}: a task failed: {}", name, e.toString(), e);
                 } finally {
                     completed.incrementAndGet();
                 }
@@ -53,7 +63,7 @@ public final class LatestWinsWorker implements AutoCloseable {
         }
     }
 
-    /** Tasks finished since start, failed ones included. */
+    /** Tasks finished since start, failed ones (logged) included. */
     public long completed() {
         return completed.get();
     }
