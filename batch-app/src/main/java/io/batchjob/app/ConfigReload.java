@@ -212,7 +212,7 @@ final class ConfigReload implements AutoCloseable {
 
     private static List<String> changedKeys(ControllerConfig before, ControllerConfig after) {
         List<String> keys = new ArrayList<>();
-        for (ConfigKeys.Key key : ConfigKeys.ALL) {
+        for (ConfigKeys.Key<?> key : ConfigKeys.ALL) {
             if (!key.restartOnly() && !Objects.equals(key.value().apply(before), key.value().apply(after))) {
                 keys.add(key.name());
             }

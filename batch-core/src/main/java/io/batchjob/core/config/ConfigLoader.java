@@ -3,23 +3,17 @@ package io.batchjob.core.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
-import java.time.DateTimeException;
-import java.time.Duration;
-import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.TreeSet;
 
 /**
  * Reads {@code config.yaml} and {@code pod-template.yaml} (the two keys of the controller's
@@ -36,9 +30,6 @@ public final class ConfigLoader {
 
     /** What config.yaml may hold at its top level: {@link ConfigKeys}. */
     private static final Set<String> TOP_LEVEL_KEYS = ConfigKeys.topLevelNames();
-    private static final Set<String> METRICS_KEYS = Set.of("prefix", "gauges", "port");
-    private static final Set<String> GAUGE_KEYS = Set.of("help", "labels");
-    private static final Set<String> DEPRECATED_LOCKS = Set.of("configmaps", "endpoints", "configmapsleases", "endpointsleases");
 
     private static final ObjectMapper YAML = new ObjectMapper(
             YAMLFactory.builder().enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
@@ -103,17 +94,29 @@ public final class ConfigLoader {
         return Set.copyOf(reader.looked);
     }
 
-    /** Walks the tree once; each accessor records a problem instead of throwing. */
-    private static final class Reader {
+    /** Walks the tree once, key by key of {@link ConfigKeys}; each key's type reports a problem instead of throwing. */
+    private static final class Reader implements ConfigType.Findings {
         private final JsonNode root;
         private final List<String> warnings;
         private final List<String> problems = new ArrayList<>();
         /** Every top-level key this reader looked for (a key it reads must be in {@link ConfigKeys}). */
-        private final Set<String> looked = new java.util.TreeSet<>();
+        private final Set<String> looked = new TreeSet<>();
+        /** Sections ({@code metrics}) by name, each checked once; a missing node when absent or not a map. */
+        private final Map<String, JsonNode> sections = new HashMap<>();
 
         Reader(JsonNode root, List<String> warnings) {
             this.root = root;
             this.warnings = warnings;
+        }
+
+        @Override
+        public void problem(String message) {
+            problems.add(message);
+        }
+
+        @Override
+        public void warning(String message) {
+            warnings.add(message);
         }
 
         private JsonNode get(String key) {
@@ -122,64 +125,18 @@ public final class ConfigLoader {
         }
 
         ControllerConfig read(String source) {
-            warnUnknown(root, TOP_LEVEL_KEYS, "");
+            ConfigTypes.warnUnknown(root, TOP_LEVEL_KEYS, "", this);
             ControllerConfig.Builder b = ControllerConfig.builder("");
-            string("name", b::name);
-            string("jobServiceAccount", b::jobServiceAccount);
-            pullSecrets(b);
-            stringMap("jobNodeSelector", b::jobNodeSelector);
-            bool("runOnUnscheduledNodes", b::runOnUnscheduledNodes);
-            string("cronExpression", b::cronExpression);
-            zone(b);
-            string("reportDirectory", v -> {
-                try {
-                    b.reportDirectory(v.isEmpty() ? null : Path.of(v));
-                } catch (InvalidPathException e) {
-                    problems.add("key 'reportDirectory': value " + ControllerConfig.quote(v) + " is not a valid path: " + e.getReason());
+            for (ConfigKeys.Key<?> key : ConfigKeys.ALL) {
+                if (key == ConfigKeys.JOB_IMAGE_PULL_SECRETS) {
+                    pullSecrets(b);
+                    continue;
                 }
-            });
-            integer("reportHistory", b::reportHistory);
-            integer("podPoolSize", b::podPoolSize);
-            bool("runOnStartup", b::runOnStartup);
-            bool("suspend", b::suspend);
-            duration("startupDelay", b::startupDelay);
-            string("callbackServiceName", b::callbackServiceName);
-            integer("callbackServicePort", b::callbackServicePort);
-            custom(b);
-            bool("latestMetricsLabel", b::latestMetricsLabel);
-            string("leaderElectionResourceLock", v -> {
-                if (DEPRECATED_LOCKS.contains(v)) {
-                    warnings.add("key 'leaderElectionResourceLock': '" + v + "' is deprecated in Kubernetes; this controller always uses a Lease");
-                } else if (!ControllerConfig.KNOWN_RESOURCE_LOCKS.contains(v)) {
-                    warnings.add("key 'leaderElectionResourceLock': '" + v + "' is not a known lock type and is ignored; this controller always uses a Lease");
+                JsonNode node = nodeOf(key.name());
+                if (node != null && !node.isNull() && !node.isMissingNode()) {
+                    key.read(node, this, b);
                 }
-                b.leaderElectionResourceLock(v);
-            });
-            bool("savePodLog", b::savePodLog);
-            metrics(b);
-            integer("healthProbePort", b::healthProbePort);
-            integer("reportServerPort", b::reportServerPort);
-            duration("jobTimeout", b::jobTimeout);
-            size("maxUploadSize", b::maxUploadSize);
-            size("maxResultSize", b::maxResultSize);
-            integer("maxSeriesPerResult", b::maxSeriesPerResult);
-            integer("maxFilesPerJob", b::maxFilesPerJob);
-            size("maxBytesPerJob", b::maxBytesPerJob);
-            integer("maxSeriesInMemory", b::maxSeriesInMemory);
-            duration("callbackRelayWait", b::callbackRelayWait);
-            integer("jobRetries", b::jobRetries);
-            duration("jobRetryDelay", b::jobRetryDelay);
-            string("callbackAuth", v -> {
-                switch (v) {
-                    case "token" -> b.callbackAuth(CallbackAuth.TOKEN);
-                    case "none" -> b.callbackAuth(CallbackAuth.NONE);
-                    default -> problems.add("key 'callbackAuth': value " + ControllerConfig.quote(v) + " is invalid: use 'token' (default) or 'none'");
-                }
-            });
-            string("concurrencyPolicy", v -> ConcurrencyPolicy.parse(v).ifPresentOrElse(b::concurrencyPolicy,
-                    () -> problems.add("key 'concurrencyPolicy': value " + ControllerConfig.quote(v) + " is invalid: use 'Replace' (default:"
-                            + " a trigger ends the running execution, as the Go controller) or 'Forbid' (a trigger while one runs is skipped)")));
-            fileMode(b);
+            }
             // Range checks only make sense on values that had the right type.
             List<String> ranges = b.problems().stream()
                     .filter(p -> problems.stream().noneMatch(q -> sameKey(p, q)))
@@ -189,6 +146,30 @@ public final class ConfigLoader {
                 throw new ConfigException(source, problems);
             }
             return b.build(source);
+        }
+
+        /** A top-level key's node, or a nested key's ({@code metrics.port}) inside its section. */
+        private JsonNode nodeOf(String name) {
+            int dot = name.indexOf('.');
+            if (dot < 0) {
+                return get(name);
+            }
+            return sections.computeIfAbsent(name.substring(0, dot), this::section).path(name.substring(dot + 1));
+        }
+
+        private JsonNode section(String name) {
+            JsonNode node = get(name);
+            if (ConfigTypes.isEmpty(node)) {
+                return MissingNode.getInstance();
+            }
+            List<String> keys = ConfigKeys.namesUnder(name);
+            if (!node.isObject()) {
+                problems.add("key '" + name + "': expected a map with " + String.join(", ", keys.subList(0, keys.size() - 1))
+                        + " and " + keys.get(keys.size() - 1) + ", found " + ConfigTypes.describe(node));
+                return MissingNode.getInstance();
+            }
+            ConfigTypes.warnUnknown(node, Set.copyOf(keys), name + ".", this);
+            return node;
         }
 
         private static boolean sameKey(String a, String b) {
@@ -208,319 +189,42 @@ public final class ConfigLoader {
          * {@code jobImagePullSecrets} the Go controller would have ignored is a warning, never fatal.
          */
         private void pullSecrets(ControllerConfig.Builder b) {
+            ConfigKeys.Key<List<String>> key = ConfigKeys.JOB_IMAGE_PULL_SECRETS;
+            JsonNode goKey = get(key.alias());
+            JsonNode chartKey = get(key.name());
             List<String> names = new ArrayList<>();
-            for (String key : List.of("imagePullSecrets", "jobImagePullSecrets")) {
-                JsonNode node = get(key);
-                if (isEmpty(node)) {
-                    continue;
-                }
-                List<String> found = new ArrayList<>();
-                List<String> wrong = new ArrayList<>();
-                if (!node.isArray()) {
-                    wrong.add("key '" + key + "': expected a list like [{name: my-secret}], found " + describe(node));
-                } else {
-                    for (int i = 0; i < node.size(); i++) {
-                        JsonNode item = node.get(i);
-                        if (item.isObject() && item.path("name").isTextual()) {
-                            found.add(item.get("name").asText());
-                        } else if (item.isTextual()) {
-                            found.add(item.asText());
-                        } else {
-                            wrong.add("key '" + key + "[" + i + "]': expected {name: <secret name>}, found " + describe(item));
-                        }
-                    }
-                }
-                if (wrong.isEmpty()) {
-                    found.stream().filter(n -> !names.contains(n)).forEach(names::add);
-                } else if (key.equals("jobImagePullSecrets")) {
-                    wrong.forEach(w -> warnings.add(w + "; the Go controller ignored this key, so it is ignored"));
-                } else {
-                    problems.addAll(wrong);
+            if (!ConfigTypes.isEmpty(goKey)) {
+                List<String> found = key.type().read(key.alias(), goKey, this);
+                if (found != null) {
+                    names.addAll(found);
                 }
             }
-            if (!isEmpty(get("imagePullSecrets")) && !isEmpty(get("jobImagePullSecrets"))) {
+            if (!ConfigTypes.isEmpty(chartKey)) {
+                ConfigType.Findings ignoredByGo = new ConfigType.Findings() {
+                    @Override
+                    public void problem(String message) {
+                        warnings.add(message + "; the Go controller ignored this key, so it is ignored");
+                    }
+
+                    @Override
+                    public void warning(String message) {
+                        warnings.add(message);
+                    }
+                };
+                List<String> found = key.type().read(key.name(), chartKey, ignoredByGo);
+                if (found != null) {
+                    found.stream().filter(n -> !names.contains(n)).forEach(names::add);
+                }
+            }
+            if (!ConfigTypes.isEmpty(goKey) && !ConfigTypes.isEmpty(chartKey)) {
                 warnings.add("keys 'jobImagePullSecrets' and 'imagePullSecrets' are both set: both lists are used");
             }
-            b.jobImagePullSecrets(names);
-        }
-
-        /** Absent, null, an empty string, an empty list or an empty map: nothing (as the Go controller's YAML reader saw it). */
-        private static boolean isEmpty(JsonNode node) {
-            return node == null || node.isNull() || node.isMissingNode() || (node.isTextual() && node.asText().isEmpty())
-                    || ((node.isArray() || node.isObject()) && node.isEmpty());
-        }
-
-        private void zone(ControllerConfig.Builder b) {
-            string("cronTimeZone", v -> {
-                if (v.isEmpty()) {
-                    return;
-                }
-                try {
-                    b.cronTimeZone(ZoneId.of(v));
-                } catch (DateTimeException e) {
-                    problems.add("key 'cronTimeZone': value " + ControllerConfig.quote(v) + " is not a time zone: use an IANA name such as 'UTC' or 'Europe/Zurich'");
-                }
-            });
-        }
-
-        private void custom(ControllerConfig.Builder b) {
-            JsonNode node = get("custom");
-            if (isEmpty(node)) {
-                return;
-            }
-            if (!node.isObject()) {
-                problems.add("key 'custom': expected a map, found " + describe(node));
-                return;
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> map = YAML.convertValue(node, Map.class);
-            b.custom(CustomSettings.of(map));
-        }
-
-        private void metrics(ControllerConfig.Builder b) {
-            JsonNode node = get("metrics");
-            if (isEmpty(node)) {
-                return;
-            }
-            if (!node.isObject()) {
-                problems.add("key 'metrics': expected a map with prefix, gauges and port, found " + describe(node));
-                return;
-            }
-            warnUnknown(node, METRICS_KEYS, "metrics.");
-            String prefix = MetricsConfig.DEFAULT_PREFIX;
-            JsonNode p = node.get("prefix");
-            if (p != null && !p.isNull()) {
-                if (p.isTextual()) {
-                    prefix = p.asText();
-                } else {
-                    problems.add("key 'metrics.prefix': expected a string, found " + describe(p));
-                }
-            }
-            int port = MetricsConfig.DEFAULT_PORT;
-            JsonNode portNode = node.get("port");
-            if (portNode != null && !portNode.isNull()) {
-                Integer v = toInt("metrics.port", portNode);
-                if (v != null) {
-                    port = v;
-                }
-            }
-            Map<String, GaugeConfig> gauges = new LinkedHashMap<>();
-            JsonNode g = node.get("gauges");
-            if (!isEmpty(g)) {
-                if (!g.isObject()) {
-                    problems.add("key 'metrics.gauges': expected a map of suffix to {help, labels}, found " + describe(g));
-                } else {
-                    for (Iterator<Map.Entry<String, JsonNode>> it = g.fields(); it.hasNext(); ) {
-                        Map.Entry<String, JsonNode> e = it.next();
-                        GaugeConfig gauge = gauge("metrics.gauges." + e.getKey(), e.getValue());
-                        if (gauge != null) {
-                            gauges.put(e.getKey(), gauge);
-                        }
-                    }
-                }
-            }
-            b.metrics(new MetricsConfig(prefix, gauges, port));
-        }
-
-        private GaugeConfig gauge(String key, JsonNode node) {
-            if (node.isNull()) {
-                return new GaugeConfig("", List.of());
-            }
-            if (!node.isObject()) {
-                problems.add("key '" + key + "': expected a map with help and labels, found " + describe(node));
-                return null;
-            }
-            warnUnknown(node, GAUGE_KEYS, key + ".");
-            String help = "";
-            JsonNode h = node.get("help");
-            if (h != null && !h.isNull()) {
-                if (h.isTextual()) {
-                    help = h.asText();
-                } else {
-                    problems.add("key '" + key + ".help': expected a string, found " + describe(h));
-                }
-            }
-            List<String> labels = new ArrayList<>();
-            JsonNode l = node.get("labels");
-            if (!isEmpty(l)) {
-                if (!l.isArray()) {
-                    problems.add("key '" + key + ".labels': expected a list of label names, found " + describe(l));
-                } else {
-                    for (int i = 0; i < l.size(); i++) {
-                        if (l.get(i).isTextual() && MetricNames.RESERVED_LABELS.contains(l.get(i).asText())) {
-                            // The controller sets these itself; the Go controller registered a gauge with the label twice
-                            // and failed at start. Dropping the configured one keeps such a config starting.
-                            warnings.add("key '" + key + ".labels': label '" + l.get(i).asText() + "' is set by the controller itself"
-                                    + " (the job's node and execution ID); the configured label is ignored");
-                        } else if (l.get(i).isTextual()) {
-                            labels.add(l.get(i).asText());
-                        } else {
-                            problems.add("key '" + key + ".labels[" + i + "]': expected a label name, found " + describe(l.get(i)));
-                        }
-                    }
-                }
-            }
-            return new GaugeConfig(help, labels);
-        }
-
-        private void string(String key, Consumer<String> set) {
-            JsonNode node = get(key);
-            if (node == null || node.isNull()) {
-                return;
-            }
-            if (!node.isTextual()) {
-                problems.add("key '" + key + "': expected a string, found " + describe(node));
-                return;
-            }
-            set.accept(node.asText());
-        }
-
-        private void bool(String key, Consumer<Boolean> set) {
-            JsonNode node = get(key);
-            if (node == null || node.isNull()) {
-                return;
-            }
-            if (!node.isBoolean()) {
-                problems.add("key '" + key + "': expected true or false, found " + describe(node));
-                return;
-            }
-            set.accept(node.booleanValue());
-        }
-
-        private void integer(String key, Consumer<Integer> set) {
-            JsonNode node = get(key);
-            if (node == null || node.isNull()) {
-                return;
-            }
-            Integer v = toInt(key, node);
-            if (v != null) {
-                set.accept(v);
-            }
-        }
-
-        private Integer toInt(String key, JsonNode node) {
-            if (!node.isIntegralNumber()) {
-                problems.add("key '" + key + "': expected a whole number, found " + describe(node));
-                return null;
-            }
-            if (!node.canConvertToInt()) {
-                problems.add("key '" + key + "': value " + node.asText() + " is out of range");
-                return null;
-            }
-            return node.intValue();
-        }
-
-        private void duration(String key, Consumer<Duration> set) {
-            JsonNode node = get(key);
-            if (node == null || node.isNull()) {
-                return;
-            }
-            try {
-                if (node.isIntegralNumber()) {
-                    // The Go controller read a YAML number into time.Duration: nanoseconds.
-                    if (!node.canConvertToLong() || node.longValue() < 0) {
-                        problems.add("key '" + key + "': value " + node.asText() + " is invalid: a bare number means nanoseconds and must be 0 or more; prefer e.g. 10s");
-                        return;
-                    }
-                    set.accept(Duration.ofNanos(node.longValue()));
-                } else if (node.isTextual()) {
-                    set.accept(GoDuration.parse(node.asText()));
-                } else {
-                    problems.add("key '" + key + "': expected a duration such as 10s or 1m30s, found " + describe(node));
-                }
-            } catch (IllegalArgumentException e) {
-                problems.add("key '" + key + "': value " + ControllerConfig.quote(node.asText()) + " is invalid: " + e.getMessage());
-            }
-        }
-
-        private void size(String key, Consumer<Long> set) {
-            JsonNode node = get(key);
-            if (node == null || node.isNull()) {
-                return;
-            }
-            if (node.isIntegralNumber()) {
-                if (!node.canConvertToLong() || node.longValue() < 1) {
-                    problems.add("key '" + key + "': value " + node.asText() + " is invalid: must be a size of at least 1 byte, e.g. 100Mi");
-                    return;
-                }
-                set.accept(node.longValue());
-            } else if (node.isTextual()) {
-                try {
-                    set.accept(ByteSize.parse(node.asText()));
-                } catch (IllegalArgumentException e) {
-                    problems.add("key '" + key + "': value " + ControllerConfig.quote(node.asText()) + " is invalid: " + e.getMessage());
-                }
-            } else {
-                problems.add("key '" + key + "': expected a size such as 100Mi, found " + describe(node));
-            }
-        }
-
-        /** {@code reportFileMode}: octal text ("0640") or a YAML number (unquoted 0640 is octal in YAML 1.1). */
-        private void fileMode(ControllerConfig.Builder b) {
-            JsonNode node = get("reportFileMode");
-            if (node == null || node.isNull()) {
-                return;
-            }
-            try {
-                if (node.isIntegralNumber()) {
-                    if (!node.canConvertToLong()) {
-                        problems.add("key 'reportFileMode': value " + node.asText() + " is not a file mode: write it in octal, e.g. '0600'");
-                        return;
-                    }
-                    b.reportFileMode(ReportFileMode.ofNumber(node.longValue()));
-                } else if (node.isTextual()) {
-                    b.reportFileMode(ReportFileMode.parse(node.asText()));
-                } else {
-                    problems.add("key 'reportFileMode': expected an octal file mode such as '0600', found " + describe(node));
-                }
-            } catch (IllegalArgumentException e) {
-                problems.add("key 'reportFileMode': " + e.getMessage());
-            }
-        }
-
-        private void stringMap(String key, Consumer<Map<String, String>> set) {
-            JsonNode node = get(key);
-            if (isEmpty(node)) {
-                return;
-            }
-            if (!node.isObject()) {
-                problems.add("key '" + key + "': expected a map of label to value, found " + describe(node));
-                return;
-            }
-            Map<String, String> map = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                JsonNode v = e.getValue();
-                // YAML turns unquoted true/123 into non-strings; Kubernetes label values are strings.
-                if (v.isTextual() || v.isNumber() || v.isBoolean()) {
-                    map.put(e.getKey(), v.asText());
-                } else {
-                    problems.add("key '" + key + "." + e.getKey() + "': expected a string, found " + describe(v));
-                }
-            }
-            set.accept(map);
-        }
-
-        private void warnUnknown(JsonNode node, Set<String> known, String prefix) {
-            node.fieldNames().forEachRemaining(f -> {
-                if (!known.contains(f)) {
-                    warnings.add("unknown key '" + prefix + f + "' is ignored");
-                }
-            });
+            key.set().accept(b, names);
         }
     }
 
     static String describe(JsonNode node) {
-        JsonNodeType type = node.getNodeType();
-        return switch (type) {
-            case STRING -> "string " + ControllerConfig.quote(node.asText());
-            case NUMBER -> "number " + node.asText();
-            case BOOLEAN -> "boolean " + node.asText();
-            case ARRAY -> "a list";
-            case OBJECT -> "a map";
-            case NULL, MISSING -> "nothing";
-            default -> type.name().toLowerCase(java.util.Locale.ROOT);
-        };
+        return ConfigTypes.describe(node);
     }
 
     private static String firstLine(String s) {

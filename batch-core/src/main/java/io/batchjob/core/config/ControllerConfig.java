@@ -93,18 +93,8 @@ public record ControllerConfig(
         Duration callbackRelayWait,
         JobRetries jobRetries) {
 
-    public static final String DEFAULT_CRON = "42 3 * * *";
-    public static final Path DEFAULT_REPORT_DIRECTORY = Path.of("/var/www");
-    public static final int DEFAULT_REPORT_HISTORY = 30;
-    public static final int DEFAULT_POOL_SIZE = 10;
-    public static final Duration DEFAULT_STARTUP_DELAY = Duration.ofSeconds(10);
-    public static final int DEFAULT_CALLBACK_PORT = 8090;
-    public static final int DEFAULT_HEALTH_PORT = 9152;
-    public static final int DEFAULT_REPORT_SERVER_PORT = 8080;
-    public static final long DEFAULT_MAX_UPLOAD_SIZE = 100L << 20;
-    public static final long DEFAULT_MAX_RESULT_SIZE = 1L << 20;
-    public static final int DEFAULT_MAX_SERIES_PER_RESULT = 10_000;
-    public static final Duration DEFAULT_CALLBACK_RELAY_WAIT = Duration.ofSeconds(60);
+    /** Largest number of series one result may carry unless configured ({@code maxSeriesPerResult}). */
+    public static final int DEFAULT_MAX_SERIES_PER_RESULT = ConfigKeys.defaultOf("maxSeriesPerResult");
     private static final Duration MAX_CALLBACK_RELAY_WAIT = Duration.ofMinutes(10);
 
     private static Optional<String> relayWaitProblem(Duration wait) {
@@ -190,7 +180,7 @@ public record ControllerConfig(
         b.latestMetricsLabel = latestMetricsLabel;
         b.leaderElectionResourceLock = leaderElectionResourceLock;
         b.savePodLog = savePodLog;
-        b.metrics = metrics;
+        b.metrics(metrics);
         b.healthProbePort = healthProbePort;
         b.reportServerPort = reportServerPort;
         b.jobTimeout = jobTimeout;
@@ -378,45 +368,48 @@ public record ControllerConfig(
         return "'" + s.replace("\n", "\\n") + "'";
     }
 
-    /** Builds a {@link ControllerConfig}; every field starts at its documented default. */
+    /** Builds a {@link ControllerConfig}; every field starts at its default in {@link ConfigKeys}. */
     public static final class Builder {
-        private String name = "";
-        private String jobServiceAccount = "";
-        private List<String> jobImagePullSecrets = List.of();
-        private Map<String, String> jobNodeSelector = Map.of();
+        private String name;
+        private String jobServiceAccount;
+        private List<String> jobImagePullSecrets;
+        private Map<String, String> jobNodeSelector;
         private boolean runOnUnscheduledNodes;
-        private String cronExpression = DEFAULT_CRON;
-        private ZoneId cronTimeZone = ZoneId.systemDefault();
-        private Path reportDirectory = DEFAULT_REPORT_DIRECTORY;
-        private int reportHistory = DEFAULT_REPORT_HISTORY;
-        private int podPoolSize = DEFAULT_POOL_SIZE;
+        private String cronExpression;
+        private ZoneId cronTimeZone;
+        private Path reportDirectory;
+        private int reportHistory;
+        private int podPoolSize;
         private boolean runOnStartup;
         private boolean suspend;
-        private Duration startupDelay = DEFAULT_STARTUP_DELAY;
-        private String callbackServiceName = "";
-        private int callbackServicePort = DEFAULT_CALLBACK_PORT;
-        private CustomSettings custom = CustomSettings.empty();
+        private Duration startupDelay;
+        private String callbackServiceName;
+        private int callbackServicePort;
+        private CustomSettings custom;
         private boolean latestMetricsLabel;
-        private String leaderElectionResourceLock = "";
+        private String leaderElectionResourceLock;
         private boolean savePodLog;
-        private MetricsConfig metrics = new MetricsConfig(MetricsConfig.DEFAULT_PREFIX, Map.of(), MetricsConfig.DEFAULT_PORT);
-        private int healthProbePort = DEFAULT_HEALTH_PORT;
-        private int reportServerPort = DEFAULT_REPORT_SERVER_PORT;
+        private String metricsPrefix;
+        private Map<String, GaugeConfig> metricsGauges;
+        private int metricsPort;
+        private int healthProbePort;
+        private int reportServerPort;
         private Duration jobTimeout;
-        private long maxUploadSize = DEFAULT_MAX_UPLOAD_SIZE;
-        private long maxResultSize = DEFAULT_MAX_RESULT_SIZE;
-        private CallbackAuth callbackAuth = CallbackAuth.TOKEN;
-        private ConcurrencyPolicy concurrencyPolicy = ConcurrencyPolicy.REPLACE;
-        private int maxSeriesPerResult = DEFAULT_MAX_SERIES_PER_RESULT;
-        private ReportFileMode reportFileMode = ReportFileMode.DEFAULT;
-        private long maxFilesPerJob = Budgets.DEFAULT_MAX_FILES_PER_JOB;
-        private long maxBytesPerJob = Budgets.DEFAULT_MAX_BYTES_PER_JOB;
-        private long maxSeriesInMemory = Budgets.DEFAULT_MAX_SERIES_IN_MEMORY;
-        private Duration callbackRelayWait = DEFAULT_CALLBACK_RELAY_WAIT;
+        private long maxUploadSize;
+        private long maxResultSize;
+        private CallbackAuth callbackAuth;
+        private ConcurrencyPolicy concurrencyPolicy;
+        private int maxSeriesPerResult;
+        private ReportFileMode reportFileMode;
+        private long maxFilesPerJob;
+        private long maxBytesPerJob;
+        private long maxSeriesInMemory;
+        private Duration callbackRelayWait;
         private long jobRetries;
-        private Duration jobRetryDelay = JobRetries.DEFAULT_DELAY;
+        private Duration jobRetryDelay;
 
         private Builder() {
+            ConfigKeys.ALL.forEach(k -> k.setDefault(this));
         }
 
         public Builder name(String v) { this.name = v; return this; }
@@ -438,7 +431,9 @@ public record ControllerConfig(
         public Builder latestMetricsLabel(boolean v) { this.latestMetricsLabel = v; return this; }
         public Builder leaderElectionResourceLock(String v) { this.leaderElectionResourceLock = v; return this; }
         public Builder savePodLog(boolean v) { this.savePodLog = v; return this; }
-        public Builder metrics(MetricsConfig v) { this.metrics = v; return this; }
+        public Builder metricsPrefix(String v) { this.metricsPrefix = v; return this; }
+        public Builder metricsGauges(Map<String, GaugeConfig> v) { this.metricsGauges = v; return this; }
+        public Builder metricsPort(int v) { this.metricsPort = v; return this; }
         public Builder healthProbePort(int v) { this.healthProbePort = v; return this; }
         public Builder reportServerPort(int v) { this.reportServerPort = v; return this; }
         public Builder jobTimeout(Duration v) { this.jobTimeout = v; return this; }
@@ -454,6 +449,14 @@ public record ControllerConfig(
         public Builder callbackRelayWait(Duration v) { this.callbackRelayWait = v; return this; }
         public Builder jobRetries(long v) { this.jobRetries = v; return this; }
         public Builder jobRetryDelay(Duration v) { this.jobRetryDelay = v; return this; }
+
+        /** The whole {@code metrics} section at once. */
+        public Builder metrics(MetricsConfig v) {
+            this.metricsPrefix = v.prefix();
+            this.metricsGauges = v.gauges();
+            this.metricsPort = v.port();
+            return this;
+        }
 
         public Builder budgets(Budgets v) {
             this.maxFilesPerJob = v.maxFilesPerJob();
@@ -479,16 +482,21 @@ public record ControllerConfig(
             return new ControllerConfig(name, jobServiceAccount, jobImagePullSecrets, jobNodeSelector,
                     runOnUnscheduledNodes, cronExpression, cronTimeZone, reportDirectory, reportHistory, podPoolSize,
                     runOnStartup, startupDelay, callbackServiceName, callbackServicePort, custom, latestMetricsLabel,
-                    leaderElectionResourceLock, savePodLog, metrics, healthProbePort, reportServerPort, jobTimeout,
+                    leaderElectionResourceLock, savePodLog, metrics(), healthProbePort, reportServerPort, jobTimeout,
                     maxUploadSize, maxResultSize, callbackAuth, concurrencyPolicy, maxSeriesPerResult, suspend, reportFileMode,
                     new Budgets((int) maxFilesPerJob, maxBytesPerJob, maxSeriesInMemory), callbackRelayWait,
                     new JobRetries((int) jobRetries, jobRetryDelay));
         }
 
+        /** The metrics section, or {@code null} when a part of it was set to null (a problem {@link #validate} names). */
+        private MetricsConfig metrics() {
+            return metricsPrefix == null || metricsGauges == null ? null : new MetricsConfig(metricsPrefix, metricsGauges, metricsPort);
+        }
+
         List<String> problems() {
             List<String> p = validate(name, jobServiceAccount, jobImagePullSecrets, jobNodeSelector, cronExpression,
                     cronTimeZone, reportDirectory, reportHistory, podPoolSize, startupDelay, callbackServiceName,
-                    callbackServicePort, metrics, healthProbePort, reportServerPort, jobTimeout, maxUploadSize,
+                    callbackServicePort, metrics(), healthProbePort, reportServerPort, jobTimeout, maxUploadSize,
                     maxResultSize, callbackAuth, leaderElectionResourceLock, custom, concurrencyPolicy, maxSeriesPerResult);
             if (reportFileMode == null) {
                 p.add("key 'reportFileMode' must not be null");
