@@ -7,25 +7,19 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A real kube-apiserver with an embedded etcd, run as its own process from the binary that
@@ -126,29 +120,7 @@ public final class TestApiServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + binary, e);
         }
-        CompletableFuture<JsonNode> readyLine = CompletableFuture.supplyAsync(() -> {
-            try {
-                BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                for (String line; (line = out.readLine()) != null; ) {
-                    if (line.startsWith("{\"")) {
-                        return JSON.readTree(line);
-                    }
-                }
-                throw new IllegalStateException("the test API server exited before it was ready; see " + log);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        try {
-            ready = readyLine.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-            throw new IllegalStateException("interrupted while starting the test API server");
-        } catch (ExecutionException | TimeoutException e) {
-            process.destroyForcibly();
-            throw new IllegalStateException("the test API server did not start within " + START_TIMEOUT + "; see " + log, e);
-        }
+        ready = ReadyLine.await(process, "the test API server", log, START_TIMEOUT);
         port = URI.create(ready.get("server").asText()).getPort();
         etcdPort = URI.create(ready.get("etcd").asText()).getPort();
         System.out.printf("test API server '%s' ready at %s in %d ms%n", name, url(), (System.nanoTime() - started) / 1_000_000);
