@@ -96,12 +96,4 @@ class DeployManifestsTest {
         assertThat(rbac).filteredOn(o -> o instanceof RoleBinding || o instanceof ClusterRoleBinding).hasSize(2);
         assertThat(rbac).filteredOn(o -> o instanceof Role).hasSize(1);
     }
-
-    @Test
-    void theDockerfileBuildsTheJarAndRunsAsNonRootWithTheFourPorts() throws Exception {
-        String dockerfile = Files.readString(Path.of("..", "Dockerfile"));
-        assertThat(dockerfile).contains("FROM maven:").contains("AS build").contains("-jre")
-                .contains("batch-app/target/batch-job-controller.jar").containsPattern("USER \\d+")
-                .contains("EXPOSE 8080 8090 9152 9153");
-    }
 }

@@ -43,7 +43,7 @@ import java.util.stream.Stream;
 
 /**
  * Memory at scale of the <b>running controller</b>: the packaged {@code batch-job-controller.jar} as
- * its own process (JVM options as in the Dockerfile), against fabric8's mock API server in this
+ * its own process (JVM options as in the image), against fabric8's mock API server in this
  * process with 5,000 Ready nodes. A minimal kubelet here answers every job pod like a job would:
  * it POSTs a result ({@value #GAUGES} gauges with 3 labels) to the pod's own callback URL with the
  * pod's credentials, then marks the pod Succeeded. The controller runs back-to-back scheduled
@@ -242,7 +242,7 @@ final class ControllerMemoryBenchmark {
                 .collect(java.util.stream.Collectors.joining(", ")));
 
         Map<String, Object> doc = Measure.header("memory-at-scale");
-        doc.put("what", "the packaged controller jar as its own process, JVM options as in the Dockerfile");
+        doc.put("what", "the packaged controller jar as its own process, JVM options as in the image");
         doc.put("controllerCommand", String.join(" ", javaCommand()));
         doc.put("reportDirectoryUnder", REPORTS_UNDER == null ? System.getProperty("java.io.tmpdir") : REPORTS_UNDER);
         doc.put("nodes", NODES);
