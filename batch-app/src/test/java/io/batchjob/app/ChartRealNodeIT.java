@@ -61,14 +61,11 @@ class ChartRealNodeIT {
         TestNode.requireBuilt();
         assertThat(IMAGE).as("the image mvn package builds").exists();
         node = TestNode.start(IMAGE);
-        admin = node.api().adminClient();
+        admin = node.admin();
     }
 
     @AfterAll
     static void stopNode() {
-        if (admin != null) {
-            admin.close();
-        }
         if (node != null) {
             node.close();
         }

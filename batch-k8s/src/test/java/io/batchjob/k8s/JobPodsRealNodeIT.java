@@ -49,14 +49,11 @@ class JobPodsRealNodeIT {
     @BeforeAll
     static void startNode() {
         node = TestNode.start();
-        admin = node.api().adminClient();
+        admin = node.admin();
     }
 
     @AfterAll
     static void stopNode() {
-        if (admin != null) {
-            admin.close();
-        }
         if (node != null) {
             node.close();
         }

@@ -2,6 +2,7 @@ package io.batchjob.testkit.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.batchjob.testkit.Tools;
+import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,6 +40,7 @@ public final class TestNode implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final JsonNode ready;
+    private KubernetesClient admin;
 
     private TestNode(TestApiServer api, Path tokens, Process process, Path log, JsonNode ready) {
         this.api = api;
@@ -128,6 +130,14 @@ public final class TestNode implements AutoCloseable {
         return api;
     }
 
+    /** An admin client of the node's API server, closed with the node. */
+    public synchronized KubernetesClient admin() {
+        if (admin == null) {
+            admin = api.adminClient();
+        }
+        return admin;
+    }
+
     /** The script's log (what it did, and its errors). */
     public Path log() {
         return log;
@@ -140,6 +150,11 @@ public final class TestNode implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (admin != null) {
+                admin.close();
+            }
+        }
         stop(process);
         api.close();
         deleteQuietly(tokens);
