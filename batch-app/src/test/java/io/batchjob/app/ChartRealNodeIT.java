@@ -71,19 +71,27 @@ class ChartRealNodeIT {
         }
     }
 
-    private static void install(String namespace, int replicas) {
-        new Helm(HelmChart.DIR).install().withName("e2e").withNamespace(namespace).createNamespace()
+    /**
+     * Installs the chart as the Go e2e test does ({@code cronExpression: "* * * * *"}), with our image (the chart's
+     * default) and the node's job image; no PersistentVolume provisioner runs here, so reports are on emptyDir.
+     *
+     * @param script the job script, or null for the chart's own files/run.sh (and its example gauge)
+     */
+    private static void install(String namespace, int replicas, String script) {
+        var install = new Helm(HelmChart.DIR).install().withName("e2e").withNamespace(namespace).createNamespace()
                 .withKubeConfig(node.api().adminKubeconfig())
                 .set("deployment.replicas", replicas)
                 // The Go chart's key, as the Go e2e values set it.
                 .set("deployment.cronExpression", "* * * * *")
                 .set("persistence.enabled", false)
                 .set("jobPod.image", "batch-test/job:1")
-                .set("jobPod.imagePullPolicy", "Never")
-                .set("jobPod.script", SCRIPT)
-                .set("config.metrics.gauges.my_metric.help", "one value per node")
-                .set("config.metrics.gauges.my_metric.labels[0]", "label_a")
-                .call();
+                .set("jobPod.imagePullPolicy", "Never");
+        if (script != null) {
+            install = install.set("jobPod.script", script)
+                    .set("config.metrics.gauges.my_metric.help", "one value per node")
+                    .set("config.metrics.gauges.my_metric.labels[0]", "label_a");
+        }
+        install.call();
     }
 
     private static List<Pod> controllers(String namespace) {
@@ -98,7 +106,7 @@ class ChartRealNodeIT {
                 .orElse(null), Objects::nonNull);
         String log = Kubectl.with(node.api().adminKubeconfig()).run("-n", namespace, "logs", job.getMetadata().getName());
         System.out.println("job pod " + job.getMetadata().getName() + " log:\n" + log);
-        assertThat(log).contains("job done on " + TestNode.NAME);
+        assertThat(log).contains("result stored for node " + TestNode.NAME);
         return job;
     }
 
@@ -134,7 +142,7 @@ class ChartRealNodeIT {
     @Test
     void theGoEndToEndScenarioTwoReplicasJobsCallBackThroughTheServiceAndTheLeaderHasEverything() throws Exception {
         String namespace = "e2e-service";
-        install(namespace, 2);
+        install(namespace, 2, SCRIPT);
 
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> assertThat(controllers(namespace))
                 .hasSize(2).allSatisfy(p -> assertThat(p.getStatus().getConditions()).anySatisfy(c -> {
@@ -160,6 +168,9 @@ class ChartRealNodeIT {
             assertThat(execution.toString()).contains(TestNode.NAME);
             assertThat(get(reports + "/" + executionId + "/" + TestNode.NAME + "-check.txt")).isEqualTo("checked " + TestNode.NAME + "\n");
         });
+        // The dashboard: the execution on its start page, the node's files on the execution's page.
+        assertThat(get(reports + "/")).contains(executionId);
+        assertThat(get(reports + "/" + executionId + "/")).contains(TestNode.NAME + "-check.txt", TestNode.NAME + ".json");
         assertThat(get("http://" + leader.getStatus().getPodIP() + ":9153/metrics"))
                 .containsPattern("my_metric\\{[^}]*label_a=\"" + TestNode.NAME + "\"[^}]*\\} 1\\.0");
         List<Event> events = admin.resources(Event.class).inNamespace(namespace).list().getItems();
@@ -172,14 +183,16 @@ class ChartRealNodeIT {
     }
 
     @Test
-    void withOneReplicaJobsCallBackAtTheControllersPodIpFromTheDownwardApi() throws Exception {
+    void withOneReplicaAndTheChartsOwnRunShJobsCallBackAtTheControllersPodIpFromTheDownwardApi() throws Exception {
         String namespace = "e2e-pod-ip";
-        install(namespace, 1);
+        install(namespace, 1, null);
 
         Pod job = succeededJob(namespace);
         Pod controller = controllers(namespace).get(0);
         assertThat(URI.create(env(job, "CALLBACK_SERVICE_RESULT_URL")).getHost()).as("POD_IP, filled in by the kubelet")
                 .isEqualTo(controller.getStatus().getPodIP());
+        assertThat(get("http://" + controller.getStatus().getPodIP() + ":9153/metrics"))
+                .containsPattern("my_metric\\{[^}]*label_a=\"" + TestNode.NAME + "\"[^}]*\\} 1\\.0");
         assertNoErrorInTheControllersLogs(namespace);
     }
 }

@@ -12,6 +12,7 @@ import io.batchjob.testkit.k8s.TestNode;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -158,7 +158,7 @@ class JobPodsRealNodeIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> admin.pods().inNamespace(namespace).withName(running.getMetadata().getName())
                     .getLog().contains("started"));
             CompletableFuture<Integer> exitCode = new CompletableFuture<>();
-            try (var watch = admin.pods().inNamespace(namespace).withName(running.getMetadata().getName()).watch(
+            Watch watch = admin.pods().inNamespace(namespace).withName(running.getMetadata().getName()).watch(
                     new io.fabric8.kubernetes.client.Watcher<Pod>() {
                         @Override
                         public void eventReceived(Action action, Pod pod) {
@@ -169,15 +169,18 @@ class JobPodsRealNodeIT {
                         @Override
                         public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
                         }
-                    })) {
+                    });
+            try {
                 Kubectl.with(node.api().adminKubeconfig()).run("-n", namespace, "delete", "pod", running.getMetadata().getName(), "--wait=false");
                 assertThat(exitCode.get(60, TimeUnit.SECONDS)).as("the container ran its TERM trap within the grace period").isEqualTo(7);
+            } finally {
+                watch.close();
             }
             ExecutionSummary summary = started.completion().get(120, TimeUnit.SECONDS);
             JobSummary job = summary.jobs().get(0);
             assertThat(job.outcome()).isEqualTo(JobOutcome.FAILED);
             assertThat(job.reason()).isIn("container job exited with code 7 (Error)", "the job pod was deleted");
-            assertThat(List.of(job.node())).containsExactly(TestNode.NAME);
+            assertThat(job.node()).isEqualTo(TestNode.NAME);
         }
     }
 }
