@@ -73,7 +73,9 @@ images() {
   cp bin/pause "$work/pause/pause"
   bin/test-node image --name batch-test/pause:1 --out bin/pause.tar --dir "$work/pause" --entrypoint '["/pause"]' --user 65535:65535
 
-  (cd "$work" && apt-get download busybox-static >/dev/null 2>&1) || { log "apt-get download busybox-static failed"; exit 1; }
+  # apt's package lists may be empty on a fresh machine: update them once if the download fails.
+  (cd "$work" && { apt-get download busybox-static >/dev/null 2>&1 || { apt-get update -qq && apt-get download busybox-static >/dev/null; }; }) \
+    || { log "apt-get download busybox-static failed"; exit 1; }
   dpkg -x "$work"/busybox-static_*.deb "$work/deb"
   local root="$work/job"
   mkdir -p "$root/bin" "$root/tmp" "$root/etc"
