@@ -82,7 +82,7 @@ public final class ConfigLoader {
             throw new ConfigException(source, List.of("it is empty: at least 'name' must be set"));
         }
         if (!root.isObject()) {
-            throw new ConfigException(source, List.of("it must be a YAML mapping of keys to values, found " + describe(root)));
+            throw new ConfigException(source, List.of("it must be a YAML mapping of keys to values, found " + ConfigTypes.describe(root)));
         }
         return new Reader(root, warnings).read(source);
     }
@@ -221,10 +221,6 @@ public final class ConfigLoader {
             }
             key.set().accept(b, names);
         }
-    }
-
-    static String describe(JsonNode node) {
-        return ConfigTypes.describe(node);
     }
 
     private static String firstLine(String s) {

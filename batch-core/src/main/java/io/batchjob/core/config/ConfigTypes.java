@@ -119,9 +119,8 @@ final class ConfigTypes {
     };
 
     /** An IANA zone name; "" keeps the default. */
-    static final ConfigType<ZoneId> ZONE = (key, node, findings) -> {
-        String v = STRING.read(key, node, findings);
-        if (v == null || v.isEmpty()) {
+    static final ConfigType<ZoneId> ZONE = fromText((key, v, findings) -> {
+        if (v.isEmpty()) {
             return null;
         }
         try {
@@ -130,21 +129,17 @@ final class ConfigTypes {
             findings.problem("key '" + key + "': value " + ControllerConfig.quote(v) + " is not a time zone: use an IANA name such as 'UTC' or 'Europe/Zurich'");
             return null;
         }
-    };
+    });
 
     /** A path; "" is an empty path, which {@link ControllerConfig} refuses as missing. */
-    static final ConfigType<Path> PATH = (key, node, findings) -> {
-        String v = STRING.read(key, node, findings);
-        if (v == null) {
-            return null;
-        }
+    static final ConfigType<Path> PATH = fromText((key, v, findings) -> {
         try {
             return Path.of(v);
         } catch (InvalidPathException e) {
             findings.problem("key '" + key + "': value " + ControllerConfig.quote(v) + " is not a valid path: " + e.getReason());
             return null;
         }
-    };
+    });
 
     /** Label to value; YAML turns unquoted true/123 into non-strings, and Kubernetes label values are strings. */
     static final ConfigType<Map<String, String>> LABELS = (key, node, findings) -> {
@@ -211,42 +206,30 @@ final class ConfigTypes {
     };
 
     /** The Go controller's lock types are accepted and warned about: a Lease is always used. */
-    static final ConfigType<String> RESOURCE_LOCK = (key, node, findings) -> {
-        String v = STRING.read(key, node, findings);
-        if (v != null && DEPRECATED_LOCKS.contains(v)) {
+    static final ConfigType<String> RESOURCE_LOCK = fromText((key, v, findings) -> {
+        if (DEPRECATED_LOCKS.contains(v)) {
             findings.warning("key '" + key + "': '" + v + "' is deprecated in Kubernetes; this controller always uses a Lease");
-        } else if (v != null && !ControllerConfig.KNOWN_RESOURCE_LOCKS.contains(v)) {
+        } else if (!ControllerConfig.KNOWN_RESOURCE_LOCKS.contains(v)) {
             findings.warning("key '" + key + "': '" + v + "' is not a known lock type and is ignored; this controller always uses a Lease");
         }
         return v;
-    };
+    });
 
-    static final ConfigType<CallbackAuth> CALLBACK_AUTH = (key, node, findings) -> {
-        String v = STRING.read(key, node, findings);
-        if (v == null) {
-            return null;
-        }
-        return switch (v) {
+    static final ConfigType<CallbackAuth> CALLBACK_AUTH = fromText((key, v, findings) -> switch (v) {
             case "token" -> CallbackAuth.TOKEN;
             case "none" -> CallbackAuth.NONE;
             default -> {
                 findings.problem("key '" + key + "': value " + ControllerConfig.quote(v) + " is invalid: use 'token' (default) or 'none'");
                 yield null;
             }
-        };
-    };
+        });
 
-    static final ConfigType<ConcurrencyPolicy> CONCURRENCY_POLICY = (key, node, findings) -> {
-        String v = STRING.read(key, node, findings);
-        if (v == null) {
-            return null;
-        }
-        return ConcurrencyPolicy.parse(v).orElseGet(() -> {
+    static final ConfigType<ConcurrencyPolicy> CONCURRENCY_POLICY = fromText((key, v, findings) ->
+            ConcurrencyPolicy.parse(v).orElseGet(() -> {
             findings.problem("key '" + key + "': value " + ControllerConfig.quote(v) + " is invalid: use 'Replace' (default:"
                     + " a trigger ends the running execution, as the Go controller) or 'Forbid' (a trigger while one runs is skipped)");
-            return null;
-        });
-    };
+                return null;
+            }));
 
     /** {@code {suffix: {help, labels: [...]}}}; a label the controller sets itself is dropped with a warning. */
     static final ConfigType<Map<String, GaugeConfig>> GAUGES = (key, node, findings) -> {
@@ -269,6 +252,19 @@ final class ConfigTypes {
     };
 
     private ConfigTypes() {
+    }
+
+    /** What a type read from a string does with the text (a non-string value is already a problem). */
+    @FunctionalInterface
+    private interface FromText<T> {
+        T read(String key, String text, ConfigType.Findings findings);
+    }
+
+    private static <T> ConfigType<T> fromText(FromText<T> convert) {
+        return (key, node, findings) -> {
+            String text = STRING.read(key, node, findings);
+            return text == null ? null : convert.read(key, text, findings);
+        };
     }
 
     private static GaugeConfig gauge(String key, JsonNode node, ConfigType.Findings findings) {
